@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { LeaderElector, defaultIdentity, validateDurations } from '../../../src/ha/leader-election.ts';
+import type { StopReason } from '../../../src/ha/leader-election.ts';
+import { FakeClock, FakeLeaseApi } from './fakes.ts';
+
+const NS = 'batchpool-system';
+const NAME = 'batchpool-operator-leader';
+
+function candidate(api: FakeLeaseApi, clock: FakeClock, identity: string) {
+  const elector = new LeaderElector({ client: api, clock, namespace: NS, name: NAME, identity });
+  const events: string[] = [];
+  let signal: AbortSignal | undefined;
+  let stopped: StopReason | undefined;
+  const done = elector.run(
+    (s) => {
+      signal = s;
+      events.push('started');
+    },
+    (reason) => {
+      stopped = reason;
+      events.push(`stopped:${reason}`);
+    },
+  );
+  return {
+    elector,
+    events,
+    done,
+    get signal() {
+      return signal;
+    },
+    get stopped() {
+      return stopped;
+    },
+  };
+}
+
+describe('LeaderElector', () => {
+  it('lets exactly one of two candidates lead, and the Lease names it', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    const b = candidate(api, clock, 'b');
+    await clock.advance(30_000);
+
+    const leaders = [a, b].filter((c) => c.elector.isLeader());
+    expect(leaders).toHaveLength(1);
+    expect(api.holder(NS, NAME)).toBe(leaders[0]!.elector.identity);
+    expect(leaders[0]!.events).toEqual(['started']);
+    expect([a, b].find((c) => !c.elector.isLeader())!.events).toEqual([]);
+    await Promise.all([a.elector.stop(), b.elector.stop()]);
+  });
+
+  it('writes MicroTime with 6 fractional digits and the configured lease duration', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    const spec = api.leases.get(`${NS}/${NAME}`)!.spec!;
+    expect(String(spec.renewTime)).toMatch(/\.\d{6}Z$/);
+    expect(spec.leaseDurationSeconds).toBe(15);
+    expect(spec.leaseTransitions).toBe(0);
+    await a.elector.stop();
+  });
+
+  it('keeps renewing while it leads, so a standby never takes over', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    const b = candidate(api, clock, 'b');
+    const writesBefore = api.writes;
+    await clock.advance(120_000);
+    expect(a.elector.isLeader()).toBe(true);
+    expect(b.elector.isLeader()).toBe(false);
+    // one renewal per 2 s retry period
+    expect(api.writes - writesBefore).toBeGreaterThanOrEqual(55);
+    await Promise.all([a.elector.stop(), b.elector.stop()]);
+  });
+
+  it('hands over after a crashed leader (no more renewals) once the lease duration has passed', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    const b = candidate(api, clock, 'b');
+    await clock.advance(10_000);
+
+    await a.elector.stop(); // stops renewing without touching the Lease, as a SIGKILL would
+    const crashedAt = clock.now();
+    await clock.advance(14_000);
+    expect(b.elector.isLeader()).toBe(false);
+    expect(api.holder(NS, NAME)).toBe('a');
+
+    // expiry (15 s after b last saw a change) + at most one jittered retry (2 s × 2.2)
+    await clock.advance(15_000 + 4_400 - 14_000 + 2_000);
+    expect(b.elector.isLeader()).toBe(true);
+    expect(api.holder(NS, NAME)).toBe('b');
+    expect(clock.now() - crashedAt).toBeLessThanOrEqual(21_400);
+    expect(api.leases.get(`${NS}/${NAME}`)!.spec!.leaseTransitions).toBe(1);
+    await b.elector.stop();
+  });
+
+  it('on release hands the Lease back at once: the standby leads within one retry', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    const b = candidate(api, clock, 'b');
+    await clock.advance(10_000);
+
+    const released = a.elector.release();
+    await clock.advance(1);
+    await released;
+    expect(a.stopped).toBe('released');
+    expect(a.signal?.aborted).toBe(true);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(api.holder(NS, NAME)).toBe('');
+
+    await clock.advance(4_400);
+    expect(b.elector.isLeader()).toBe(true);
+    await b.elector.stop();
+  });
+
+  it('gives up leadership when it cannot renew before the renew deadline, and says so', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    expect(a.elector.isLeader()).toBe(true);
+
+    api.failWith = new Error('connect ECONNREFUSED');
+    await clock.advance(6_000); // a few failed renewals inside the deadline: still leader
+    expect(a.elector.isLeader()).toBe(true);
+    expect(a.signal?.aborted).toBe(false);
+
+    await clock.advance(6_000);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(a.signal?.aborted).toBe(true);
+    expect(a.events).toEqual(['started', 'stopped:lost']);
+    await expect(a.done).resolves.toBe('lost');
+  });
+
+  it('survives a transient renewal failure shorter than the renew deadline', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    api.failWith = new Error('503');
+    await clock.advance(5_000);
+    api.failWith = undefined;
+    await clock.advance(30_000);
+    expect(a.elector.isLeader()).toBe(true);
+    expect(a.events).toEqual(['started']);
+    await a.elector.stop();
+  });
+
+  it('gives up when a renewal hangs past the renew deadline', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    api.hang = true;
+    await clock.advance(11_000);
+    expect(a.elector.isLeader()).toBe(false);
+    await expect(a.done).resolves.toBe('lost');
+  });
+
+  it('treats a 409 on replace as a lost race, not an error', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    // someone else rewrites the Lease behind a's back (new resourceVersion, new holder)
+    const lease = api.leases.get(`${NS}/${NAME}`)!;
+    lease.spec = { ...lease.spec, holderIdentity: 'intruder' };
+    lease.metadata = { ...lease.metadata, resourceVersion: '999' };
+    await clock.advance(12_000);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(a.stopped).toBe('lost');
+    expect(api.holder(NS, NAME)).toBe('intruder');
+  });
+});
+
+describe('configuration', () => {
+  it('rejects durations that would let two leaders overlap', () => {
+    expect(() =>
+      validateDurations({ leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }),
+    ).toThrow(/lease duration/);
+    expect(() =>
+      validateDurations({ leaseDurationMs: 15_000, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 }),
+    ).toThrow(/renew deadline/);
+    expect(() =>
+      validateDurations({ leaseDurationMs: 15_500, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 }),
+    ).toThrow(/whole seconds/);
+  });
+
+  it('derives a unique identity from POD_NAME', () => {
+    const a = defaultIdentity({ POD_NAME: 'op-7d9f' });
+    const b = defaultIdentity({ POD_NAME: 'op-7d9f' });
+    expect(a).toMatch(/^op-7d9f_[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+  });
+});
