@@ -52,7 +52,7 @@ export class FakeLeaseApi implements LeaseClient {
     for (const f of ['acquireTime', 'renewTime'] as const) {
       const v = body.spec?.[f] as unknown;
       if (v !== undefined && !(typeof v === 'string' && MICROTIME.test(v)))
-        throw apiError(400, `BadRequest: cannot parse ${String(v)} as MicroTime`);
+        throw apiError(400, `BadRequest: cannot parse ${JSON.stringify(v)} as MicroTime`);
     }
     this.writes++;
     const stored = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.#rv) } };
@@ -66,7 +66,7 @@ export class FakeLeaseApi implements LeaseClient {
     try {
       return Promise.resolve(structuredClone(fn()));
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 }
