@@ -41,11 +41,18 @@ export interface BatchAccountSpec {
   };
 }
 
+/** Written by the operator through the status subresource (the CRD has one for both kinds). */
+export interface BatchAccountStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
 export interface BatchAccount {
   apiVersion: typeof API_VERSION;
   kind: typeof BATCHACCOUNT_KIND;
   metadata: ObjectMeta;
   spec: BatchAccountSpec;
+  status?: BatchAccountStatus;
 }
 
 // ---------------------------------------------------------------- BatchPool (namespaced)

@@ -1,0 +1,753 @@
+// OpenAPI v3 schemas of BatchPool and BatchAccount: the other half (with types.ts) of the single
+// source of the CRDs in crds/. The descriptions are what `kubectl explain` shows, so they are
+// written for someone who has never seen this operator or Azure Batch. The CEL rules
+// (x-kubernetes-validations) make the apiserver itself reject what Azure would reject later, or
+// what could never be carried out (changing a pool's VM size in place); every message names the
+// field and the rule. Strings and lists that rules read carry maxLength/maxItems so that the
+// apiserver's CEL cost estimate stays inside its budget.
+
+import { IMAGE_LIMITS, DEFAULTS } from './types.ts';
+import type { JSONSchemaProps, ValidationRule } from './openapi.ts';
+import { bool, immutable, int, int64, list, obj, str } from './openapi.ts';
+
+// ---------------------------------------------------------------- shared pieces
+
+/**
+ * Azure resource IDs are case-insensitive in their fixed segments (`resourceGroups` comes back as
+ * `resourcegroups` from some tools), so the fixed segments match in any case. The names the user
+ * chose ({sub}, {rg}, {name}…) are taken as written: Azure compares them case-insensitively too,
+ * and the operator must compare image IDs case-insensitively (see docs/api.md).
+ */
+const ARM_PREFIX = '^/(?i:subscriptions)/[^/]+/(?i:resourceGroups)/[^/]+/(?i:providers)/';
+export const IMAGE_ID_REGEX =
+  ARM_PREFIX +
+  '(?i:Microsoft[.]Compute)/((?i:images)/[^/]+|(?i:galleries)/[^/]+/(?i:images)/[^/]+(/(?i:versions)/[^/]+)?)$';
+export const SUBNET_ID_REGEX =
+  ARM_PREFIX + '(?i:Microsoft[.]Network)/(?i:virtualNetworks)/[^/]+/(?i:subnets)/[^/]+$';
+/** Azure Batch pool IDs: letters, digits, hyphens and underscores, at most 64 characters. */
+export const POOL_ID_REGEX = '^[A-Za-z0-9_-]{1,64}$';
+/** The ISO-8601 durations a resize timeout accepts: days, hours, minutes, seconds, whole numbers. */
+export const ISO_DURATION_REGEX = '^P([0-9]{1,3}D)?(T([0-9]{1,6}H)?([0-9]{1,6}M)?([0-9]{1,6}S)?)?$';
+/** Go-style durations (what CEL's duration() parses), limited to whole ms, s, m and h. */
+export const GO_DURATION_REGEX = '^([0-9]{1,6}(ms|s|m|h))+$';
+const GUID_REGEX = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const DNS_LABEL_REGEX = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const DNS_SUBDOMAIN_REGEX = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+const isoDurationOk = `(self.matches('${ISO_DURATION_REGEX}') && self != 'P' && !self.endsWith('T'))`;
+// CEL durations take Go syntax, not ISO-8601: the time part after `T` (e.g. `1H30M`) becomes a Go
+// duration by lower-casing it (`1h30m`); whole days are read as an integer, so `P1D` passes.
+const isoAtLeast5m =
+  `!${isoDurationOk} || ` +
+  `(self.contains('D') && int(self.substring(1, self.indexOf('D'))) > 0) || ` +
+  `(self.contains('T') && duration(self.substring(self.indexOf('T') + 1).lowerAscii()) >= duration('5m'))`;
+const goDurationOk = (field: string) =>
+  `(has(self.${field}) && self.${field}.matches('${GO_DURATION_REGEX}'))`;
+
+function nameValueList(what: string, maxItems: number): JSONSchemaProps {
+  return list(
+    what,
+    obj(
+      'One name/value pair.',
+      {
+        name: str('The name. Unique within the list.', { minLength: 1, maxLength: 256 }),
+        value: str('The value.', { maxLength: 4096 }),
+      },
+      { required: ['name', 'value'] },
+    ),
+    { maxItems, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
+  );
+}
+
+/** The standard metav1.Condition shape, so kstatus, Flux and Argo CD read the conditions as usual. */
+function conditions(what: string): JSONSchemaProps {
+  return list(
+    what,
+    obj(
+      'One aspect of the current state, in the standard Kubernetes condition shape.',
+      {
+        type: str('The condition type in CamelCase, e.g. Ready.', {
+          maxLength: 316,
+          pattern:
+            '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+        }),
+        status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+        reason: str(
+          'A CamelCase word saying why the condition is in this status, for programs to match on.',
+          {
+            minLength: 1,
+            maxLength: 1024,
+            pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+          },
+        ),
+        message: str('A sentence for people saying what happened and, when stuck, what to do.', {
+          maxLength: 32768,
+        }),
+        lastTransitionTime: str('When the status last changed (RFC 3339).', { format: 'date-time' }),
+        observedGeneration: int64(
+          'The metadata.generation the condition was computed from; older than metadata.generation means stale.',
+          { minimum: 0 },
+        ),
+      },
+      { required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'] },
+    ),
+    { maxItems: 16, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
+  );
+}
+
+// ---------------------------------------------------------------- BatchPool
+
+const image = obj(
+  'The custom VM image every node of the pool boots from, named by its Azure resource ID. ' +
+    'Use a distinct image for every pool: pools that share an image (or images made from the same ' +
+    `snapshot) share its node limits of ${IMAGE_LIMITS.dedicated} dedicated and ` +
+    `${IMAGE_LIMITS.lowPriority} low-priority nodes. An Azure Compute Gallery (Shared Image Gallery, ` +
+    'SIG) image version is recommended over a managed image for large pools: it provisions faster and ' +
+    'scales further. The image must stay in Azure for the whole life of the pool; if it is deleted, ' +
+    'resizes fail with AllocationFailed. Immutable: a new image needs a new BatchPool.',
+  {
+    id: str(
+      'Azure resource ID of the image, in one of three forms: a managed image ' +
+        '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{name}; ' +
+        'a gallery image version .../providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{major.minor.patch}; ' +
+        'or a gallery image definition .../providers/Microsoft.Compute/galleries/{gallery}/images/{image}, ' +
+        'which means its latest version at the time the pool is created. The fixed segments ' +
+        '(subscriptions, resourceGroups, providers, Microsoft.Compute, images, galleries, versions) are ' +
+        'matched case-insensitively, as Azure does. The image must be in the same subscription and region ' +
+        "as the Batch account (a gallery image needs a replica in the account's region), and the identity " +
+        'the operator uses needs read access to it. Immutable.',
+      {
+        minLength: 1,
+        maxLength: 1024,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('${IMAGE_ID_REGEX}')`,
+            message:
+              'spec.image.id must be the Azure resource ID of a managed image ' +
+              '(/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{name}), ' +
+              'a gallery image version (.../providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{version}) ' +
+              'or a gallery image definition (.../providers/Microsoft.Compute/galleries/{gallery}/images/{image})',
+          },
+          {
+            rule: "!self.matches('(?i)/versions/') || self.matches('/[0-9]+[.][0-9]+[.][0-9]+$')",
+            message:
+              'spec.image.id: a gallery image version must be numbered major.minor.patch (e.g. .../versions/1.4.0); ' +
+              'to follow the latest version, name the image definition and leave out /versions/{version}',
+          },
+          immutable('spec.image.id', 'an Azure Batch pool cannot change the image its nodes boot from'),
+        ],
+      },
+    ),
+  },
+  { required: ['id'] },
+);
+
+const BACKOFF_DEFAULT = { initial: DEFAULTS.backoffInitial, max: DEFAULTS.backoffMax };
+
+const resizeStrategy = obj(
+  'How the operator drives a pool to its target when Azure does not get there in one go. Large pools ' +
+    'from custom images often stop short: a resize ends with an error such as AllocationFailed, or the ' +
+    'resize timeout expires first (above about 300 nodes several resizes may be needed). The operator then ' +
+    'issues the resize again, waiting longer after each failure (backoff), until the pool is at its ' +
+    'target, maxAttempts is reached, or a person must act (the image is gone, the spec is refused). ' +
+    'Optional; every field has a default.',
+  {
+    maxNodesPerResize: int(
+      'Grow by at most this many nodes per resize, approaching a large target in steps; 0 asks Azure for the ' +
+        'whole target at once. Shrinking always goes straight to the target. Default 0.',
+      { minimum: 0, maximum: IMAGE_LIMITS.dedicated, default: 0 },
+    ),
+    backoff: obj(
+      'Wait between a failed resize and the next one. The wait starts at `initial` and doubles after each ' +
+        'consecutive failure up to `max`; it resets once the pool reaches its target or the target changes. ' +
+        'Durations in Go syntax: 30s, 2m, 1h30m.',
+      {
+        initial: str(`The first wait. Go duration, at least 1s. Default ${DEFAULTS.backoffInitial}.`, {
+          maxLength: 32,
+          default: DEFAULTS.backoffInitial,
+        }),
+        max: str(`The longest wait. Go duration, at most 24h. Default ${DEFAULTS.backoffMax}.`, {
+          maxLength: 32,
+          default: DEFAULTS.backoffMax,
+        }),
+      },
+      {
+        // Spelled out rather than `{}`: the apiserver checks a default against the CEL rules without
+        // first filling in the defaults nested inside it.
+        default: BACKOFF_DEFAULT,
+        'x-kubernetes-validations': [
+          {
+            rule: `${goDurationOk('initial')} && ${goDurationOk('max')}`,
+            message:
+              'spec.resizeStrategy.backoff.initial and .max must be Go durations of whole numbers with units ms, s, m or h (e.g. 30s, 10m, 1h30m)',
+          },
+          {
+            rule:
+              `!(${goDurationOk('initial')} && ${goDurationOk('max')}) || ` +
+              "(duration(self.initial) >= duration('1s') && duration(self.max) <= duration('24h') && duration(self.initial) <= duration(self.max))",
+            message:
+              'spec.resizeStrategy.backoff must satisfy 1s <= initial <= max <= 24h (the defaults are initial 30s, max 10m)',
+          },
+        ],
+      },
+    ),
+    maxAttempts: int(
+      'Give up after this many consecutive failed resizes for the same target: the pool is then reported ' +
+        'Stalled until the spec changes. Leave it out to keep trying for as long as it takes.',
+      { minimum: 1, maximum: 1000 },
+    ),
+  },
+  { default: { maxNodesPerResize: 0, backoff: BACKOFF_DEFAULT } },
+);
+
+const inboundNatPool = obj(
+  'A range of public ports on the load balancer that reaches one port on every node.',
+  {
+    name: str(
+      'Name of the NAT pool, unique within the pool: letters, digits, underscores, periods and hyphens, ' +
+        'starting with a letter or digit, ending with a letter, digit or underscore, at most 77 characters.',
+      {
+        maxLength: 77,
+        pattern: '^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$',
+      },
+    ),
+    protocol: str('tcp or udp.', { enum: ['tcp', 'udp'] }),
+    backendPort: int(
+      'The port on each node, 1..65535, except 22, 3389, 29876 and 29877, which Azure Batch reserves.',
+      {
+        minimum: 1,
+        maximum: 65535,
+        'x-kubernetes-validations': [
+          {
+            rule: '!(self in [22, 3389, 29876, 29877])',
+            message:
+              'spec.networkConfiguration.endpointConfiguration.inboundNATPools[].backendPort must not be 22, 3389, 29876 or 29877 (reserved by Azure Batch)',
+          },
+        ],
+      },
+    ),
+    frontendPortRangeStart: int(
+      'First public port, 1..65534, outside 50000..55000 (reserved by Azure Batch).',
+      {
+        minimum: 1,
+        maximum: 65534,
+      },
+    ),
+    frontendPortRangeEnd: int(
+      'Last public port, 1..65534, outside 50000..55000; the range must hold at least 40 ports ' +
+        '(one per node the pool can reach through it).',
+      { minimum: 1, maximum: 65534 },
+    ),
+  },
+  {
+    required: ['name', 'protocol', 'backendPort', 'frontendPortRangeStart', 'frontendPortRangeEnd'],
+    'x-kubernetes-validations': [
+      {
+        rule: 'self.frontendPortRangeEnd - self.frontendPortRangeStart + 1 >= 40',
+        message:
+          'inboundNATPools[]: the frontend port range (frontendPortRangeStart..frontendPortRangeEnd) must hold at least 40 ports',
+      },
+      {
+        rule: 'self.frontendPortRangeEnd < 50000 || self.frontendPortRangeStart > 55000',
+        message:
+          'inboundNATPools[]: the frontend port range must not touch 50000..55000, which Azure Batch reserves',
+      },
+    ],
+  },
+);
+
+const networkConfiguration = obj(
+  'Optional network settings passed to Azure when the pool is created. Azure cannot change them on an ' +
+    'existing pool, so they are immutable. Note that inbound NAT pools can lower the node limits of ' +
+    'custom-image pools.',
+  {
+    subnetId: str(
+      'Resource ID of the virtual-network subnet the nodes join: ' +
+        '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}. ' +
+        'It needs enough free addresses for the whole target.',
+      {
+        maxLength: 1024,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('${SUBNET_ID_REGEX}')`,
+            message:
+              'spec.networkConfiguration.subnetId must be a subnet resource ID: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}',
+          },
+        ],
+      },
+    ),
+    endpointConfiguration: obj('Inbound access to the nodes from outside.', {
+      inboundNATPools: list(
+        'Up to 5 NAT pools; their frontend port ranges must not overlap.',
+        inboundNatPool,
+        {
+          maxItems: 5,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+          'x-kubernetes-validations': [
+            {
+              rule:
+                'self.all(a, self.all(b, a.name == b.name || ' +
+                'a.frontendPortRangeEnd < b.frontendPortRangeStart || b.frontendPortRangeEnd < a.frontendPortRangeStart))',
+              message:
+                'spec.networkConfiguration.endpointConfiguration.inboundNATPools: frontend port ranges must not overlap',
+            },
+          ],
+        },
+      ),
+    }),
+  },
+  {
+    'x-kubernetes-validations': [
+      immutable('spec.networkConfiguration', 'Azure cannot change the network of a pool'),
+    ],
+  },
+);
+
+const startTask = obj(
+  'A command every node runs when it joins the pool (or restarts), e.g. to install software. Passed ' +
+    'through to Azure Batch.',
+  {
+    commandLine: str(
+      'The command. It is not run in a shell: for shell features (environment expansion, pipes) ' +
+        'run e.g. /bin/sh -c "…" or cmd /c "…".',
+      { minLength: 1, maxLength: 8192 },
+    ),
+    environmentSettings: nameValueList('Environment variables for the command.', 64),
+    resourceFiles: list(
+      'Files downloaded to the node before the command runs.',
+      obj(
+        'One file or container to download; set exactly one of httpUrl and storageContainerUrl.',
+        {
+          httpUrl: str('URL of one file; needs filePath. A SAS token may be part of it.', {
+            maxLength: 2048,
+          }),
+          storageContainerUrl: str('URL of an Azure Blob container (with read and list access) to copy.', {
+            maxLength: 2048,
+          }),
+          filePath: str('Where to put it, relative to the task working directory.', { maxLength: 1024 }),
+          fileMode: str('Octal Linux file mode such as 0755; ignored on Windows. Default 0770.', {
+            maxLength: 4,
+            pattern: '^0?[0-7]{3}$',
+          }),
+        },
+        {
+          'x-kubernetes-validations': [
+            {
+              rule: 'has(self.httpUrl) != has(self.storageContainerUrl)',
+              message: 'spec.startTask.resourceFiles[]: set exactly one of httpUrl and storageContainerUrl',
+            },
+            {
+              rule: '!has(self.httpUrl) || has(self.filePath)',
+              message: 'spec.startTask.resourceFiles[]: filePath is required with httpUrl',
+            },
+          ],
+        },
+      ),
+      { maxItems: 100, 'x-kubernetes-list-type': 'atomic' },
+    ),
+    maxTaskRetryCount: int('How often a failed start task is retried; -1 means without limit. Default 0.', {
+      minimum: -1,
+      maximum: 100,
+    }),
+    waitForSuccess: bool(
+      'Keep the node from running tasks until the start task has succeeded. Recommended when tasks need ' +
+        'what it installs.',
+    ),
+    userIdentity: obj(
+      'The user the command runs as; set userName or autoUser, not both. Default: a non-admin task user.',
+      {
+        userName: str('A user account defined on the pool.', { maxLength: 256 }),
+        autoUser: obj('An automatic user Azure Batch creates.', {
+          scope: str('task (a user per task) or pool (one user shared by every task on the node).', {
+            enum: ['task', 'pool'],
+          }),
+          elevationLevel: str('nonadmin or admin.', { enum: ['nonadmin', 'admin'] }),
+        }),
+      },
+      {
+        'x-kubernetes-validations': [
+          {
+            rule: '!(has(self.userName) && has(self.autoUser))',
+            message: 'spec.startTask.userIdentity: set userName or autoUser, not both',
+          },
+        ],
+      },
+    ),
+  },
+  { required: ['commandLine'] },
+);
+
+const poolSpecRules: ValidationRule[] = [
+  {
+    // targetLowPriorityNodes defaults to 0 and defaults are applied before validation, so
+    // `has(self.targetLowPriorityNodes)` is always true here and cannot express "a target was
+    // given". A pool of only low-priority nodes therefore names a non-zero count.
+    rule: 'has(self.targetDedicatedNodes) || (has(self.targetLowPriorityNodes) && self.targetLowPriorityNodes > 0)',
+    message:
+      'spec.targetDedicatedNodes is required unless spec.targetLowPriorityNodes is above 0: a pool needs a target size ' +
+      '(targetLowPriorityNodes defaults to 0, so it alone does not count)',
+    fieldPath: '.targetDedicatedNodes',
+    reason: 'FieldValueRequired',
+  },
+  {
+    rule: 'has(self.poolId) == has(oldSelf.poolId)',
+    message:
+      'spec.poolId cannot be added or removed after creation: it names the Azure pool; to change it, create a new BatchPool instead',
+    fieldPath: '.poolId',
+    reason: 'FieldValueForbidden',
+  },
+  {
+    rule: 'has(self.taskSlotsPerNode) == has(oldSelf.taskSlotsPerNode)',
+    message:
+      'spec.taskSlotsPerNode cannot be added or removed after creation: Azure cannot change it on an existing pool; to change it, create a new BatchPool instead',
+    fieldPath: '.taskSlotsPerNode',
+    reason: 'FieldValueForbidden',
+  },
+  {
+    rule: 'has(self.networkConfiguration) == has(oldSelf.networkConfiguration)',
+    message:
+      'spec.networkConfiguration cannot be added or removed after creation: Azure cannot change the network of a pool; to change it, create a new BatchPool instead',
+    fieldPath: '.networkConfiguration',
+    reason: 'FieldValueForbidden',
+  },
+];
+
+export const batchPoolSpecSchema: JSONSchemaProps = obj(
+  'What the Azure Batch pool should look like. The operator creates the pool from a custom VM image, ' +
+    'drives it to the target node counts (issuing the resize again, with backoff, when Azure stops short), ' +
+    'checks that the image still exists, and deletes or keeps the pool when this object is deleted. ' +
+    'accountRef, poolId, vmSize, image.id, nodeAgentSkuId, taskSlotsPerNode and networkConfiguration are ' +
+    'fixed when the pool is created; changing them needs a new BatchPool.',
+  {
+    accountRef: obj(
+      'The cluster-scoped BatchAccount (set up by a cluster admin) whose Azure Batch account hosts the pool. ' +
+        "The account must list this object's namespace in spec.allowedNamespaces. Immutable.",
+      {
+        name: str('Name of the BatchAccount.', {
+          minLength: 1,
+          maxLength: 253,
+          'x-kubernetes-validations': [
+            {
+              rule: `self.matches('${DNS_SUBDOMAIN_REGEX}')`,
+              message:
+                'spec.accountRef.name must be the name of a BatchAccount: lower-case letters, digits, - and . (a DNS subdomain name)',
+            },
+          ],
+        }),
+      },
+      {
+        required: ['name'],
+        'x-kubernetes-validations': [
+          immutable('spec.accountRef', 'a pool cannot move to another Batch account'),
+        ],
+      },
+    ),
+    poolId: str(
+      'ID of the pool in Azure Batch: at most 64 letters, digits, hyphens and underscores, unique within ' +
+        'the Batch account (Azure compares IDs case-insensitively). Defaults to metadata.name, which then has ' +
+        'to follow the same rule. Immutable, and cannot be added or removed later.',
+      {
+        minLength: 1,
+        maxLength: 64,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('${POOL_ID_REGEX}')`,
+            message:
+              'spec.poolId must be 1 to 64 characters of letters, digits, - and _ (the Azure Batch pool ID rule)',
+          },
+          immutable('spec.poolId', 'it names the Azure pool'),
+        ],
+      },
+    ),
+    vmSize: str(
+      'Azure VM size of every node, e.g. Standard_D4s_v5. The Batch account needs quota for it in its ' +
+        'region, and the image must suit it (generation, architecture). Immutable.',
+      {
+        minLength: 1,
+        maxLength: 64,
+        'x-kubernetes-validations': [
+          {
+            rule: "self.matches('^[A-Za-z0-9_-]+$')",
+            message:
+              'spec.vmSize must be an Azure VM size name: letters, digits, _ and - (e.g. Standard_D4s_v5)',
+          },
+          immutable('spec.vmSize', 'an Azure Batch pool cannot change its VM size'),
+        ],
+      },
+    ),
+    image,
+    nodeAgentSkuId: str(
+      "The Batch node agent that matches the image's operating system, e.g. `batch.node.ubuntu 22.04` " +
+        'or `batch.node.windows amd64`; it always starts with `batch.node.`. A mismatch leaves nodes unusable. ' +
+        'Immutable.',
+      {
+        minLength: 1,
+        maxLength: 64,
+        'x-kubernetes-validations': [
+          {
+            rule: "self.startsWith('batch.node.')",
+            message: 'spec.nodeAgentSkuId must start with "batch.node." (e.g. "batch.node.ubuntu 22.04")',
+          },
+          immutable('spec.nodeAgentSkuId', "the node agent is fixed with the pool's image"),
+        ],
+      },
+    ),
+    targetDedicatedNodes: int(
+      `Number of dedicated nodes to keep, 0..${IMAGE_LIMITS.dedicated}. ${IMAGE_LIMITS.dedicated} is Azure's ` +
+        'limit for a custom image, counted across every pool that uses the same image or snapshot (one more ' +
+        'reason for a distinct image per pool). Required unless targetLowPriorityNodes is above 0. ' +
+        'Changing it resizes the pool.',
+      { minimum: 0, maximum: IMAGE_LIMITS.dedicated },
+    ),
+    targetLowPriorityNodes: int(
+      `Number of low-priority (Spot) nodes to keep, 0..${IMAGE_LIMITS.lowPriority}: cheaper, but Azure may ` +
+        `take them back. ${IMAGE_LIMITS.lowPriority} is the custom-image limit, counted across every pool that ` +
+        `uses the same image. Default ${DEFAULTS.targetLowPriorityNodes}.`,
+      { minimum: 0, maximum: IMAGE_LIMITS.lowPriority, default: DEFAULTS.targetLowPriorityNodes },
+    ),
+    resizeTimeout: str(
+      'How long Azure may work on one resize before giving up, as an ISO-8601 duration: PT20M, PT1H, ' +
+        'PT1H30M, P1D (days, hours, minutes and seconds, whole numbers). At least 5 minutes (PT5M), as ' +
+        `Azure requires. Default ${DEFAULTS.resizeTimeout}. Azure recommends 20-30 minutes for large pools ` +
+        'from custom images (e.g. PT25M for several hundred nodes); when a resize times out short of the ' +
+        'target, the operator issues another one (see resizeStrategy).',
+      {
+        maxLength: 32,
+        default: DEFAULTS.resizeTimeout,
+        'x-kubernetes-validations': [
+          {
+            rule: isoDurationOk,
+            message:
+              'spec.resizeTimeout must be an ISO-8601 duration such as PT20M or PT1H30M (P[nD][T[nH][nM][nS]], whole numbers)',
+          },
+          {
+            rule: isoAtLeast5m,
+            message: 'spec.resizeTimeout must be at least 5 minutes (PT5M), the minimum Azure Batch accepts',
+          },
+        ],
+      },
+    ),
+    nodeDeallocationOption: str(
+      'What happens to tasks running on nodes that a shrink removes: requeue (stop them and queue them ' +
+        'again; the default), terminate (stop them; they fail), taskcompletion (let them finish first), ' +
+        'retaineddata (let them finish and keep their data until it expires).',
+      {
+        enum: ['requeue', 'terminate', 'taskcompletion', 'retaineddata'],
+        default: DEFAULTS.nodeDeallocationOption,
+      },
+    ),
+    resizeStrategy,
+    deletionPolicy: str(
+      'What happens to the Azure pool when this object is deleted: Delete (the default) deletes it; ' +
+        'Retain keeps it running in Azure, unmanaged.',
+      { enum: ['Delete', 'Retain'], default: DEFAULTS.deletionPolicy },
+    ),
+    taskSlotsPerNode: int(
+      'How many tasks may run at once on one node, 1..256 (Azure also caps it at 4 per core). Azure default 1. ' +
+        'Immutable: Azure cannot change it on an existing pool.',
+      {
+        minimum: 1,
+        maximum: 256,
+        'x-kubernetes-validations': [
+          immutable('spec.taskSlotsPerNode', 'Azure cannot change it on an existing pool'),
+        ],
+      },
+    ),
+    startTask,
+    metadata: nameValueList(
+      'Name/value pairs stored on the Azure pool, for your own tooling. The operator may add its own ' +
+        'entries to the Azure pool as well.',
+      32,
+    ),
+    networkConfiguration,
+  },
+  {
+    required: ['accountRef', 'vmSize', 'image', 'nodeAgentSkuId'],
+    'x-kubernetes-validations': poolSpecRules,
+  },
+);
+
+export const batchPoolStatusSchema: JSONSchemaProps = obj(
+  'What the operator last observed and did. Written only by the operator, through the status subresource.',
+  {
+    observedGeneration: int64(
+      'The metadata.generation this status describes; while it is older, the operator has not acted on the latest spec yet.',
+    ),
+    poolId: str('ID of the Azure pool this object manages.'),
+    phase: str(
+      'One word for people: Pending (not yet acted on), Creating, Resizing, Backoff (waiting to retry a ' +
+        'resize), Ready (at target), Stalled (needs a person; see the Stalled condition), Deleting.',
+      { enum: ['Pending', 'Creating', 'Resizing', 'Backoff', 'Ready', 'Stalled', 'Deleting'] },
+    ),
+    allocationState: str('The allocation state Azure reports for the pool: steady, resizing or stopping.', {
+      enum: ['steady', 'resizing', 'stopping'],
+    }),
+    currentDedicatedNodes: int('Dedicated nodes the pool has now, as Azure reports it.', { minimum: 0 }),
+    currentLowPriorityNodes: int('Low-priority nodes the pool has now, as Azure reports it.', { minimum: 0 }),
+    resize: obj(
+      'Progress towards the current target.',
+      {
+        attempts: int('Resizes issued for the current target; creating the pool counts as the first.', {
+          minimum: 0,
+        }),
+        lastIssuedAt: str('When the last resize (or create) was issued.', { format: 'date-time' }),
+        nextAttemptAt: str('When the next resize is due, while waiting out a backoff.', {
+          format: 'date-time',
+        }),
+        lastTarget: obj(
+          'The targets of the resize last issued, so a restarted operator knows what it asked for.',
+          {
+            dedicated: int('Dedicated nodes asked for.', { minimum: 0 }),
+            lowPriority: int('Low-priority nodes asked for.', { minimum: 0 }),
+          },
+          { required: ['dedicated', 'lowPriority'] },
+        ),
+        lastError: obj(
+          'The last error Azure reported for a resize of this pool.',
+          {
+            code: str('Azure error code, e.g. AllocationFailed or ResizeTimedOut.'),
+            message: str('Azure error message.'),
+            observedAt: str('When the operator saw it.', { format: 'date-time' }),
+          },
+          { required: ['code', 'message', 'observedAt'] },
+        ),
+      },
+      { required: ['attempts'] },
+    ),
+    image: obj(
+      'The last check of the image in Azure.',
+      {
+        id: str('The image ID checked.'),
+        exists: bool('Whether the image existed.'),
+        checkedAt: str('When it was checked.', { format: 'date-time' }),
+      },
+      { required: ['id', 'exists', 'checkedAt'] },
+    ),
+    conditions: conditions(
+      'Ready (True only at target, with the image present and the latest generation observed), Reconciling ' +
+        '(True while creating, resizing or waiting to retry), Stalled (True when only a person can fix it: ' +
+        'image gone, limit exceeded, account not allowed, Azure refused the spec) and ImageAvailable. ' +
+        'Ready, Reconciling and Stalled follow kstatus, so Flux and Argo CD can judge health.',
+    ),
+  },
+);
+
+export const batchPoolSchema: JSONSchemaProps = obj(
+  'BatchPool is an Azure Batch pool built from a custom VM image and kept at its target size by ' +
+    'batchpool-operator. Write it in Git or apply it with kubectl; read its state with `kubectl get batchpools` ' +
+    '(short name bp).',
+  {
+    apiVersion: str('The versioned schema of this object: batch.pooloperator.dev/v1alpha1.'),
+    kind: str('BatchPool.'),
+    // The apiserver owns the metadata schema and refuses anything but a bare type here.
+    metadata: { type: 'object' },
+    spec: batchPoolSpecSchema,
+    status: batchPoolStatusSchema,
+  },
+  {
+    required: ['spec'],
+    'x-kubernetes-validations': [
+      {
+        rule: `!has(self.spec) || has(self.spec.poolId) || self.metadata.name.matches('${POOL_ID_REGEX}')`,
+        message:
+          'metadata.name becomes the Azure pool ID when spec.poolId is not set, so it must then be 1 to 64 characters ' +
+          'of letters, digits, - and _ (no dots): set spec.poolId or choose another name',
+      },
+    ],
+  },
+);
+
+// ---------------------------------------------------------------- BatchAccount
+
+export const batchAccountSpecSchema: JSONSchemaProps = obj(
+  'An Azure Batch account that BatchPools may use, and which namespaces may use it. Set up by a cluster ' +
+    'admin. The operator talks to Azure Batch with Microsoft Entra ID tokens (shared keys are not enough for ' +
+    'custom-image pools); the identity needs rights on the Batch account and read access to the images.',
+  {
+    endpoint: str(
+      'URL of the Batch account, https://{account}.{region}.batch.azure.com, as shown on its Overview page ' +
+        'in the Azure portal. Scheme, host and optional port only.',
+      {
+        minLength: 1,
+        maxLength: 2048,
+        'x-kubernetes-validations': [
+          {
+            rule: "isURL(self) && url(self).getScheme() == 'https' && url(self).getHostname() != ''",
+            message:
+              'spec.endpoint must be an https:// URL of the Batch account (e.g. https://prodbatch.westeurope.batch.azure.com)',
+          },
+          {
+            rule: "!isURL(self) || (url(self).getEscapedPath() in ['', '/'] && url(self).getQuery().size() == 0)",
+            message: 'spec.endpoint must be only scheme, host and optional port: no path and no query',
+          },
+        ],
+      },
+    ),
+    allowedNamespaces: list(
+      'Namespaces whose BatchPools may use this account. Empty or absent: none. ["*"]: every namespace ' +
+        '("*" must then be the only entry).',
+      str('A namespace name, or "*".', {
+        maxLength: 63,
+        'x-kubernetes-validations': [
+          {
+            rule: `self == '*' || self.matches('${DNS_LABEL_REGEX}')`,
+            message:
+              'spec.allowedNamespaces[] must be a namespace name (lower-case letters, digits and -, at most 63) or "*"',
+          },
+        ],
+      }),
+      {
+        maxItems: 256,
+        'x-kubernetes-list-type': 'set',
+        'x-kubernetes-validations': [
+          {
+            rule: "!('*' in self) || self.size() == 1",
+            message: 'spec.allowedNamespaces: "*" (every namespace) must be the only entry',
+          },
+        ],
+      },
+    ),
+    identity: obj(
+      'Which Microsoft Entra identity the operator uses for this account. Absent: its own identity.',
+      {
+        clientId: str(
+          "Client ID (a GUID) of a workload identity to use for this account instead of the operator's own; " +
+            'the operator needs to be allowed to federate to it.',
+          {
+            maxLength: 36,
+            'x-kubernetes-validations': [
+              {
+                rule: `self.matches('${GUID_REGEX}')`,
+                message: 'spec.identity.clientId must be a GUID such as 00000000-0000-0000-0000-000000000000',
+              },
+            ],
+          },
+        ),
+      },
+    ),
+  },
+  { required: ['endpoint'] },
+);
+
+export const batchAccountStatusSchema: JSONSchemaProps = obj(
+  'What the operator last observed about the account. Written only by the operator, through the status subresource.',
+  {
+    observedGeneration: int64('The metadata.generation this status describes.'),
+    conditions: conditions('Conditions of the account, e.g. Ready when the operator can reach it.'),
+  },
+);
+
+export const batchAccountSchema: JSONSchemaProps = obj(
+  'BatchAccount (cluster-scoped) names an Azure Batch account that BatchPools in the allowed namespaces may ' +
+    'use. Short name ba.',
+  {
+    apiVersion: str('The versioned schema of this object: batch.pooloperator.dev/v1alpha1.'),
+    kind: str('BatchAccount.'),
+    // The apiserver owns the metadata schema and refuses anything but a bare type here.
+    metadata: { type: 'object' },
+    spec: batchAccountSpecSchema,
+    status: batchAccountStatusSchema,
+  },
+  { required: ['spec'] },
+);

@@ -1,0 +1,121 @@
+// One BatchPool and one BatchAccount with EVERY field of types.ts set. DeepRequired makes the
+// compiler insist on each field, and the object literal forbids extra ones, so these fixtures are
+// the TypeScript types spelled out; the unit tests compare them with the schema and the e2e tests
+// send them to the apiserver, which proves the types and the schema describe the same objects.
+import type { BatchAccount, BatchPool } from '../../../src/api/types.ts';
+
+type DeepRequired<T> = T extends (infer U)[]
+  ? DeepRequired<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: DeepRequired<T[K]> }
+    : T;
+
+const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups';
+
+export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
+  accountRef: { name: 'prod-westeurope' },
+  poolId: 'full-pool',
+  vmSize: 'Standard_D4s_v5',
+  image: { id: `${SUB}/rg/providers/Microsoft.Compute/galleries/g/images/ubuntu/versions/1.4.0` },
+  nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+  targetDedicatedNodes: 10,
+  targetLowPriorityNodes: 2,
+  resizeTimeout: 'PT25M',
+  nodeDeallocationOption: 'taskcompletion',
+  resizeStrategy: { maxNodesPerResize: 5, backoff: { initial: '10s', max: '5m' }, maxAttempts: 20 },
+  deletionPolicy: 'Retain',
+  taskSlotsPerNode: 4,
+  startTask: {
+    commandLine: '/bin/sh -c "echo ready"',
+    environmentSettings: [{ name: 'MODE', value: 'render' }],
+    resourceFiles: [
+      {
+        httpUrl: 'https://example.blob.core.windows.net/tools/setup.sh',
+        storageContainerUrl: 'https://example.blob.core.windows.net/tools',
+        filePath: 'setup.sh',
+        fileMode: '0755',
+      },
+    ],
+    maxTaskRetryCount: 3,
+    waitForSuccess: true,
+    userIdentity: { userName: 'render', autoUser: { scope: 'pool', elevationLevel: 'admin' } },
+  },
+  metadata: [{ name: 'team', value: 'vfx' }],
+  networkConfiguration: {
+    subnetId: `${SUB}/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/batch`,
+    endpointConfiguration: {
+      inboundNATPools: [
+        {
+          name: 'ssh',
+          protocol: 'tcp',
+          backendPort: 2222,
+          frontendPortRangeStart: 15000,
+          frontendPortRangeEnd: 15099,
+        },
+      ],
+    },
+  },
+};
+
+/**
+ * The full spec above sets fields that the schema's rules say are exclusive of each other, so it
+ * can describe every field of the type; this is the same spec made valid for the apiserver.
+ */
+export function validFullPoolSpec(): BatchPool['spec'] {
+  const spec = structuredClone(fullPoolSpec) as BatchPool['spec'];
+  const file = spec.startTask?.resourceFiles?.[0];
+  if (file) delete file.storageContainerUrl;
+  if (spec.startTask?.userIdentity) delete spec.startTask.userIdentity.userName;
+  return spec;
+}
+
+export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
+  observedGeneration: 1,
+  poolId: 'full-pool',
+  phase: 'Resizing',
+  allocationState: 'resizing',
+  currentDedicatedNodes: 7,
+  currentLowPriorityNodes: 1,
+  resize: {
+    attempts: 3,
+    lastIssuedAt: '2026-01-02T03:04:05Z',
+    nextAttemptAt: '2026-01-02T03:09:05Z',
+    lastTarget: { dedicated: 10, lowPriority: 2 },
+    lastError: {
+      code: 'AllocationFailed',
+      message: 'Please try resizing the pool again.',
+      observedAt: '2026-01-02T03:05:00Z',
+    },
+  },
+  image: { id: fullPoolSpec.image.id, exists: true, checkedAt: '2026-01-02T03:04:00Z' },
+  conditions: [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'Resizing',
+      message: 'growing to 10 dedicated nodes',
+      lastTransitionTime: '2026-01-02T03:04:05Z',
+      observedGeneration: 1,
+    },
+  ],
+};
+
+export const fullAccountSpec: DeepRequired<BatchAccount['spec']> = {
+  endpoint: 'https://prodbatch.westeurope.batch.azure.com',
+  allowedNamespaces: ['vfx', 'genomics'],
+  identity: { clientId: '00000000-0000-0000-0000-000000000000' },
+};
+
+export const fullAccountStatus: DeepRequired<NonNullable<BatchAccount['status']>> = {
+  observedGeneration: 1,
+  conditions: [
+    {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Reachable',
+      message: 'the account answered',
+      lastTransitionTime: '2026-01-02T03:04:05Z',
+      observedGeneration: 1,
+    },
+  ],
+};
