@@ -110,6 +110,7 @@ export class LeaderElector {
   #observed: V1Lease | undefined;
   #observedAt = 0;
   #running: Promise<StopReason> | undefined;
+  #ended: StopReason | undefined;
 
   constructor(opts: LeaderElectorOptions) {
     const client = opts.client ?? opts.kubeConfig?.makeApiClient(CoordinationV1Api);
@@ -127,6 +128,12 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.#leading;
+  }
+
+  /** For /readyz: a replica that lost its Lease stays "lost" (not ready) until it exits. */
+  leadership(): 'leader' | 'standby' | 'lost' {
+    if (this.#leading) return 'leader';
+    return this.#ended === 'lost' ? 'lost' : 'standby';
   }
 
   run(
@@ -186,6 +193,7 @@ export class LeaderElector {
       { lease: `${this.namespace}/${this.name}`, identity: this.identity, reason },
       'stopped leading',
     );
+    this.#ended = reason;
     onStoppedLeading(reason);
     return reason;
   }

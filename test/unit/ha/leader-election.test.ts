@@ -44,6 +44,7 @@ describe('LeaderElector', () => {
 
     const leaders = [a, b].filter((c) => c.elector.isLeader());
     expect(leaders).toHaveLength(1);
+    expect([a, b].map((c) => c.elector.leadership()).sort()).toEqual(['leader', 'standby']);
     expect(api.holder(NS, NAME)).toBe(leaders[0]!.elector.identity);
     expect(leaders[0]!.events).toEqual(['started']);
     expect([a, b].find((c) => !c.elector.isLeader())!.events).toEqual([]);
@@ -137,6 +138,7 @@ describe('LeaderElector', () => {
     expect(a.elector.isLeader()).toBe(false);
     expect(a.signal?.aborted).toBe(true);
     expect(a.events).toEqual(['started', 'stopped:lost']);
+    expect(a.elector.leadership()).toBe('lost');
     await expect(a.done).resolves.toBe('lost');
   });
 

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../../src/observability/metrics.ts';
+
+function series(text: string, name: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+describe('operator metrics', () => {
+  it('exposes the controller-runtime and workqueue names dashboards query, with their labels', async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.reconcile.register('batchpool', 4);
+    m.reconcile.observe('batchpool', 'success', 0.2);
+    m.reconcile.observe('batchpool', 'error', 1.5);
+    m.reconcile.observe('batchpool', 'requeue_after', 0.1);
+    m.reconcile.activeWorkers('batchpool', 2);
+    const q = m.queue('batchpool');
+    q.add();
+    q.add();
+    q.retry();
+    q.depth(7);
+    q.queued(0.5);
+    q.worked(0.25);
+    q.inFlight(3, 2);
+    m.leader.set('batchpool-operator-leader', true);
+    const text = await m.render();
+
+    expect(series(text, 'controller_runtime_reconcile_total')).toEqual([
+      'controller_runtime_reconcile_total{controller="batchpool",result="success"} 1',
+      'controller_runtime_reconcile_total{controller="batchpool",result="error"} 1',
+      'controller_runtime_reconcile_total{controller="batchpool",result="requeue"} 0',
+      'controller_runtime_reconcile_total{controller="batchpool",result="requeue_after"} 1',
+    ]);
+    expect(text).toContain('controller_runtime_reconcile_errors_total{controller="batchpool"} 1');
+    expect(text).toContain('controller_runtime_reconcile_time_seconds_count{controller="batchpool"} 3');
+    expect(text).toContain(
+      'controller_runtime_reconcile_time_seconds_bucket{le="0.25",controller="batchpool"} 2',
+    );
+    expect(text).toContain('controller_runtime_max_concurrent_reconciles{controller="batchpool"} 4');
+    expect(text).toContain('controller_runtime_active_workers{controller="batchpool"} 2');
+    expect(text).toContain('workqueue_depth{name="batchpool"} 7');
+    expect(text).toContain('workqueue_adds_total{name="batchpool"} 2');
+    expect(text).toContain('workqueue_retries_total{name="batchpool"} 1');
+    expect(text).toContain('workqueue_queue_duration_seconds_count{name="batchpool"} 1');
+    expect(text).toContain('workqueue_work_duration_seconds_sum{name="batchpool"} 0.25');
+    expect(text).toContain('workqueue_unfinished_work_seconds{name="batchpool"} 3');
+    expect(text).toContain('workqueue_longest_running_processor_seconds{name="batchpool"} 2');
+    expect(text).toContain('leader_election_master_status{name="batchpool-operator-leader"} 1');
+    expect(text).toMatch(/# TYPE controller_runtime_reconcile_time_seconds histogram/);
+    expect(text).toMatch(/# TYPE workqueue_adds_total counter/);
+  });
+
+  it('reports pool sizes, resize attempts by code and image availability, and forgets deleted pools', async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.pool.set('vfx', 'render', {
+      targetDedicatedNodes: 600,
+      targetLowPriorityNodes: 10,
+      currentDedicatedNodes: 412,
+      currentLowPriorityNodes: 0,
+      imageAvailable: true,
+    });
+    m.pool.set('genomics', 'align', {
+      targetDedicatedNodes: 3,
+      targetLowPriorityNodes: 0,
+      currentDedicatedNodes: 3,
+      currentLowPriorityNodes: 0,
+      imageAvailable: false,
+    });
+    m.pool.resizeAttempt('vfx', 'render', 'none');
+    m.pool.resizeAttempt('vfx', 'render', 'AllocationFailed');
+    m.pool.resizeAttempt('vfx', 'render', 'AllocationFailed');
+    let text = await m.render();
+    expect(text).toContain('batchpool_target_nodes{namespace="vfx",name="render",priority="dedicated"} 600');
+    expect(text).toContain('batchpool_target_nodes{namespace="vfx",name="render",priority="lowpriority"} 10');
+    expect(text).toContain('batchpool_current_nodes{namespace="vfx",name="render",priority="dedicated"} 412');
+    expect(text).toContain(
+      'batchpool_resize_attempts_total{namespace="vfx",name="render",code="AllocationFailed"} 2',
+    );
+    expect(text).toContain('batchpool_resize_attempts_total{namespace="vfx",name="render",code="none"} 1');
+    expect(text).toContain('batchpool_image_available{namespace="vfx",name="render"} 1');
+    expect(text).toContain('batchpool_image_available{namespace="genomics",name="align"} 0');
+
+    m.pool.forget('vfx', 'render');
+    text = await m.render();
+    expect(text).not.toContain('name="render"');
+    expect(text).toContain(
+      'batchpool_current_nodes{namespace="genomics",name="align",priority="dedicated"} 3',
+    );
+  });
+
+  it('records Azure calls by status, including failed ones, through track()', async () => {
+    const m = createMetrics({ processMetrics: false });
+    await m.azure.track('batch', 'pool.get', () => Promise.resolve({ id: 'p', _response: { status: 200 } }));
+    await expect(
+      m.azure.track('batch', 'pool.resize', () =>
+        Promise.reject(Object.assign(new Error('conflict'), { statusCode: 409, code: 'PoolIsResizing' })),
+      ),
+    ).rejects.toThrow('conflict');
+    await expect(
+      m.azure.track('compute', 'images.get', () =>
+        Promise.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' })),
+      ),
+    ).rejects.toThrow('reset');
+    m.azure.observe('identity', 'getToken', 200, 0.05);
+    const text = await m.render();
+    expect(text).toContain('azure_requests_total{service="batch",operation="pool.get",code="200"} 1');
+    expect(text).toContain('azure_requests_total{service="batch",operation="pool.resize",code="409"} 1');
+    expect(text).toContain(
+      'azure_requests_total{service="compute",operation="images.get",code="ECONNRESET"} 1',
+    );
+    expect(text).toContain('azure_requests_total{service="identity",operation="getToken",code="200"} 1');
+    expect(text).toContain('azure_request_duration_seconds_count{service="batch",operation="pool.resize"} 1');
+  });
+
+  it('includes the Node process metrics by default, and registries do not share state', async () => {
+    const a = createMetrics();
+    const b = createMetrics();
+    a.leader.set('x', true);
+    const text = await a.render();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+    expect(await b.render()).not.toContain('leader_election_master_status{name="x"}');
+  });
+});
