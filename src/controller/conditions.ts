@@ -1,0 +1,71 @@
+// Condition reasons (PascalCase constants, one place) and the pure helper that sets a condition while
+// keeping lastTransitionTime when nothing but the message changed.
+
+import type { Condition, ConditionType } from '../api/types.ts';
+
+export const Reason = {
+  // Ready
+  TargetReached: 'TargetReached',
+  // Reconciling
+  Creating: 'Creating',
+  Resizing: 'Resizing',
+  StoppingResize: 'StoppingResize',
+  Backoff: 'Backoff',
+  Deleting: 'Deleting',
+  WaitingForImageCheck: 'WaitingForImageCheck',
+  Paused: 'Paused',
+  AzureError: 'AzureError',
+  // Stalled
+  ImageNotFound: 'ImageNotFound',
+  ImageLimitExceeded: 'ImageLimitExceeded',
+  PoolNotOwned: 'PoolNotOwned',
+  AccountNotFound: 'AccountNotFound',
+  NamespaceNotAllowed: 'NamespaceNotAllowed',
+  ResizeAttemptsExhausted: 'ResizeAttemptsExhausted',
+  ResizeRejected: 'ResizeRejected',
+  InvalidSpec: 'InvalidSpec',
+  // ImageAvailable
+  ImageFound: 'ImageFound',
+  NotChecked: 'NotChecked',
+  // generic
+  Idle: 'Idle',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+export interface ConditionInput {
+  type: ConditionType;
+  status: Condition['status'];
+  reason: string;
+  message: string;
+}
+
+/** Returns a new condition list with `input` set; lastTransitionTime moves only when status changes. */
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  input: ConditionInput,
+  generation: number | undefined,
+  nowIso: string,
+): Condition[] {
+  const list = [...(conditions ?? [])];
+  const i = list.findIndex((c) => c.type === input.type);
+  const previous = i >= 0 ? list[i] : undefined;
+  const next: Condition = {
+    type: input.type,
+    status: input.status,
+    reason: input.reason,
+    message: input.message,
+    lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : nowIso,
+    ...(generation !== undefined && { observedGeneration: generation }),
+  };
+  if (i >= 0) list[i] = next;
+  else list.push(next);
+  return list;
+}
+
+export function findCondition(conditions: readonly Condition[] | undefined, type: ConditionType) {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isTrue(conditions: readonly Condition[] | undefined, type: ConditionType): boolean {
+  return findCondition(conditions, type)?.status === 'True';
+}

@@ -1,0 +1,195 @@
+// A keyed work queue with its workers, after client-go's workqueue: watch events only enqueue keys, a key is
+// never processed twice at once, a key added while it is processed runs once more afterwards, delayed adds keep
+// the earliest time, failures back off per key (exponential, jittered) and success forgets them.
+
+import type { Clock, TimerHandle } from '../clock.ts';
+
+/** What a handler returns: look again after this long, or not at all. */
+export interface HandlerResult {
+  requeueAfterMs?: number;
+}
+
+/** Thrown by a handler for a failed call that is worth retrying; `retryAfterMs` overrides the backoff. */
+export class RetryableError extends Error {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options?: { retryAfterMs?: number; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'RetryableError';
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/** Thrown for a failure that retrying cannot fix; the key is dropped until something enqueues it again. */
+export class TerminalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'TerminalError';
+  }
+}
+
+export interface QueueOptions {
+  clock: Clock;
+  handler: (key: string) => Promise<HandlerResult>;
+  concurrency: number;
+  /** First retry delay after a failure; doubles per consecutive failure. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  random?: () => number;
+  /** Told about every failure (for logs and metrics). */
+  onError?: (key: string, err: unknown, retryInMs: number | undefined) => void;
+}
+
+export class WorkQueue {
+  private readonly o: Required<Omit<QueueOptions, 'onError'>> & Pick<QueueOptions, 'onError'>;
+  private readonly ready: string[] = [];
+  private readonly readySet = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly delayed = new Map<string, { at: number; timer: TimerHandle }>();
+  private readonly failures = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private shuttingDown = false;
+  private paused = true;
+
+  constructor(options: QueueOptions) {
+    this.o = { baseBackoffMs: 1000, maxBackoffMs: 300_000, random: Math.random, ...options };
+  }
+
+  /** Begin processing (adds made before start are kept). */
+  start(): void {
+    this.paused = false;
+    this.pump();
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    const d = this.delayed.get(key);
+    if (d) {
+      this.o.clock.clearTimeout(d.timer);
+      this.delayed.delete(key);
+    }
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.readySet.has(key)) return;
+    this.readySet.add(key);
+    this.ready.push(key);
+    this.pump();
+  }
+
+  /** Add after `ms`; when the key is already waiting, the earlier time wins. */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) return this.add(key);
+    if (this.readySet.has(key)) return;
+    const at = this.o.clock.now() + ms;
+    const existing = this.delayed.get(key);
+    if (existing) {
+      if (existing.at <= at) return;
+      this.o.clock.clearTimeout(existing.timer);
+    }
+    const timer = this.o.clock.setTimeout(() => {
+      const cur = this.delayed.get(key);
+      if (cur?.timer !== timer) return;
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
+    this.delayed.set(key, { at, timer });
+  }
+
+  /** Backoff for the key's next failure, counting it. */
+  private nextBackoff(key: string): number {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    const base = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** Math.min(n - 1, 30));
+    return Math.round(base * (0.75 + 0.5 * this.o.random()));
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  failureCount(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Keys waiting to run now, plus keys waiting for a delay. */
+  get length(): number {
+    return this.ready.length + this.delayed.size;
+  }
+
+  get active(): number {
+    return this.processing.size;
+  }
+
+  /** Whether a delayed add is pending for the key, and when (clock ms). */
+  scheduledAt(key: string): number | undefined {
+    return this.delayed.get(key)?.at;
+  }
+
+  private pump(): void {
+    while (
+      !this.paused &&
+      !this.shuttingDown &&
+      this.processing.size < this.o.concurrency &&
+      this.ready.length > 0
+    ) {
+      const key = this.ready.shift()!;
+      this.readySet.delete(key);
+      this.processing.add(key);
+      const p = this.run(key).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    let requeueMs: number | undefined;
+    try {
+      const result = await this.o.handler(key);
+      this.forget(key);
+      requeueMs = result.requeueAfterMs;
+    } catch (err) {
+      if (err instanceof TerminalError) {
+        this.forget(key);
+        requeueMs = undefined;
+      } else {
+        const backoff = this.nextBackoff(key);
+        requeueMs =
+          err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff;
+      }
+      try {
+        this.o.onError?.(key, err, requeueMs);
+      } catch {
+        // a failing logger must not stop the queue
+      }
+    } finally {
+      this.processing.delete(key);
+    }
+    if (this.dirty.delete(key)) this.add(key);
+    else if (requeueMs !== undefined) this.addAfter(key, requeueMs);
+    this.pump();
+  }
+
+  /**
+   * Stop taking work: pending and delayed keys are dropped, in-flight handlers get up to `drainMs` to finish.
+   * Resolves true when everything in flight finished in time.
+   */
+  async shutdown(drainMs: number): Promise<boolean> {
+    this.shuttingDown = true;
+    for (const { timer } of this.delayed.values()) this.o.clock.clearTimeout(timer);
+    this.delayed.clear();
+    this.ready.length = 0;
+    this.readySet.clear();
+    this.dirty.clear();
+    if (this.inFlight.size === 0) return true;
+    let timer: TimerHandle = null;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = this.o.clock.setTimeout(() => resolve(false), drainMs);
+    });
+    const drained = Promise.all([...this.inFlight]).then(() => true);
+    const ok = await Promise.race([drained, timeout]);
+    this.o.clock.clearTimeout(timer);
+    return ok;
+  }
+}

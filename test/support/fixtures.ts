@@ -1,0 +1,97 @@
+// Builders for BatchPools, pool snapshots and plan inputs, so a test says only what matters to it.
+
+import {
+  API_VERSION,
+  FINALIZER,
+  PAUSED_ANNOTATION,
+  type BatchPool,
+  type BatchPoolSpec,
+  type BatchPoolStatus,
+} from '../../src/api/types.ts';
+import { OWNER_METADATA, type PoolSnapshot } from '../../src/azure/ports.ts';
+import { DEFAULT_SETTINGS, type PlanInput } from '../../src/controller/plan.ts';
+
+export const IMAGE =
+  '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/ubuntu/versions/1.4.0';
+export const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+export function batchPool(
+  name = 'render',
+  overrides: { spec?: Partial<BatchPoolSpec>; status?: BatchPoolStatus } = {},
+): BatchPool {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'BatchPool',
+    metadata: {
+      name,
+      namespace: 'vfx',
+      uid: `uid-${name}`,
+      generation: 1,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      finalizers: [FINALIZER],
+    },
+    spec: {
+      accountRef: { name: 'acct' },
+      vmSize: 'Standard_D4s_v5',
+      image: { id: IMAGE },
+      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+      targetDedicatedNodes: 10,
+      targetLowPriorityNodes: 0,
+      resizeStrategy: { backoff: { initial: '30s', max: '10m' } },
+      ...overrides.spec,
+    },
+    ...(overrides.status && { status: overrides.status }),
+  };
+}
+
+export function paused(p: BatchPool): BatchPool {
+  return {
+    ...p,
+    metadata: { ...p.metadata, annotations: { ...p.metadata.annotations, [PAUSED_ANNOTATION]: 'true' } },
+  };
+}
+
+export function deleting(p: BatchPool): BatchPool {
+  return { ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+}
+
+export function snapshot(
+  overrides: Partial<PoolSnapshot> = {},
+  owner: BatchPool = batchPool(),
+): PoolSnapshot {
+  return {
+    id: owner.spec.poolId ?? owner.metadata.name,
+    state: 'active',
+    allocationState: 'steady',
+    currentDedicatedNodes: 10,
+    currentLowPriorityNodes: 0,
+    targetDedicatedNodes: 10,
+    targetLowPriorityNodes: 0,
+    resizeErrors: [],
+    owner: { namespace: owner.metadata.namespace, name: owner.metadata.name, uid: owner.metadata.uid },
+    imageId: owner.spec.image.id,
+    ...overrides,
+  };
+}
+
+export function input(object: BatchPool, rest: Partial<PlanInput> = {}): PlanInput {
+  return {
+    object,
+    account: { kind: 'ok', name: 'acct' },
+    usage: { dedicated: 0, lowPriority: 0, sharedWith: [] },
+    now: T0,
+    random: () => 0.5,
+    settings: DEFAULT_SETTINGS,
+    ...rest,
+  };
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export const ownerEntries = (p: BatchPool) => [
+  { name: OWNER_METADATA.namespace, value: p.metadata.namespace },
+  { name: OWNER_METADATA.name, value: p.metadata.name },
+  { name: OWNER_METADATA.uid, value: p.metadata.uid },
+];
