@@ -1,0 +1,314 @@
+// The Batch data-plane pool API as @azure/batch 10.2.0 calls it (any api-version is accepted).
+// Paths are relative to the account URL; answers carry Azure's headers, ETags and error bodies.
+import type { RequestContext, Route, SimResponse } from './http-util.ts';
+import {
+  azureTime,
+  batchErrorResponse,
+  batchHeaders,
+  batchJson,
+  header,
+  parseJsonObject,
+  rfc1123,
+} from './http-util.ts';
+import { parsePoolFilter } from './batch-filter.ts';
+import { BatchError, batchErrors } from './state/errors.ts';
+import type { PoolModel, PoolView } from './state/pools.ts';
+
+/** The pool as the service serialises it, in the service's property order. */
+export function poolJson(model: PoolModel, pool: PoolView, origin: string): Record<string, unknown> {
+  const counts = model.currentCounts(pool);
+  const out: Record<string, unknown> = {
+    id: pool.id,
+    ...(pool.spec.displayName === undefined ? {} : { displayName: pool.spec.displayName }),
+    url: `${origin}/pools/${pool.id}`,
+    eTag: pool.eTag,
+    lastModified: azureTime(pool.lastModified),
+    creationTime: azureTime(pool.creationTime),
+    state: pool.state,
+    stateTransitionTime: azureTime(pool.stateTransitionTime),
+    allocationState: pool.allocationState,
+    allocationStateTransitionTime: azureTime(pool.allocationStateTransitionTime),
+    vmSize: pool.spec.vmSize,
+    resizeTimeout: pool.resizeTimeout,
+    currentDedicatedNodes: counts.dedicated,
+    targetDedicatedNodes: pool.target.dedicated,
+    currentLowPriorityNodes: counts.lowPriority,
+    targetLowPriorityNodes: pool.target.lowPriority,
+  };
+  if (pool.resizeErrors.length > 0 && pool.allocationState === 'steady') out.resizeErrors = pool.resizeErrors;
+  for (const [k, v] of Object.entries(pool.spec)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+function select(obj: Record<string, unknown>, selectText: string | null): Record<string, unknown> {
+  if (!selectText) return obj;
+  const keep = new Set(selectText.split(',').map((s) => s.trim()));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (keep.has(k)) out[k] = v;
+  return out;
+}
+
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+/** If-Match / If-None-Match / If-(Un)Modified-Since, per the Batch conditional-header rules. */
+function checkConditions(ctx: RequestContext, pool: PoolView, read: boolean): SimResponse | undefined {
+  const ifMatch = header(ctx, 'if-match');
+  const ifNoneMatch = header(ctx, 'if-none-match');
+  const ifModifiedSince = header(ctx, 'if-modified-since');
+  const ifUnmodifiedSince = header(ctx, 'if-unmodified-since');
+  const etagMatches = (h: string): boolean =>
+    h.split(',').some((t) => {
+      const v = t.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+      return v === '*' || v === pool.eTag;
+    });
+  const failed = (): SimResponse => batchErrorResponse(ctx, batchErrors.conditionNotMet());
+  const notModified = (): SimResponse => ({
+    status: 304,
+    headers: batchHeaders(ctx.requestId, { etag: pool.eTag, 'last-modified': rfc1123(pool.lastModified) }),
+  });
+  if (ifMatch !== undefined && !etagMatches(ifMatch)) return failed();
+  if (ifUnmodifiedSince !== undefined && seconds(pool.lastModified) > seconds(Date.parse(ifUnmodifiedSince)))
+    return failed();
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch)) return read ? notModified() : failed();
+  if (ifModifiedSince !== undefined && seconds(pool.lastModified) <= seconds(Date.parse(ifModifiedSince)))
+    return read ? notModified() : failed();
+  return undefined;
+}
+
+function writeHeaders(ctx: RequestContext, pool: PoolView, dataServiceId: string): Record<string, string> {
+  return {
+    etag: pool.eTag,
+    'last-modified': rfc1123(pool.lastModified),
+    dataserviceid: dataServiceId,
+    ...clientRequestId(ctx),
+  };
+}
+
+function clientRequestId(ctx: RequestContext): Record<string, string> {
+  const id = header(ctx, 'client-request-id');
+  return id !== undefined && header(ctx, 'return-client-request-id') === 'true'
+    ? { 'client-request-id': id }
+    : {};
+}
+
+function empty(status: number, ctx: RequestContext, extra: Record<string, string> = {}): SimResponse {
+  return { status, headers: batchHeaders(ctx.requestId, extra) };
+}
+
+function jsonBody(ctx: RequestContext): Record<string, unknown> {
+  const body = parseJsonObject(ctx.body);
+  if (!body) throw batchErrors.invalidBody('The request body is not a JSON object.');
+  return body;
+}
+
+export function createBatchApi(model: PoolModel): {
+  match(method: string, segments: string[]): Route | undefined;
+} {
+  const guard = (operation: string, fn: (ctx: RequestContext) => SimResponse): Route => ({
+    api: 'batch',
+    operation,
+    handle(ctx) {
+      try {
+        return fn(ctx);
+      } catch (err) {
+        if (err instanceof BatchError) return batchErrorResponse(ctx, err);
+        throw err;
+      }
+    },
+  });
+
+  const existing = (ctx: RequestContext, id: string, read: boolean): PoolView => {
+    const pool = model.get(id);
+    if (!pool) throw batchErrors.poolNotFound();
+    const blocked = checkConditions(ctx, pool, read);
+    if (blocked) throw Object.assign(new Error('condition'), { response: blocked });
+    return pool;
+  };
+  // Conditional answers (304/412) travel as a thrown response so each handler stays linear.
+  const conditional = (operation: string, fn: (ctx: RequestContext) => SimResponse): Route =>
+    guard(operation, (ctx) => {
+      try {
+        return fn(ctx);
+      } catch (err) {
+        const response = (err as { response?: SimResponse }).response;
+        if (response) return response;
+        throw err;
+      }
+    });
+
+  const list = guard('Pool_List', (ctx) => {
+    const filterText = ctx.query.get('$filter');
+    const predicate = filterText ? parsePoolFilter(filterText) : undefined;
+    if (filterText && !predicate)
+      throw new BatchError(
+        400,
+        'InvalidQueryParameterValue',
+        'Value for one of the query parameters specified in the request URI is invalid.',
+        [
+          { key: 'QueryParameterName', value: '$filter' },
+          { key: 'QueryParameterValue', value: filterText },
+          {
+            key: 'Reason',
+            value: 'The simulator understands eq, ne, startswith(), and, or and parentheses.',
+          },
+        ],
+      );
+    const maxText = ctx.query.get('maxresults');
+    const max = maxText === null ? 1000 : Number(maxText);
+    if (!Number.isInteger(max) || max < 1 || max > 1000)
+      throw new BatchError(
+        400,
+        'InvalidQueryParameterValue',
+        'Value for one of the query parameters specified in the request URI is invalid.',
+        [
+          { key: 'QueryParameterName', value: 'maxresults' },
+          { key: 'QueryParameterValue', value: String(maxText) },
+          { key: 'Reason', value: 'The value must be between 1 and 1000.' },
+        ],
+      );
+    const after = ctx.query.get('$skiptoken');
+    const page: Record<string, unknown>[] = [];
+    let more = false;
+    for (const pool of model.list()) {
+      if (after !== null && pool.id <= after) continue;
+      const json = poolJson(model, pool, ctx.origin);
+      if (predicate && !predicate(json)) continue;
+      if (page.length === max) {
+        more = true;
+        break;
+      }
+      page.push(json);
+    }
+    const selectText = ctx.query.get('$select');
+    const body: Record<string, unknown> = {
+      'odata.metadata': `${ctx.origin}/$metadata#pools`,
+      value: page.map((p) => select(p, selectText)),
+    };
+    if (more) {
+      const next = new URLSearchParams();
+      for (const k of ['api-version', '$filter', '$select', '$expand']) {
+        const v = ctx.query.get(k);
+        if (v !== null) next.set(k, v);
+      }
+      next.set('maxresults', String(max));
+      next.set('$skiptoken', String(page[page.length - 1]?.id));
+      body['odata.nextLink'] = `${ctx.origin}/pools?${next.toString()}`;
+    }
+    return batchJson(200, ctx.requestId, body, clientRequestId(ctx));
+  });
+
+  const add = guard('Pool_Add', (ctx) => {
+    const pool = model.add(jsonBody(ctx));
+    const url = `${ctx.origin}/pools/${pool.id}`;
+    return empty(201, ctx, { ...writeHeaders(ctx, pool, url), location: url });
+  });
+
+  const get = (id: string): Route =>
+    conditional('Pool_Get', (ctx) => {
+      const pool = existing(ctx, id, true);
+      const body = {
+        'odata.metadata': `${ctx.origin}/$metadata#pools/@Element`,
+        ...poolJson(model, pool, ctx.origin),
+      };
+      return batchJson(
+        200,
+        ctx.requestId,
+        select(body, ctx.query.get('$select') ? `odata.metadata,${ctx.query.get('$select')}` : null),
+        {
+          etag: pool.eTag,
+          'last-modified': rfc1123(pool.lastModified),
+          ...clientRequestId(ctx),
+        },
+      );
+    });
+
+  const exists = (id: string): Route =>
+    conditional('Pool_Exists', (ctx) => {
+      const pool = model.get(id);
+      if (!pool) return empty(404, ctx);
+      const blocked = checkConditions(ctx, pool, true);
+      if (blocked) return { status: blocked.status, headers: blocked.headers };
+      return empty(200, ctx, {
+        etag: pool.eTag,
+        'last-modified': rfc1123(pool.lastModified),
+        ...clientRequestId(ctx),
+      });
+    });
+
+  const del = (id: string): Route =>
+    conditional('Pool_Delete', (ctx) => {
+      existing(ctx, id, false);
+      model.delete(id);
+      return empty(202, ctx, clientRequestId(ctx));
+    });
+
+  const patch = (id: string): Route =>
+    conditional('Pool_Patch', (ctx) => {
+      const body = jsonBody(ctx);
+      existing(ctx, id, false);
+      const pool = model.patch(id, body);
+      return empty(200, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}`));
+    });
+
+  const resize = (id: string): Route =>
+    conditional('Pool_Resize', (ctx) => {
+      const body = jsonBody(ctx);
+      // Azure checks the body before it looks the pool up (a missing target wins over PoolNotFound).
+      if (body.targetDedicatedNodes === undefined && body.targetLowPriorityNodes === undefined)
+        throw batchErrors.missingProperty('targetDedicatedNodes and/or targetLowPriorityNodes');
+      existing(ctx, id, false);
+      const pool = model.resize(id, body);
+      return empty(202, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/resize`));
+    });
+
+  const stopResize = (id: string): Route =>
+    conditional('Pool_StopResize', (ctx) => {
+      existing(ctx, id, false);
+      const pool = model.stopResize(id);
+      return empty(202, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/stopresize`));
+    });
+
+  const updateProperties = (id: string): Route =>
+    guard('Pool_UpdateProperties', (ctx) => {
+      const pool = model.updateProperties(id, jsonBody(ctx));
+      return empty(204, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/updateproperties`));
+    });
+
+  const unsupported = (operation: string): Route =>
+    guard(operation, () => {
+      throw new BatchError(
+        400,
+        'UnsupportedOperation',
+        'The Azure Batch simulator does not model this operation.',
+      );
+    });
+
+  return {
+    match(method, segments) {
+      if (segments[0] !== 'pools') return undefined;
+      const [, id, action, extra] = segments;
+      if (id === undefined) {
+        if (method === 'GET') return list;
+        if (method === 'POST') return add;
+        return unsupported('Pool_Unknown');
+      }
+      if (extra !== undefined) return unsupported('Pool_Unknown');
+      if (action === undefined) {
+        if (method === 'GET') return get(id);
+        if (method === 'HEAD') return exists(id);
+        if (method === 'DELETE') return del(id);
+        if (method === 'PATCH') return patch(id);
+        return unsupported('Pool_Unknown');
+      }
+      if (method !== 'POST') return unsupported('Pool_Unknown');
+      if (action === 'resize') return resize(id);
+      if (action === 'stopresize') return stopResize(id);
+      if (action === 'updateproperties') return updateProperties(id);
+      return unsupported(`Pool_${action}`);
+    },
+  };
+}
+
+export { azureTime };

@@ -1,0 +1,103 @@
+// `batchpool-operator simulator`: runs the local Azure stand-in until SIGINT/SIGTERM. Stdout gets
+// exactly one JSON line with the connection details; everything else goes to stderr.
+import { parseArgs } from 'node:util';
+import { PROFILES, startSimulator } from './index.ts';
+
+const HELP = `usage: batchpool-operator simulator [flags]
+
+Runs a local stand-in for Azure on 127.0.0.1 over HTTPS: the Batch data-plane pool API, the ARM
+compute image API and a Microsoft Entra ID token endpoint, plus a control API under /_sim.
+Prints one JSON line with the connection details, then runs until SIGINT/SIGTERM.
+
+flags:
+  --port N           port to listen on (default 0: a free port)
+  --time-scale X     simulated seconds per wall second (default 1; 60 = a minute per second)
+  --seed S           seed for random faults, so runs replay (default 1)
+  --state-dir D      CA, certificate and state snapshot go here (default: a new temp dir);
+                     a snapshot found there is loaded at start
+  --profile NAME     fault profile: ${Object.keys(PROFILES).join(', ')} (default none)
+  --image ID         an image resource ID that exists from the start (repeatable)
+  --client-id ID     client ID to accept for client-secret logins
+  --client-secret S  its secret (default: random)
+  --tenant-id ID     tenant of the authority
+  --verbose          log every request to stderr
+  --help             this text`;
+
+export async function simulatorCommand(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        'time-scale': { type: 'string' },
+        seed: { type: 'string' },
+        'state-dir': { type: 'string' },
+        profile: { type: 'string' },
+        image: { type: 'string', multiple: true },
+        'client-id': { type: 'string' },
+        'client-secret': { type: 'string' },
+        'tenant-id': { type: 'string' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    console.error(`simulator: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error('simulator: --port must be an integer 0..65535');
+    return 2;
+  }
+  if (!Number.isFinite(timeScale) || timeScale < 0) {
+    console.error('simulator: --time-scale must be a number >= 0');
+    return 2;
+  }
+  if (values.profile !== undefined && !(values.profile in PROFILES)) {
+    console.error(
+      `simulator: unknown profile "${values.profile}" (known: ${Object.keys(PROFILES).join(', ')})`,
+    );
+    return 2;
+  }
+  const log = (msg: string): void => {
+    process.stderr.write(`${new Date().toISOString()} simulator: ${msg}\n`);
+  };
+  const sim = await startSimulator({
+    port,
+    timeScale,
+    ...(values.seed === undefined ? {} : { seed: values.seed }),
+    ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }),
+    ...(values.profile === undefined ? {} : { profile: values.profile }),
+    ...(values.image === undefined ? {} : { images: values.image }),
+    ...(values['client-id'] === undefined ? {} : { clientId: values['client-id'] }),
+    ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
+    ...(values['tenant-id'] === undefined ? {} : { tenantId: values['tenant-id'] }),
+    ...(values.verbose ? { onRequest: log } : {}),
+  });
+  const { caPem: _caPem, stateDir, ...info } = sim.info;
+  process.stdout.write(`${JSON.stringify(info)}\n`);
+  log(`listening on ${info.batchUrl} (time scale ${timeScale}, state in ${stateDir})`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log(`${signal}: shutting down`);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sim.close();
+  log('stopped');
+  return 0;
+}

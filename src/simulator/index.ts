@@ -1,0 +1,305 @@
+// The simulator's public, in-process API: startSimulator() brings up the HTTPS server and returns
+// connection details (`info`, the same object the CLI prints) plus typed helpers for images,
+// faults, the clock, the request log and pool inspection. Tests and the demo use this; other
+// processes use the CLI's JSON line and the /_sim control API. Keep these names stable.
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TlsMaterial } from './certs.ts';
+import { generateTlsMaterial } from './certs.ts';
+import type { SimClock } from './clock.ts';
+import { ScaledClock } from './clock.ts';
+import type { SimPoolView, Snapshot } from './core.ts';
+import { SimulatorCore } from './core.ts';
+import type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
+import type { RequestLogEntry } from './request-log.ts';
+import { startServer } from './server.ts';
+
+export type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
+export { PROFILES, DEFAULT_ALLOCATION } from './faults.ts';
+export type { RequestLogEntry } from './request-log.ts';
+export type { SimPoolView } from './core.ts';
+export type { SimClock } from './clock.ts';
+export { ScaledClock, manualClock } from './clock.ts';
+
+export interface SimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Simulated seconds per wall second (default 1). 0 freezes the clock; it then moves only by `clock.advance`. */
+  timeScale?: number;
+  /** Seed of the PRNG behind random faults (default 1): the same seed replays the same run. */
+  seed?: string | number;
+  /** Where the CA, the server certificate and the state snapshot live (default: a new temp dir). */
+  stateDir?: string;
+  /** Fault profile to start with: none (default), realistic, harsh. */
+  profile?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  subscriptionId?: string;
+  /** Overrides of the allocation model (boot delay, node rate, limits, ...). */
+  allocation?: Partial<AllocationSettings>;
+  /** Code of the 409 for a resize while resizing/stopping (unconfirmed; default OperationInvalidForCurrentState). */
+  resizeConflictCode?: string;
+  /** Images (resource IDs) that exist from the start. */
+  images?: string[];
+  /** Region reported for images (default westeurope). */
+  location?: string;
+  /** Gets one line per answered request. */
+  onRequest?: (line: string) => void;
+  /** A clock to use instead of a ScaledClock (tests of the model). */
+  clock?: SimClock;
+}
+
+/** Everything a client needs; the CLI prints exactly these keys as one JSON line. */
+export interface SimulatorInfo {
+  batchUrl: string;
+  armEndpoint: string;
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptionId: string;
+  caFile: string;
+  controlUrl: string;
+}
+
+export interface Simulator {
+  info: SimulatorInfo & { caPem: string; stateDir: string };
+  close(): Promise<void>;
+  clock: {
+    now(): Date;
+    /** Moves simulated time forward. */
+    advance(seconds: number): void;
+    setTimeScale(scale: number): void;
+    readonly timeScale: number;
+  };
+  images: {
+    /** Creates a managed image in the simulator's subscription; returns its resource ID. */
+    createManagedImage(name: string, options?: { resourceGroup?: string; location?: string }): string;
+    /** Creates gallery, image definition and version as needed; returns the version's resource ID. */
+    createGalleryImageVersion(
+      gallery: string,
+      image: string,
+      version: string,
+      options?: { resourceGroup?: string; location?: string },
+    ): string;
+    /** Creates any compute image resource by ID (parents are created as needed). */
+    create(resourceId: string, options?: { location?: string; properties?: Record<string, unknown> }): void;
+    delete(resourceId: string): boolean;
+    exists(resourceId: string): boolean;
+    list(): string[];
+  };
+  faults: {
+    /** The next `count` growing resizes of the pool (the initial allocation counts) fail. */
+    failNextResizes(
+      poolId: string,
+      count: number,
+      options?: { code?: string; message?: string; fraction?: number },
+    ): void;
+    /** Every growing resize of the pool gets only this share of the missing nodes, then fails. */
+    allocateFraction(poolId: string, fraction: number, options?: { code?: string; message?: string }): void;
+    clearPool(poolId: string): void;
+    setAllocation(settings: Partial<AllocationSettings>): AllocationSettings;
+    readonly allocation: AllocationSettings;
+    throttle(options?: Omit<RequestFaultInput, 'kind'>): RequestFaultRule;
+    unavailable(options?: Omit<RequestFaultInput, 'kind'>): RequestFaultRule;
+    dropConnections(options?: Omit<RequestFaultInput, 'kind'>): RequestFaultRule;
+    slow(options?: Omit<RequestFaultInput, 'kind'>): RequestFaultRule;
+    failTokens(options?: Omit<RequestFaultInput, 'kind' | 'scope'>): RequestFaultRule;
+    remove(ruleId: number): boolean;
+    useProfile(name: string): void;
+    /** Removes every fault and returns to the start-up allocation settings. */
+    clear(): void;
+  };
+  requests: {
+    /** Log entries after the `since` cursor (a seq), optionally filtered. */
+    list(filter?: { since?: number; operation?: string; api?: string; clientId?: string }): RequestLogEntry[];
+    /** The seq of the newest entry: pass it as `since` later to see only what came after. */
+    cursor(): number;
+    clear(): void;
+  };
+  pools: {
+    get(id: string): SimPoolView | undefined;
+    list(): SimPoolView[];
+  };
+  access: {
+    /** Calls made with this client's tokens get 403 (a missing role assignment). */
+    deny(clientId: string): void;
+    allow(clientId: string): void;
+  };
+  /** Forgets pools, images, faults, access rules and the request log. */
+  reset(): void;
+  /** Writes the state snapshot into the state dir; returns its path. */
+  saveSnapshot(): Promise<string>;
+}
+
+const FILES = { ca: 'ca.pem', cert: 'server.pem', key: 'server-key.pem', state: 'state.json' } as const;
+
+async function loadOrCreateTls(dir: string): Promise<TlsMaterial> {
+  try {
+    const [caPem, certPem, keyPem] = await Promise.all(
+      [FILES.ca, FILES.cert, FILES.key].map((f) => readFile(path.join(dir, f), 'utf8')),
+    );
+    if (caPem && certPem && keyPem) return { caPem, certPem, keyPem };
+  } catch {
+    // first start in this directory
+  }
+  const tls = await generateTlsMaterial();
+  await writeFile(path.join(dir, FILES.key), tls.keyPem, { mode: 0o600 });
+  await writeFile(path.join(dir, FILES.cert), tls.certPem);
+  await writeFile(path.join(dir, FILES.ca), tls.caPem);
+  return tls;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const stateDir = options.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'batchpool-simulator-')));
+  await mkdir(stateDir, { recursive: true });
+  const tls = await loadOrCreateTls(stateDir);
+  const clock = options.clock ?? new ScaledClock({ timeScale: options.timeScale ?? 1 });
+  const core = new SimulatorCore({
+    clock,
+    seed: options.seed ?? 1,
+    ...(options.allocation ? { allocation: options.allocation } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.resizeConflictCode ? { resizeConflictCode: options.resizeConflictCode } : {}),
+    ...(options.location ? { location: options.location } : {}),
+  });
+  const statePath = path.join(stateDir, FILES.state);
+  try {
+    core.restore(JSON.parse(await readFile(statePath, 'utf8')) as Snapshot);
+  } catch {
+    // no snapshot yet
+  }
+  const tenantId = options.tenantId ?? '72f988bf-0000-4000-8000-000000000001';
+  const clientId = options.clientId ?? '6d1b7c3e-0000-4000-8000-000000000002';
+  const clientSecret = options.clientSecret ?? `sim-${randomUUID()}`;
+  const subscriptionId = options.subscriptionId ?? '00000000-0000-4000-8000-000000000003';
+  for (const id of options.images ?? []) core.images.put(id, {}, { createParents: true });
+
+  const saveSnapshot = async (): Promise<string> => {
+    const tmp = `${statePath}.tmp`;
+    await writeFile(tmp, JSON.stringify(core.snapshot()));
+    await rename(tmp, statePath);
+    return statePath;
+  };
+  // `info` is filled in once the port is known; the control API reads it lazily.
+  const info = {} as Simulator['info'];
+  const server = await startServer({
+    core,
+    tls,
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    tenantId,
+    clientId,
+    clientSecret,
+    control: { info: () => ({ ...info, caPem: undefined }), saveSnapshot },
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
+  Object.assign(info, {
+    batchUrl: server.origin,
+    armEndpoint: server.origin,
+    authorityHost: server.origin,
+    tenantId,
+    clientId,
+    clientSecret,
+    subscriptionId,
+    caFile: path.join(stateDir, FILES.ca),
+    controlUrl: `${server.origin}/_sim`,
+    caPem: tls.caPem,
+    stateDir,
+  } satisfies Simulator['info']);
+
+  const rg = (o?: { resourceGroup?: string }): string => o?.resourceGroup ?? 'images-rg';
+  const base = (group: string): string =>
+    `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/Microsoft.Compute`;
+  const put = (id: string, o?: { location?: string; properties?: Record<string, unknown> }): void => {
+    core.images.put(
+      id,
+      {
+        ...(o?.location ? { location: o.location } : {}),
+        ...(o?.properties ? { properties: o.properties } : {}),
+      },
+      { createParents: true },
+    );
+  };
+  const rule = (kind: RequestFaultInput['kind'], o: Omit<RequestFaultInput, 'kind'> = {}): RequestFaultRule =>
+    core.faults.addRequestFault({ ...o, kind });
+
+  let closed = false;
+  return {
+    info,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await saveSnapshot().catch(() => undefined);
+    },
+    clock: {
+      now: () => new Date(clock.now()),
+      advance: (seconds) => clock.advance(seconds * 1000),
+      setTimeScale: (scale) => clock.setTimeScale(scale),
+      get timeScale() {
+        return clock.timeScale;
+      },
+    },
+    images: {
+      createManagedImage(name, o) {
+        const id = `${base(rg(o))}/images/${name}`;
+        put(id, o);
+        return id;
+      },
+      createGalleryImageVersion(gallery, image, version, o) {
+        const id = `${base(rg(o))}/galleries/${gallery}/images/${image}/versions/${version}`;
+        put(id, o);
+        return id;
+      },
+      create: put,
+      delete: (id) => core.images.delete(id),
+      exists: (id) => core.images.has(id),
+      list: () => core.images.list().map((r) => r.id),
+    },
+    faults: {
+      failNextResizes: (poolId, count, o) => core.faults.failNextResizes(poolId, count, o),
+      allocateFraction: (poolId, fraction, o) => core.faults.allocateFraction(poolId, fraction, o),
+      clearPool: (poolId) => core.faults.clearPoolFaults(poolId),
+      setAllocation: (s) => core.faults.setAllocation(s),
+      get allocation() {
+        return { ...core.faults.allocation };
+      },
+      throttle: (o) => rule('throttle', o),
+      unavailable: (o) => rule('unavailable', o),
+      dropConnections: (o) => rule('drop', o),
+      slow: (o) => rule('slow', o),
+      failTokens: (o) => rule('tokenFailure', o),
+      remove: (id) => core.faults.removeRequestFault(id),
+      useProfile: (name) => core.faults.useProfile(name),
+      clear: () => core.faults.clear(),
+    },
+    requests: {
+      list(filter = {}) {
+        return core.log
+          .read(filter.since ?? 0, Number.MAX_SAFE_INTEGER)
+          .entries.filter(
+            (e) =>
+              (filter.operation === undefined || e.operation === filter.operation) &&
+              (filter.api === undefined || e.api === filter.api) &&
+              (filter.clientId === undefined || e.clientId === filter.clientId),
+          );
+      },
+      cursor: () => core.log.lastSeq,
+      clear: () => core.log.clear(),
+    },
+    pools: {
+      get: (id) => core.poolView(id),
+      list: () => core.poolViews(),
+    },
+    access: {
+      deny: (id) => void core.access.denied.add(id),
+      allow: (id) => void core.access.denied.delete(id),
+    },
+    reset: () => core.reset(),
+    saveSnapshot,
+  };
+}

@@ -1,0 +1,138 @@
+// Real SDK clients pointed at a running simulator: the only way the simulator tests talk to it
+// (besides plain HTTPS for the control API and raw wire checks).
+import https from 'node:https';
+import http from 'node:http';
+import { BatchServiceClient } from '@azure/batch';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ClientSecretCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { AzureIdentityCredentialAdapter } from '@azure/ms-rest-js';
+import type { Simulator } from '../../../src/simulator/index.ts';
+
+export const BATCH_SCOPE = 'https://batch.core.windows.net//.default';
+
+export function credential(
+  sim: Simulator,
+  overrides: { clientId?: string; clientSecret?: string } = {},
+): ClientSecretCredential {
+  return new ClientSecretCredential(
+    sim.info.tenantId,
+    overrides.clientId ?? sim.info.clientId,
+    overrides.clientSecret ?? sim.info.clientSecret,
+    {
+      authorityHost: sim.info.authorityHost,
+      disableInstanceDiscovery: true,
+      tlsOptions: { ca: sim.info.caPem },
+    },
+  );
+}
+
+export function batchClient(
+  sim: Simulator,
+  cred: TokenCredential = credential(sim),
+  scope = BATCH_SCOPE,
+): BatchServiceClient {
+  return new BatchServiceClient(new AzureIdentityCredentialAdapter(cred, scope), sim.info.batchUrl, {
+    noRetryPolicy: true,
+    agentSettings: {
+      http: new http.Agent(),
+      https: new https.Agent({ ca: sim.info.caPem, keepAlive: true }),
+    },
+  });
+}
+
+export function computeClient(
+  sim: Simulator,
+  cred: TokenCredential = credential(sim),
+): ComputeManagementClient {
+  return new ComputeManagementClient(cred, sim.info.subscriptionId, {
+    endpoint: sim.info.armEndpoint,
+    tlsOptions: { ca: sim.info.caPem },
+    retryOptions: { maxRetries: 0 },
+  });
+}
+
+export interface RawResponse {
+  status: number;
+  statusMessage: string;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire bodies are checked field by field
+  json: any;
+}
+
+/** Plain HTTPS (node:https) with the simulator's CA: for wire-level checks and the control API. */
+export function raw(
+  sim: Simulator,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: unknown } = {},
+): Promise<RawResponse> {
+  const url = new URL(path, sim.info.batchUrl);
+  const payload =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method,
+        ca: sim.info.caPem,
+        headers: {
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            statusMessage: res.statusMessage ?? '',
+            headers: res.headers,
+            text,
+            json,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** The control API (/_sim/...), JSON in and out. */
+export async function control(
+  sim: Simulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<RawResponse> {
+  return raw(sim, method, `/_sim${path}`, body === undefined ? {} : { body });
+}
+
+export async function tokenFor(sim: Simulator, scope: string): Promise<string> {
+  const t = await credential(sim).getToken(scope);
+  if (!t) throw new Error('no token');
+  return t.token;
+}
+
+export function vmConfig(imageId: string): {
+  imageReference: { virtualMachineImageId: string };
+  nodeAgentSKUId: string;
+} {
+  return { imageReference: { virtualMachineImageId: imageId }, nodeAgentSKUId: 'batch.node.ubuntu 22.04' };
+}
