@@ -653,6 +653,9 @@ export const batchPoolSchema: JSONSchemaProps = obj(
         message:
           'metadata.name becomes the Azure pool ID when spec.poolId is not set, so it must then be 1 to 64 characters ' +
           'of letters, digits, - and _ (no dots): set spec.poolId or choose another name',
+        // Reported at spec.poolId, the field that fixes it (the apiserver refuses a fieldPath into metadata).
+        fieldPath: '.spec.poolId',
+        reason: 'FieldValueRequired',
       },
     ],
   },
