@@ -37,6 +37,7 @@ export interface PoolRecord {
 /** A settled, read-only view of a pool at one instant. */
 export type PoolView = Readonly<PoolRecord>;
 
+const ZERO: NodeCounts = Object.freeze({ dedicated: 0, lowPriority: 0 });
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const SERVICE_OWNED = new Set([
   'id',
@@ -72,8 +73,13 @@ export interface PoolModelOptions {
 
 export class PoolModel {
   readonly #pools = new Map<string, PoolRecord>();
-  /** imageKey → ids of pools using it, so limit checks do not scan every pool. */
-  readonly #byImage = new Map<string, Set<string>>();
+  /**
+   * Nodes each custom image is committed to, summed over its pools, kept up to date on every
+   * change so a limit check never scans the pools (a pool's commitment is what it holds or is
+   * about to get: the larger of its counts before and after the running resize).
+   */
+  readonly #imageUse = new Map<string, NodeCounts>();
+  readonly #committed = new WeakMap<PoolRecord, NodeCounts>();
   #sortedIds: string[] | undefined;
   #etagCounter = 0;
   readonly #clock: SimClock;
@@ -193,13 +199,9 @@ export class PoolModel {
     };
     this.#pools.set(id, pool);
     this.#sortedIds = undefined;
-    if (imageKey !== undefined) {
-      let set = this.#byImage.get(imageKey);
-      if (!set) this.#byImage.set(imageKey, (set = new Set()));
-      set.add(id);
-    }
     // The initial sizing is a resize like any other (Azure shows `resizing` right after add).
     pool.plan = this.#startResize(pool, now, resizeTimeout.ms);
+    this.#recount(pool);
     return pool;
   }
 
@@ -220,6 +222,7 @@ export class PoolModel {
     pool.allocationStateTransitionTime = now;
     this.#touch(pool, now);
     pool.plan = this.#startResize(pool, now, timeout.ms);
+    this.#recount(pool);
     return pool;
   }
 
@@ -238,6 +241,7 @@ export class PoolModel {
     pool.current = pool.plan.final;
     pool.allocationState = 'stopping';
     pool.allocationStateTransitionTime = now;
+    this.#recount(pool);
     return pool;
   }
 
@@ -252,6 +256,7 @@ export class PoolModel {
     pool.allocationState = 'resizing'; // the service resizes a deleted pool to zero before it goes
     pool.allocationStateTransitionTime = now;
     pool.goneAt = now + this.#faults.allocation.deleteDelaySeconds * 1000;
+    this.#recount(pool);
     return pool;
   }
 
@@ -293,7 +298,7 @@ export class PoolModel {
 
   clear(): void {
     this.#pools.clear();
-    this.#byImage.clear();
+    this.#imageUse.clear();
     this.#sortedIds = undefined;
   }
 
@@ -306,11 +311,7 @@ export class PoolModel {
     this.clear();
     for (const r of records) {
       this.#pools.set(r.id, r);
-      if (r.imageKey !== undefined) {
-        let set = this.#byImage.get(r.imageKey);
-        if (!set) this.#byImage.set(r.imageKey, (set = new Set()));
-        set.add(r.id);
-      }
+      this.#recount(r);
     }
   }
 
@@ -327,7 +328,7 @@ export class PoolModel {
     if (pool.goneAt !== undefined && now >= pool.goneAt) {
       this.#pools.delete(pool.id);
       this.#sortedIds = undefined;
-      if (pool.imageKey !== undefined) this.#byImage.get(pool.imageKey)?.delete(pool.id);
+      this.#recount(pool, true);
       return undefined;
     }
     const plan = pool.plan;
@@ -337,6 +338,7 @@ export class PoolModel {
       pool.allocationState = 'steady';
       pool.allocationStateTransitionTime = plan.endAt;
       pool.plan = undefined;
+      this.#recount(pool);
     }
     return pool;
   }
@@ -376,7 +378,7 @@ export class PoolModel {
         if (!this.#images.usableForBatch(pool.imageKey)) {
           fail(resizeErrors.allocationFailed(), from);
         } else {
-          const used = this.#nodesOnImage(pool.imageKey, pool.id, now);
+          const used = this.#usedByOthers(pool);
           const allowed = {
             dedicated: settings.customImageDedicatedLimit - used.dedicated,
             lowPriority: settings.customImageLowPriorityLimit - used.lowPriority,
@@ -415,19 +417,29 @@ export class PoolModel {
   }
 
   /** Nodes that other pools on the same image hold or are about to get. */
-  #nodesOnImage(imageKey: string, exceptId: string, now: number): NodeCounts {
-    const used = { dedicated: 0, lowPriority: 0 };
-    for (const id of this.#byImage.get(imageKey) ?? []) {
-      if (id === exceptId) continue;
-      const other = this.#pools.get(id);
-      const live = other && this.#settle(other, now);
-      if (!live) continue;
-      const nowCounts = live.plan ? countsAt(live.plan, now) : live.current;
-      const later = live.plan ? live.plan.final : live.current;
-      used.dedicated += Math.max(nowCounts.dedicated, later.dedicated);
-      used.lowPriority += Math.max(nowCounts.lowPriority, later.lowPriority);
+  #usedByOthers(pool: PoolRecord): NodeCounts {
+    const all = (pool.imageKey !== undefined && this.#imageUse.get(pool.imageKey)) || ZERO;
+    const own = this.#committed.get(pool) ?? ZERO;
+    return { dedicated: all.dedicated - own.dedicated, lowPriority: all.lowPriority - own.lowPriority };
+  }
+
+  #recount(pool: PoolRecord, removed = false): void {
+    if (pool.imageKey === undefined) return;
+    const before = this.#committed.get(pool) ?? ZERO;
+    let after = ZERO;
+    if (!removed) {
+      const from = pool.plan?.kind === 'resize' ? pool.plan.from : pool.current;
+      const to = pool.plan ? pool.plan.final : pool.current;
+      after = {
+        dedicated: Math.max(from.dedicated, to.dedicated),
+        lowPriority: Math.max(from.lowPriority, to.lowPriority),
+      };
     }
-    return used;
+    const sum = this.#imageUse.get(pool.imageKey) ?? { ...ZERO };
+    sum.dedicated += after.dedicated - before.dedicated;
+    sum.lowPriority += after.lowPriority - before.lowPriority;
+    this.#imageUse.set(pool.imageKey, sum);
+    this.#committed.set(pool, after);
   }
 }
 
