@@ -37,6 +37,9 @@ export interface ElectionDurations {
   retryPeriodMs: number;
 }
 
+/** The Lease the shipped Role lets the operator get and update (deploy/base/rbac/leader_election_role.yaml). */
+export const DEFAULT_LEASE_NAME = 'batchpool-operator-leader';
+
 /** controller-runtime's defaults (15 s / 10 s / 2 s). */
 export const DEFAULT_DURATIONS: ElectionDurations = {
   leaseDurationMs: 15_000,
