@@ -54,10 +54,12 @@ describe('kubectl apply -k deploy/', () => {
   it('is idempotent: a second apply changes no object, and the server sees no diff', async () => {
     const versions = async () =>
       Object.fromEntries(
-        JSON.parse(await kubectlOk(['get', '-k', 'deploy/', '-o', 'json'])).items.map((o: any) => [
-          `${o.kind}/${o.metadata.name}`,
-          o.metadata.resourceVersion,
-        ]),
+        JSON.parse(await kubectlOk(['get', '-k', 'deploy/', '-o', 'json'])).items.map(
+          (o: { kind: string; metadata: { name: string; resourceVersion: string } }) => [
+            `${o.kind}/${o.metadata.name}`,
+            o.metadata.resourceVersion,
+          ],
+        ),
       );
     const before = await versions();
     expect(Object.keys(before)).toHaveLength(12);
