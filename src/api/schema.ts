@@ -97,11 +97,15 @@ function conditions(what: string): JSONSchemaProps {
 
 // ---------------------------------------------------------------- BatchPool
 
+// Written as Azure's documents write them (2,500), which reads better in prose.
+const DEDICATED_LIMIT = IMAGE_LIMITS.dedicated.toLocaleString('en-US');
+const LOW_PRIORITY_LIMIT = IMAGE_LIMITS.lowPriority.toLocaleString('en-US');
+
 const image = obj(
   'The custom VM image every node of the pool boots from, named by its Azure resource ID. ' +
     'Use a distinct image for every pool: pools that share an image (or images made from the same ' +
-    `snapshot) share its node limits of ${IMAGE_LIMITS.dedicated} dedicated and ` +
-    `${IMAGE_LIMITS.lowPriority} low-priority nodes. An Azure Compute Gallery (Shared Image Gallery, ` +
+    `snapshot) share its node limits of ${DEDICATED_LIMIT} dedicated and ` +
+    `${LOW_PRIORITY_LIMIT} low-priority nodes. An Azure Compute Gallery (Shared Image Gallery, ` +
     'SIG) image version is recommended over a managed image for large pools: it provisions faster and ' +
     'scales further. The image must stay in Azure for the whole life of the pool; if it is deleted, ' +
     'resizes fail with AllocationFailed. Immutable: a new image needs a new BatchPool.',
@@ -494,7 +498,7 @@ export const batchPoolSpecSchema: JSONSchemaProps = obj(
       },
     ),
     targetDedicatedNodes: int(
-      `Number of dedicated nodes to keep, 0..${IMAGE_LIMITS.dedicated}. ${IMAGE_LIMITS.dedicated} is Azure's ` +
+      `Number of dedicated nodes to keep, 0..${IMAGE_LIMITS.dedicated}. ${DEDICATED_LIMIT} is Azure's ` +
         'limit for a custom image, counted across every pool that uses the same image or snapshot (one more ' +
         'reason for a distinct image per pool). Required unless targetLowPriorityNodes is above 0. ' +
         'Changing it resizes the pool.',
@@ -502,7 +506,7 @@ export const batchPoolSpecSchema: JSONSchemaProps = obj(
     ),
     targetLowPriorityNodes: int(
       `Number of low-priority (Spot) nodes to keep, 0..${IMAGE_LIMITS.lowPriority}: cheaper, but Azure may ` +
-        `take them back. ${IMAGE_LIMITS.lowPriority} is the custom-image limit, counted across every pool that ` +
+        `take them back. ${LOW_PRIORITY_LIMIT} is the custom-image limit, counted across every pool that ` +
         `uses the same image. Default ${DEFAULTS.targetLowPriorityNodes}.`,
       { minimum: 0, maximum: IMAGE_LIMITS.lowPriority, default: DEFAULTS.targetLowPriorityNodes },
     ),

@@ -402,6 +402,17 @@ describe('the apiserver rejects invalid BatchPools and BatchAccounts', () => {
     },
   );
 
+  it('refuses a misspelt field instead of dropping it and defaulting the real one', async () => {
+    // Without kubectl's strict field validation a typo would be pruned in silence and resizeTimeout
+    // would quietly default to PT20M.
+    const r = await kubectl(['create', '-n', ns, '-f', '-'], {
+      input: JSON.stringify(pool('typo', { resizeTimout: 'PT25M' })),
+    });
+    seen.push({ name: 'a misspelt field (resizeTimout)', message: r.stderr.trim() });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('unknown field "spec.resizeTimout"');
+  });
+
   it('accepts changes to the fields that may change: the targets, the timeout, the strategy', async () => {
     await kubectlOk([
       'patch',
