@@ -1,0 +1,57 @@
+// The real Azure port: Batch and image clients built on demand, one per account endpoint and identity.
+
+import { BatchPoolsAdapter, makeBatchClient } from './batch.ts';
+import { CredentialCache, type IdentityConfig } from './credentials.ts';
+import { ImagesAdapter } from './images.ts';
+import type { AccountTarget, Azure, BatchPools, ImageChecker } from './ports.ts';
+import type { RetryOptions } from './retry.ts';
+
+export interface AzureConfig {
+  identity: IdentityConfig;
+  armEndpoint: string;
+  /** Extra CA (PEM) to trust for Batch, ARM and the authority host. */
+  ca?: string;
+  retry?: RetryOptions;
+  onCall?: (operation: string) => void;
+}
+
+export class AzureClients implements Azure {
+  private readonly cfg: AzureConfig;
+  private readonly creds: CredentialCache;
+  private readonly batches = new Map<string, BatchPools>();
+  private readonly imageCheckers = new Map<string, ImageChecker>();
+
+  constructor(cfg: AzureConfig) {
+    this.cfg = cfg;
+    this.creds = new CredentialCache(cfg.identity);
+  }
+
+  batch(account: AccountTarget): BatchPools {
+    const key = `${account.endpoint.toLowerCase()}|${account.clientId ?? ''}`;
+    let b = this.batches.get(key);
+    if (!b) {
+      const client = makeBatchClient(this.creds.get(account.clientId), account.endpoint, this.cfg.ca);
+      b = new BatchPoolsAdapter(client, {
+        ...(this.cfg.retry && { retry: this.cfg.retry }),
+        ...(this.cfg.onCall && { onCall: this.cfg.onCall }),
+      });
+      this.batches.set(key, b);
+    }
+    return b;
+  }
+
+  images(account: AccountTarget): ImageChecker {
+    const key = account.clientId ?? '';
+    let i = this.imageCheckers.get(key);
+    if (!i) {
+      i = new ImagesAdapter(this.creds.get(account.clientId), {
+        armEndpoint: this.cfg.armEndpoint,
+        ...(this.cfg.ca && { ca: this.cfg.ca }),
+        ...(this.cfg.retry && { retry: this.cfg.retry }),
+        ...(this.cfg.onCall && { onCall: this.cfg.onCall }),
+      });
+      this.imageCheckers.set(key, i);
+    }
+    return i;
+  }
+}
