@@ -80,6 +80,8 @@ export class PoolModel {
    */
   readonly #imageUse = new Map<string, NodeCounts>();
   readonly #committed = new WeakMap<PoolRecord, NodeCounts>();
+  /** Pools per image whose commitment will change with time (running plan, or deleting). */
+  readonly #pending = new Map<string, Set<PoolRecord>>();
   #sortedIds: string[] | undefined;
   #etagCounter = 0;
   readonly #clock: SimClock;
@@ -299,6 +301,7 @@ export class PoolModel {
   clear(): void {
     this.#pools.clear();
     this.#imageUse.clear();
+    this.#pending.clear();
     this.#sortedIds = undefined;
   }
 
@@ -418,6 +421,9 @@ export class PoolModel {
 
   /** Nodes that other pools on the same image hold or are about to get. */
   #usedByOthers(pool: PoolRecord): NodeCounts {
+    // Settle the pools whose numbers move with time first, so finished shrinks and deletions count.
+    const now = this.#clock.now();
+    for (const other of [...(this.#pending.get(pool.imageKey ?? '') ?? [])]) this.#settle(other, now);
     const all = (pool.imageKey !== undefined && this.#imageUse.get(pool.imageKey)) || ZERO;
     const own = this.#committed.get(pool) ?? ZERO;
     return { dedicated: all.dedicated - own.dedicated, lowPriority: all.lowPriority - own.lowPriority };
@@ -440,6 +446,13 @@ export class PoolModel {
     sum.lowPriority += after.lowPriority - before.lowPriority;
     this.#imageUse.set(pool.imageKey, sum);
     this.#committed.set(pool, after);
+    let pending = this.#pending.get(pool.imageKey);
+    if (!removed && (pool.plan !== undefined || pool.goneAt !== undefined)) {
+      if (!pending) this.#pending.set(pool.imageKey, (pending = new Set()));
+      pending.add(pool);
+    } else {
+      pending?.delete(pool);
+    }
   }
 }
 

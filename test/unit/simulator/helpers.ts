@@ -7,6 +7,7 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { ClientSecretCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import { AzureIdentityCredentialAdapter } from '@azure/ms-rest-js';
+import type { RestError } from '@azure/ms-rest-js';
 import type { Simulator } from '../../../src/simulator/index.ts';
 
 export const BATCH_SCOPE = 'https://batch.core.windows.net//.default';
@@ -135,4 +136,18 @@ export function vmConfig(imageId: string): {
   nodeAgentSKUId: string;
 } {
   return { imageReference: { virtualMachineImageId: imageId }, nodeAgentSKUId: 'batch.node.ubuntu 22.04' };
+}
+
+/** A Batch error as @azure/batch surfaces it: RestError with the parsed Batch error body. */
+export type BatchSdkError = RestError & {
+  body: { code: string; message: { lang: string; value: string }; values?: { key: string; value: string }[] };
+};
+
+export async function rejection(p: Promise<unknown>): Promise<BatchSdkError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as BatchSdkError;
+  }
+  throw new Error('expected the call to fail');
 }
