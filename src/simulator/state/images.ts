@@ -159,7 +159,6 @@ function defaultProperties(
         dataDisks: [],
         zoneResilient: false,
       };
-      base.hyperVGeneration ??= 'V2';
       break;
     case 'gallery':
       base.identifier ??= { uniqueName: `${p.subscriptionId}-${p.name.toUpperCase()}` };
@@ -172,9 +171,15 @@ function defaultProperties(
       break;
     case 'galleryImageVersion':
       base.publishingProfile ??= {
-        targetRegions: [{ name: 'West Europe', regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' }],
+        targetRegions: [
+          {
+            name: 'West Europe',
+            regionalReplicaCount: 1,
+            storageAccountType: 'Standard_LRS',
+            excludeFromLatest: false,
+          },
+        ],
         replicaCount: 1,
-        excludeFromLatest: false,
         publishedDate: new Date().toISOString(),
         storageAccountType: 'Standard_LRS',
       };

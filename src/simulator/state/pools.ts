@@ -180,6 +180,7 @@ export class PoolModel {
     spec.enableInterNodeCommunication ??= false;
     spec.taskSlotsPerNode ??= 1;
     spec.taskSchedulingPolicy ??= { nodeFillType: 'Spread' };
+    withServiceDefaults(spec);
 
     const pool: PoolRecord = {
       id,
@@ -274,6 +275,7 @@ export class PoolModel {
     ]) {
       if (body[k] !== undefined) pool.spec[k] = body[k];
     }
+    withServiceDefaults(pool.spec);
     this.#touch(pool, this.#clock.now());
     return pool;
   }
@@ -294,6 +296,7 @@ export class PoolModel {
       if (body[k] === undefined) delete pool.spec[k];
       else pool.spec[k] = body[k];
     }
+    withServiceDefaults(pool.spec);
     this.#touch(pool, this.#clock.now());
     return pool;
   }
@@ -454,6 +457,22 @@ export class PoolModel {
       pending?.delete(pool);
     }
   }
+}
+
+/** Fills in what the service fills in on a GET (as in the PoolGet example of the REST API specs). */
+function withServiceDefaults(spec: Record<string, unknown>): void {
+  const startTask = spec.startTask as Record<string, unknown> | undefined;
+  if (startTask && typeof startTask === 'object') {
+    spec.startTask = {
+      ...startTask,
+      userIdentity: startTask.userIdentity ?? { autoUser: { scope: 'pool', elevationLevel: 'nonadmin' } },
+      maxTaskRetryCount: startTask.maxTaskRetryCount ?? 0,
+      waitForSuccess: startTask.waitForSuccess ?? true,
+    };
+  }
+  const vmc = spec.virtualMachineConfiguration as { imageReference?: Record<string, unknown> } | undefined;
+  const ref = vmc?.imageReference;
+  if (ref && ref.virtualMachineImageId === undefined && ref.version === undefined) ref.version = 'latest';
 }
 
 function injectedError(f: PoolFault): ResizeError {
