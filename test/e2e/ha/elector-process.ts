@@ -6,8 +6,9 @@ import { LeaderElector } from '../../../src/ha/leader-election.ts';
 
 const kc = new KubeConfig();
 kc.loadFromFile(process.env.ELECTOR_KUBECONFIG ?? '');
-const say = (event: string, extra: object = {}) =>
+const say = (event: string, extra: object = {}): void => {
   process.stdout.write(`${JSON.stringify({ event, t: Date.now(), ...extra })}\n`);
+};
 
 const elector = new LeaderElector({
   kubeConfig: kc,
