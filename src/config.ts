@@ -1,0 +1,131 @@
+// Configuration, parsed once from flags and the environment. Every problem is reported in one error.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseDuration } from './controller/duration.ts';
+import { DEFAULT_SETTINGS, type PlanSettings } from './controller/plan.ts';
+import type { IdentityConfig } from './azure/credentials.ts';
+
+export interface Config {
+  kubeconfig?: string;
+  concurrency: number;
+  settings: PlanSettings;
+  drainTimeoutMs: number;
+  /** host:port for /healthz and /readyz; empty = off. */
+  healthAddr: string;
+  logLevel: string;
+  identity: IdentityConfig;
+  armEndpoint: string;
+  /** Extra CA (PEM) trusted for Batch, ARM and the authority host. */
+  ca?: string;
+  /** Azure call budget. */
+  azureCallTimeoutMs: number;
+  azureRetryBudgetMs: number;
+}
+
+export const RUN_USAGE = `usage: batchpool-operator run [flags]
+
+Watches BatchPools cluster-wide and keeps each Azure Batch pool at its target size.
+
+flags:
+  --kubeconfig PATH            kubeconfig to use (default: $KUBECONFIG, then in-cluster, then ~/.kube/config)
+  --concurrency N              reconciles in flight at once (default 4)
+  --resizing-poll DURATION     how often to look at a pool that is resizing (default 30s)
+  --steady-resync DURATION     how often to look at a pool that needs nothing (default 5m, plus up to 25% jitter)
+  --image-recheck DURATION     how often to re-check a missing image (default 1m)
+  --image-check-interval DURATION  how often to re-check an image that exists (default 10m)
+  --drain-timeout DURATION     on SIGTERM/SIGINT, how long in-flight reconciles may finish (default 30s)
+  --health-addr HOST:PORT      serve /healthz and /readyz here (default :8081; "" = off)
+  --log-level LEVEL            pino level (default info; $LOG_LEVEL)
+  --azure-call-timeout DURATION  per-attempt timeout of an Azure call (default 30s)
+  --azure-retry-budget DURATION  total time one Azure call may spend retrying (default 60s)
+
+environment:
+  AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST
+                               the usual meaning: workload identity when a federated token file is set,
+                               else a client secret, else the default credential chain
+  BATCHPOOL_ARM_ENDPOINT       ARM endpoint for image checks (default https://management.azure.com)
+  BATCHPOOL_CA_FILE            extra CA (PEM file) to trust for Azure endpoints (tests, demos)
+  BATCHPOOL_DISABLE_INSTANCE_DISCOVERY  "true" to skip Entra instance discovery (the simulator)`;
+
+export class ConfigError extends Error {}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      kubeconfig: { type: 'string' },
+      concurrency: { type: 'string' },
+      'resizing-poll': { type: 'string' },
+      'steady-resync': { type: 'string' },
+      'image-recheck': { type: 'string' },
+      'image-check-interval': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      'health-addr': { type: 'string' },
+      'log-level': { type: 'string' },
+      'azure-call-timeout': { type: 'string' },
+      'azure-retry-budget': { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const problems: string[] = [];
+  const duration = (flag: keyof typeof values, fallback: number): number => {
+    const v = values[flag];
+    if (v === undefined) return fallback;
+    const ms = parseDuration(String(v));
+    if (ms === undefined || ms <= 0) {
+      problems.push(`--${flag}: "${String(v)}" is not a duration like 30s or 5m`);
+      return fallback;
+    }
+    return ms;
+  };
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    problems.push(`--concurrency: "${values.concurrency}" is not a positive integer`);
+
+  let ca: string | undefined;
+  if (env.BATCHPOOL_CA_FILE) {
+    try {
+      ca = readFileSync(env.BATCHPOOL_CA_FILE, 'utf8');
+    } catch (err) {
+      problems.push(`BATCHPOOL_CA_FILE: cannot read ${env.BATCHPOOL_CA_FILE} (${(err as Error).message})`);
+    }
+  }
+  const armEndpoint = env.BATCHPOOL_ARM_ENDPOINT || 'https://management.azure.com';
+  if (!/^https:\/\//.test(armEndpoint))
+    problems.push(`BATCHPOOL_ARM_ENDPOINT: "${armEndpoint}" must be an https URL`);
+  const authorityHost = env.AZURE_AUTHORITY_HOST || undefined;
+  if (authorityHost && !/^https:\/\//.test(authorityHost))
+    problems.push(`AZURE_AUTHORITY_HOST: "${authorityHost}" must be an https URL`);
+
+  const config: Config = {
+    ...((values.kubeconfig ?? env.KUBECONFIG) && { kubeconfig: values.kubeconfig ?? env.KUBECONFIG }),
+    concurrency,
+    settings: {
+      resizingPollMs: duration('resizing-poll', DEFAULT_SETTINGS.resizingPollMs),
+      steadyResyncMs: duration('steady-resync', DEFAULT_SETTINGS.steadyResyncMs),
+      imageRecheckMs: duration('image-recheck', DEFAULT_SETTINGS.imageRecheckMs),
+      imageCheckIntervalMs: duration('image-check-interval', DEFAULT_SETTINGS.imageCheckIntervalMs),
+    },
+    drainTimeoutMs: duration('drain-timeout', 30_000),
+    healthAddr: values['health-addr'] ?? ':8081',
+    logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
+    identity: {
+      ...(env.AZURE_TENANT_ID && { tenantId: env.AZURE_TENANT_ID }),
+      ...(env.AZURE_CLIENT_ID && { clientId: env.AZURE_CLIENT_ID }),
+      ...(env.AZURE_CLIENT_SECRET && { clientSecret: env.AZURE_CLIENT_SECRET }),
+      ...(env.AZURE_FEDERATED_TOKEN_FILE && { federatedTokenFile: env.AZURE_FEDERATED_TOKEN_FILE }),
+      ...(authorityHost && { authorityHost }),
+      disableInstanceDiscovery: /^(1|true|yes)$/i.test(env.BATCHPOOL_DISABLE_INSTANCE_DISCOVERY ?? ''),
+      ...(ca && { ca }),
+    },
+    armEndpoint,
+    ...(ca && { ca }),
+    azureCallTimeoutMs: duration('azure-call-timeout', 30_000),
+    azureRetryBudgetMs: duration('azure-retry-budget', 60_000),
+  };
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return config;
+}

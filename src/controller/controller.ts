@@ -1,0 +1,180 @@
+// Wires the watches to the queue and the queue to the reconciler. Only changes a person makes wake a pool:
+// its generation (spec), deletion, finalizers and annotations. Status writes — our own — do not. A change
+// to a BatchAccount wakes the pools that use it; a change to a pool wakes the pools that share its image
+// (their limits depend on it). Every (re)list enqueues everything: that is the resync.
+
+import {
+  BATCHACCOUNT_PLURAL,
+  BATCHPOOL_PLURAL,
+  GROUP,
+  VERSION,
+  type BatchAccount,
+  type BatchPool,
+} from '../api/types.ts';
+import type { Azure } from '../azure/ports.ts';
+import type { Clock } from '../clock.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.ts';
+import { ResilientInformer } from '../kube/informer.ts';
+import type { EventRecorder } from '../kube/ports.ts';
+import type { Logger } from '../log.ts';
+import type { PlanSettings } from './plan.ts';
+import { WorkQueue } from './queue.ts';
+import { keyOf, reconcile } from './reconciler.ts';
+import { describe as describeError } from '../azure/errors.ts';
+import { classifyCall } from '../azure/retry.ts';
+
+/** Where metrics plug in later; every hook is optional. */
+export interface ControllerHooks {
+  reconciled?(key: string, outcome: 'ok' | 'error', durationMs: number): void;
+  /** Leader election seam: while this returns false, keys are deferred, not processed. */
+  isLeader?(): boolean;
+}
+
+export interface ControllerOptions {
+  kc: KubeConfig;
+  kube: KubeClient;
+  azure: Azure;
+  events: EventRecorder;
+  clock: Clock;
+  log: Logger;
+  settings: PlanSettings;
+  concurrency: number;
+  random?: () => number;
+  hooks?: ControllerHooks;
+}
+
+/** The parts of an object whose change is worth a reconcile. */
+export function wakeSignature(o: BatchPool): string {
+  return JSON.stringify([
+    o.metadata.generation,
+    o.metadata.deletionTimestamp ?? null,
+    o.metadata.finalizers ?? [],
+    o.metadata.annotations ?? {},
+  ]);
+}
+
+export class Controller {
+  private readonly o: ControllerOptions;
+  readonly queue: WorkQueue;
+  private readonly pools: ResilientInformer<BatchPool>;
+  private readonly accounts: ResilientInformer<BatchAccount>;
+  private readonly seen = new Map<string, string>();
+  private readonly images = new Map<string, string>();
+
+  constructor(o: ControllerOptions) {
+    this.o = o;
+    const random = o.random ?? Math.random;
+    const log = o.log;
+    this.queue = new WorkQueue({
+      clock: o.clock,
+      concurrency: o.concurrency,
+      random,
+      baseBackoffMs: 1000,
+      maxBackoffMs: 5 * 60_000,
+      handler: async (key) => {
+        if (o.hooks?.isLeader && !o.hooks.isLeader()) return { requeueAfterMs: 5000 };
+        const start = o.clock.now();
+        try {
+          const r = await reconcile(key, {
+            kube: o.kube,
+            events: o.events,
+            azure: o.azure,
+            clock: o.clock,
+            random,
+            settings: o.settings,
+            log,
+            account: (name) => this.accounts.get(name),
+            pools: () => this.pools.list(),
+          });
+          o.hooks?.reconciled?.(key, 'ok', o.clock.now() - start);
+          return r;
+        } catch (err) {
+          o.hooks?.reconciled?.(key, 'error', o.clock.now() - start);
+          throw err;
+        }
+      },
+      onError: (key, err, retryInMs) => {
+        const c = classifyCall(err);
+        log.warn({ key, error: describeError(c), kind: c.kind, retryInMs }, 'reconcile failed');
+      },
+    });
+
+    const poolsPath = `/apis/${GROUP}/${VERSION}/${BATCHPOOL_PLURAL}`;
+    this.pools = new ResilientInformer<BatchPool>(o.kc, poolsPath, () => o.kube.listPools(), o.clock, {
+      onAdd: (p) => this.poolChanged(p, true),
+      onUpdate: (p) => this.poolChanged(p, false),
+      onDelete: (p) => {
+        this.seen.delete(keyOf(p));
+        this.images.delete(keyOf(p));
+        this.wakeImageSharers(p.spec.image.id, keyOf(p));
+      },
+      onResync: (items) => {
+        for (const p of items) {
+          this.seen.set(keyOf(p), wakeSignature(p));
+          this.images.set(keyOf(p), p.spec.image.id.toLowerCase());
+          this.queue.add(keyOf(p));
+        }
+      },
+      onError: (err, ms) =>
+        log.warn({ watch: 'batchpools', error: String(err), restartInMs: ms }, 'watch failed'),
+    });
+    const accountsPath = `/apis/${GROUP}/${VERSION}/${BATCHACCOUNT_PLURAL}`;
+    const accountChanged = (a: BatchAccount) => {
+      for (const p of this.pools.list())
+        if (p.spec.accountRef.name === a.metadata.name) this.queue.add(keyOf(p));
+    };
+    this.accounts = new ResilientInformer<BatchAccount>(
+      o.kc,
+      accountsPath,
+      () => o.kube.listAccounts(),
+      o.clock,
+      {
+        onAdd: accountChanged,
+        onUpdate: accountChanged,
+        onDelete: accountChanged,
+        onResync: () => {},
+        onError: (err, ms) =>
+          log.warn({ watch: 'batchaccounts', error: String(err), restartInMs: ms }, 'watch failed'),
+      },
+    );
+  }
+
+  private poolChanged(p: BatchPool, added: boolean) {
+    const key = keyOf(p);
+    const sig = wakeSignature(p);
+    if (!added && this.seen.get(key) === sig) return; // a status write (ours) or a no-op update
+    this.seen.set(key, sig);
+    this.queue.add(key);
+    const image = p.spec.image.id.toLowerCase();
+    const before = this.images.get(key);
+    this.images.set(key, image);
+    if (!added) this.wakeImageSharers(image, key);
+    if (before && before !== image) this.wakeImageSharers(before, key);
+  }
+
+  private wakeImageSharers(imageId: string, except: string) {
+    const image = imageId.toLowerCase();
+    for (const [key, img] of this.images) if (img === image && key !== except) this.queue.add(key);
+  }
+
+  async start(): Promise<void> {
+    await this.accounts.start();
+    await this.accounts.waitForSync();
+    await this.pools.start();
+    await this.pools.waitForSync();
+    this.queue.start();
+    this.o.log.info(
+      { concurrency: this.o.concurrency, pools: this.pools.list().length },
+      'controller started',
+    );
+  }
+
+  /** Stops watching and taking work, and gives in-flight reconciles up to `drainMs`. */
+  async stop(drainMs: number): Promise<boolean> {
+    await Promise.allSettled([this.pools.stop(), this.accounts.stop()]);
+    const drained = await this.queue.shutdown(drainMs);
+    this.o.log.info({ drained }, 'controller stopped');
+    return drained;
+  }
+}

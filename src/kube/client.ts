@@ -1,0 +1,164 @@
+// KubeApi on @kubernetes/client-node 2.x: custom objects by group/version/plural, finalizers through JSON
+// patches guarded by `test`, status through a merge patch on the /status subresource.
+
+import {
+  ApiException,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import {
+  BATCHACCOUNT_PLURAL,
+  BATCHPOOL_PLURAL,
+  GROUP,
+  VERSION,
+  type BatchAccount,
+  type BatchPool,
+  type BatchPoolStatus,
+} from '../api/types.ts';
+import { RetryableError } from '../controller/queue.ts';
+import type { KubeApi } from './ports.ts';
+import { mergePatch } from './merge-patch.ts';
+
+const GVP = { group: GROUP, version: VERSION, plural: BATCHPOOL_PLURAL } as const;
+
+/** Kubernetes error code, or undefined for a non-HTTP failure. */
+export function kubeStatus(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** ApiException.body is the raw response text; pull the Status message out of it. */
+export function kubeMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    try {
+      const body = JSON.parse(String(err.body)) as { message?: string; reason?: string };
+      return `${err.code} ${body.reason ?? ''}: ${body.message ?? ''}`.trim();
+    } catch {
+      return `${err.code} ${String(err.body ?? err.message)}`;
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Conflicts and failed `test` ops mean "someone changed it": re-read and try again soon. */
+function rethrow(err: unknown, what: string): never {
+  const s = kubeStatus(err);
+  if (s === 409 || s === 422 || s === 429 || (s !== undefined && s >= 500)) {
+    throw new RetryableError(`${what}: ${kubeMessage(err)}`, {
+      cause: err,
+      retryAfterMs: s === 409 || s === 422 ? 200 : undefined,
+    });
+  }
+  if (s === undefined) throw new RetryableError(`${what}: ${kubeMessage(err)}`, { cause: err });
+  throw err;
+}
+
+export class KubeClient implements KubeApi {
+  readonly custom: CustomObjectsApi;
+
+  constructor(kc: KubeConfig) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async getPool(namespace: string, name: string): Promise<BatchPool | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ ...GVP, namespace, name })) as BatchPool;
+    } catch (err) {
+      if (kubeStatus(err) === 404) return undefined;
+      rethrow(err, `get BatchPool ${namespace}/${name}`);
+    }
+  }
+
+  async getAccount(name: string): Promise<BatchAccount | undefined> {
+    try {
+      return (await this.custom.getClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: BATCHACCOUNT_PLURAL,
+        name,
+      })) as BatchAccount;
+    } catch (err) {
+      if (kubeStatus(err) === 404) return undefined;
+      rethrow(err, `get BatchAccount ${name}`);
+    }
+  }
+
+  async listPools(): Promise<{ items: BatchPool[]; metadata?: { resourceVersion?: string } }> {
+    return (await this.custom.listClusterCustomObject(GVP)) as { items: BatchPool[] };
+  }
+
+  async listAccounts(): Promise<{ items: BatchAccount[]; metadata?: { resourceVersion?: string } }> {
+    return (await this.custom.listClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: BATCHACCOUNT_PLURAL,
+    })) as {
+      items: BatchAccount[];
+    };
+  }
+
+  async addFinalizer(pool: BatchPool, finalizer: string): Promise<BatchPool> {
+    const current = pool.metadata.finalizers;
+    const body = current
+      ? [
+          { op: 'test', path: '/metadata/finalizers', value: current },
+          { op: 'add', path: '/metadata/finalizers/-', value: finalizer },
+        ]
+      : [
+          { op: 'test', path: '/metadata/resourceVersion', value: pool.metadata.resourceVersion },
+          { op: 'add', path: '/metadata/finalizers', value: [finalizer] },
+        ];
+    try {
+      return (await this.custom.patchNamespacedCustomObject(
+        { ...GVP, namespace: pool.metadata.namespace ?? '', name: pool.metadata.name, body },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      )) as BatchPool;
+    } catch (err) {
+      rethrow(err, `add finalizer to ${pool.metadata.namespace}/${pool.metadata.name}`);
+    }
+  }
+
+  async removeFinalizer(pool: BatchPool, finalizer: string): Promise<void> {
+    const i = pool.metadata.finalizers?.indexOf(finalizer) ?? -1;
+    if (i < 0) return;
+    const body = [
+      { op: 'test', path: `/metadata/finalizers/${i}`, value: finalizer },
+      { op: 'remove', path: `/metadata/finalizers/${i}` },
+    ];
+    try {
+      await this.custom.patchNamespacedCustomObject(
+        { ...GVP, namespace: pool.metadata.namespace ?? '', name: pool.metadata.name, body },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+    } catch (err) {
+      if (kubeStatus(err) === 404) return;
+      rethrow(err, `remove finalizer from ${pool.metadata.namespace}/${pool.metadata.name}`);
+    }
+  }
+
+  async patchStatus(
+    pool: BatchPool,
+    previous: BatchPoolStatus | undefined,
+    next: BatchPoolStatus,
+  ): Promise<void> {
+    const patch = mergePatch(previous ?? {}, next);
+    if (patch === undefined) return;
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus(
+        {
+          ...GVP,
+          namespace: pool.metadata.namespace ?? '',
+          name: pool.metadata.name,
+          body: { status: patch },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (err) {
+      if (kubeStatus(err) === 404) return;
+      rethrow(err, `patch status of ${pool.metadata.namespace}/${pool.metadata.name}`);
+    }
+  }
+}
