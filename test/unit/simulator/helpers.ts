@@ -8,12 +8,17 @@ import { ClientSecretCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import { AzureIdentityCredentialAdapter } from '@azure/ms-rest-js';
 import type { RestError } from '@azure/ms-rest-js';
-import type { Simulator } from '../../../src/simulator/index.ts';
+import type { SimulatorInfo } from '../../../src/simulator/index.ts';
+
+/** Anything with connection details: a Simulator, or the CLI's JSON line plus the CA it names. */
+export interface Target {
+  info: SimulatorInfo & { caPem: string };
+}
 
 export const BATCH_SCOPE = 'https://batch.core.windows.net//.default';
 
 export function credential(
-  sim: Simulator,
+  sim: Target,
   overrides: { clientId?: string; clientSecret?: string } = {},
 ): ClientSecretCredential {
   return new ClientSecretCredential(
@@ -29,7 +34,7 @@ export function credential(
 }
 
 export function batchClient(
-  sim: Simulator,
+  sim: Target,
   cred: TokenCredential = credential(sim),
   scope = BATCH_SCOPE,
 ): BatchServiceClient {
@@ -42,10 +47,7 @@ export function batchClient(
   });
 }
 
-export function computeClient(
-  sim: Simulator,
-  cred: TokenCredential = credential(sim),
-): ComputeManagementClient {
+export function computeClient(sim: Target, cred: TokenCredential = credential(sim)): ComputeManagementClient {
   return new ComputeManagementClient(cred, sim.info.subscriptionId, {
     endpoint: sim.info.armEndpoint,
     tlsOptions: { ca: sim.info.caPem },
@@ -64,7 +66,7 @@ export interface RawResponse {
 
 /** Plain HTTPS (node:https) with the simulator's CA: for wire-level checks and the control API. */
 export function raw(
-  sim: Simulator,
+  sim: Target,
   method: string,
   path: string,
   options: { headers?: Record<string, string>; body?: unknown } = {},
@@ -117,7 +119,7 @@ export function raw(
 
 /** The control API (/_sim/...), JSON in and out. */
 export async function control(
-  sim: Simulator,
+  sim: Target,
   method: string,
   path: string,
   body?: unknown,
@@ -125,7 +127,7 @@ export async function control(
   return raw(sim, method, `/_sim${path}`, body === undefined ? {} : { body });
 }
 
-export async function tokenFor(sim: Simulator, scope: string): Promise<string> {
+export async function tokenFor(sim: Target, scope: string): Promise<string> {
   const t = await credential(sim).getToken(scope);
   if (!t) throw new Error('no token');
   return t.token;
