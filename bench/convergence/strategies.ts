@@ -1,0 +1,280 @@
+// The three ways to drive one pool to its target, each against the simulator through the real Azure
+// adapters, on a frozen simulator clock that only the strategy moves (so a day of simulated time takes
+// a second): wait-once (Terraform), a fixed loop (a cron job or a person), and the operator's reconcile.
+
+import { API_VERSION, FINALIZER, type BatchPool } from '../../src/api/types.ts';
+import type { Azure, BatchPools, PoolSnapshot } from '../../src/azure/ports.ts';
+import { reconcile, type ReconcilerDeps } from '../../src/controller/reconciler.ts';
+import { makeLogger } from '../../src/log.ts';
+import { MemoryKube } from '../support/memory-kube.ts';
+import { parseDuration } from '../../src/controller/duration.ts';
+import { parseIsoDuration } from '../../src/simulator/state/duration.ts';
+import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
+import type { Random } from '../support/prng.ts';
+import type { SimAzure } from '../support/sim-azure.ts';
+
+export interface RunContext {
+  sim: Simulator;
+  azure: SimAzure;
+  poolId: string;
+  imageId: string;
+  target: number;
+  /** ISO-8601 duration, e.g. PT20M. */
+  resizeTimeout: string;
+  /** Give up (the result is "never") after this much simulated time. */
+  boundMs: number;
+  random: Random;
+}
+
+export interface Outcome {
+  /** Simulated time from the first Azure write until the pool was steady at its target; undefined = never. */
+  reachedAfterMs: number | undefined;
+  /** Dedicated nodes when the strategy stopped. */
+  finalNodes: number;
+  /** Resizes issued (the create counts as the first). */
+  resizes: number;
+  /** Simulated time spent waiting out the configured resize backoff (operator only). */
+  backoffMs?: number;
+}
+
+export interface Strategy {
+  name: string;
+  run(ctx: RunContext): Promise<Outcome>;
+}
+
+/** Simulated time, moved only by the strategy: the simulator clock is frozen (time scale 0). */
+class SimTime {
+  readonly start: number;
+  readonly #sim: Simulator;
+  constructor(sim: Simulator) {
+    this.#sim = sim;
+    this.start = sim.clock.now().getTime();
+  }
+  now(): number {
+    return this.#sim.clock.now().getTime();
+  }
+  elapsed(): number {
+    return this.now() - this.start;
+  }
+  sleep(ms: number): void {
+    this.#sim.clock.advance(Math.max(0, ms) / 1000);
+  }
+}
+
+function atTarget(pool: PoolSnapshot | undefined, target: number): boolean {
+  return !!pool && pool.allocationState === 'steady' && pool.currentDedicatedNodes === target;
+}
+
+function reachedAt(pool: PoolSnapshot, time: SimTime): number {
+  // Azure says when the pool became steady, so polling granularity does not blur the figure.
+  return (pool.allocationStateTransitionTime ?? time.now()) - time.start;
+}
+
+function createParams(ctx: RunContext, target: number) {
+  return {
+    id: ctx.poolId,
+    vmSize: 'Standard_D4s_v5',
+    imageId: ctx.imageId,
+    nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+    targetDedicatedNodes: target,
+    targetLowPriorityNodes: 0,
+    resizeTimeout: ctx.resizeTimeout,
+    metadata: [],
+  };
+}
+
+/** Terraform's way: create the pool with its target, wait until it is steady, and stop there. */
+export const waitOnce: Strategy = {
+  name: 'wait-once',
+  async run(ctx) {
+    const time = new SimTime(ctx.sim);
+    const pollMs = 30_000;
+    await ctx.azure.batch.create(createParams(ctx, ctx.target));
+    for (;;) {
+      time.sleep(pollMs);
+      const pool = await ctx.azure.batch.get(ctx.poolId);
+      if (!pool) throw new Error(`pool ${ctx.poolId} vanished`);
+      if (pool.allocationState === 'steady' || time.elapsed() > ctx.boundMs) {
+        return {
+          reachedAfterMs: atTarget(pool, ctx.target) ? reachedAt(pool, time) : undefined,
+          finalNodes: pool.currentDedicatedNodes,
+          resizes: 1,
+        };
+      }
+    }
+  },
+};
+
+/**
+ * A cron job (or a person) every resize-timeout period: look at the pool, and if it is steady short of
+ * its target, issue the resize again. It checks before it writes, so it never hits a running resize.
+ */
+export const fixedLoop: Strategy = {
+  name: 'fixed loop',
+  async run(ctx) {
+    const time = new SimTime(ctx.sim);
+    const periodMs = parseIsoDuration(ctx.resizeTimeout);
+    if (periodMs === undefined) throw new Error(`bad resize timeout ${ctx.resizeTimeout}`);
+    let resizes = 1;
+    await ctx.azure.batch.create(createParams(ctx, ctx.target));
+    for (;;) {
+      time.sleep(periodMs);
+      const pool = await ctx.azure.batch.get(ctx.poolId);
+      if (!pool) throw new Error(`pool ${ctx.poolId} vanished`);
+      if (atTarget(pool, ctx.target))
+        return { reachedAfterMs: reachedAt(pool, time), finalNodes: pool.currentDedicatedNodes, resizes };
+      if (time.elapsed() > ctx.boundMs)
+        return { reachedAfterMs: undefined, finalNodes: pool.currentDedicatedNodes, resizes };
+      if (pool.allocationState === 'steady') {
+        await ctx.azure.batch.resize(ctx.poolId, {
+          targetDedicatedNodes: ctx.target,
+          targetLowPriorityNodes: 0,
+          resizeTimeout: ctx.resizeTimeout,
+          nodeDeallocationOption: 'requeue',
+        });
+        resizes += 1;
+      }
+    }
+  },
+};
+
+export function benchBatchPool(ctx: RunContext): BatchPool {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'BatchPool',
+    metadata: {
+      name: ctx.poolId,
+      namespace: 'bench',
+      uid: `uid-${ctx.poolId}`,
+      generation: 1,
+      creationTimestamp: new Date(ctx.sim.clock.now()).toISOString(),
+      finalizers: [FINALIZER],
+    },
+    spec: {
+      accountRef: { name: 'bench' },
+      poolId: ctx.poolId,
+      vmSize: 'Standard_D4s_v5',
+      image: { id: ctx.imageId },
+      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+      targetDedicatedNodes: ctx.target,
+      targetLowPriorityNodes: 0,
+      resizeTimeout: ctx.resizeTimeout,
+    },
+  };
+}
+
+/** What the operator is run with: plan settings (operator flags) and the BatchPool's resizeStrategy.backoff. */
+export interface OperatorVariant {
+  name?: string;
+  settings?: Partial<PlanSettings>;
+  backoff?: { initial: string; max: string };
+}
+
+/**
+ * The operator: the real `reconcile` (src/controller/reconciler.ts) against the simulator through the real
+ * Azure adapters, with an in-memory Kubernetes (MemoryKube) in place of the apiserver. Each pass is followed by
+ * the requeue delay the reconcile asked for, as the work queue would do; the kube side costs no Azure calls.
+ */
+const RESIZE_EVENTS = new Set(['PoolCreating', 'PoolRecreated', 'ResizeIssued']);
+const silentLog = makeLogger('silent');
+
+export function operator(variant: OperatorVariant = {}): Strategy {
+  const settings: PlanSettings = { ...DEFAULT_SETTINGS, ...variant.settings };
+  return {
+    name: variant.name ?? 'batchpool-operator',
+    async run(ctx) {
+      const time = new SimTime(ctx.sim);
+      const kube = new MemoryKube();
+      const object = benchBatchPool(ctx);
+      if (variant.backoff) object.spec.resizeStrategy = { backoff: variant.backoff };
+      kube.putPool(object);
+      kube.putAccount({
+        apiVersion: API_VERSION,
+        kind: 'BatchAccount',
+        metadata: { name: 'bench' },
+        spec: { endpoint: ctx.sim.info.batchUrl, allowedNamespaces: ['*'] },
+      });
+      // Remember the last pool the reconcile saw, to read when Azure says it became steady.
+      let lastSeen: PoolSnapshot | undefined;
+      const batch: BatchPools = {
+        get: async (id) => (lastSeen = await ctx.azure.batch.get(id)),
+        create: (p) => ctx.azure.batch.create(p),
+        resize: (id, p) => ctx.azure.batch.resize(id, p),
+        stopResize: (id) => ctx.azure.batch.stopResize(id),
+        delete: (id) => ctx.azure.batch.delete(id),
+      };
+      const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
+      const deps: ReconcilerDeps = {
+        kube,
+        events: kube,
+        azure,
+        clock: { now: () => time.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
+        random: ctx.random,
+        settings,
+        log: silentLog,
+        account: (name) => kube.accounts.get(name),
+        pools: () => [...kube.pools.values()],
+      };
+      const key = `${object.metadata.namespace}/${object.metadata.name}`;
+      for (;;) {
+        let requeue: number;
+        try {
+          const r = await reconcile(key, deps);
+          requeue = r.requeueAfterMs ?? settings.steadyResyncMs;
+        } catch {
+          requeue = 1000; // the work queue's first backoff step
+        }
+        const resizes = kube.events.filter((e) => RESIZE_EVENTS.has(e.event.reason)).length;
+        // "Retrying in 1m2s" on each ResizeError event is the backoff plan chose.
+        const backoffMs = kube.events
+          .filter((e) => e.event.reason === 'ResizeError')
+          .reduce(
+            (sum, e) => sum + (parseDuration(/Retrying in (\S+?)\.?$/.exec(e.event.message)?.[1]) ?? 0),
+            0,
+          );
+        if (kube.pools.get(key)?.status?.phase === 'Ready' && atTarget(lastSeen, ctx.target))
+          return { reachedAfterMs: reachedAt(lastSeen!, time), finalNodes: ctx.target, resizes, backoffMs };
+        if (time.elapsed() > ctx.boundMs)
+          return {
+            reachedAfterMs: undefined,
+            finalNodes: lastSeen?.currentDedicatedNodes ?? 0,
+            resizes,
+            backoffMs,
+          };
+        time.sleep(requeue);
+      }
+    },
+  };
+}
+
+/**
+ * Not an alternative but a yardstick: re-issues the resize the instant the previous one settles (it reads the
+ * simulator's own plan, which no client can see), with no backoff. Nothing can be faster under the same luck.
+ */
+export const oracle: Strategy = {
+  name: 'oracle (lower bound)',
+  async run(ctx) {
+    const time = new SimTime(ctx.sim);
+    let resizes = 1;
+    await ctx.azure.batch.create(createParams(ctx, ctx.target));
+    for (;;) {
+      const view = ctx.sim.pools.get(ctx.poolId);
+      if (!view) throw new Error(`pool ${ctx.poolId} vanished`);
+      if (view.allocationEndsAt) time.sleep(Date.parse(view.allocationEndsAt) - time.now());
+      const pool = await ctx.azure.batch.get(ctx.poolId);
+      if (!pool) throw new Error(`pool ${ctx.poolId} vanished`);
+      if (atTarget(pool, ctx.target))
+        return { reachedAfterMs: reachedAt(pool, time), finalNodes: pool.currentDedicatedNodes, resizes };
+      if (time.elapsed() > ctx.boundMs)
+        return { reachedAfterMs: undefined, finalNodes: pool.currentDedicatedNodes, resizes };
+      await ctx.azure.batch.resize(ctx.poolId, {
+        targetDedicatedNodes: ctx.target,
+        targetLowPriorityNodes: 0,
+        resizeTimeout: ctx.resizeTimeout,
+        nodeDeallocationOption: 'requeue',
+      });
+      resizes += 1;
+    }
+  },
+};
