@@ -76,6 +76,20 @@ export function createControlApi(
       switch (key) {
         case 'GET info':
           return route('Sim_Info', () => ok(hooks.info()));
+        case 'GET stats':
+          return route('Sim_Stats', (ctx) => {
+            // A full collection first (when node runs with --expose-gc) makes heap figures comparable.
+            const gc = (globalThis as { gc?: () => void }).gc;
+            if (ctx.query.get('gc') === '1' && gc) gc();
+            return ok({
+              pools: core.pools.size,
+              images: core.images.list().length,
+              requests: core.log.lastSeq,
+              memory: process.memoryUsage(),
+              cpu: process.cpuUsage(),
+              uptimeSeconds: process.uptime(),
+            });
+          });
         case 'POST reset':
           return route('Sim_Reset', () => {
             core.reset();

@@ -355,9 +355,9 @@ export class PoolModel {
   }
 
   #newEtag(now: number): string {
-    // Azure's ETags look like 0x8D9D663DC816B3F: a FILETIME-like hex number.
+    // Azure's ETags look like 0x8D9D663DC816B3F: .NET ticks (100 ns since year 1) in hex.
     const ticks =
-      BigInt(Math.floor(now)) * 10_000n + 116_444_736_000_000_000n + BigInt(this.#etagCounter++ % 10_000);
+      BigInt(Math.floor(now)) * 10_000n + 621_355_968_000_000_000n + BigInt(this.#etagCounter++ % 10_000);
     return `0x${ticks.toString(16).toUpperCase()}`;
   }
 
