@@ -171,6 +171,7 @@ try {
       withPoolsHeapUsedMB: mb(full.memory.heapUsed),
       heapPerPoolKB: Math.round(((full.memory.heapUsed - empty.memory.heapUsed) / POOLS / 1024) * 100) / 100,
       afterGetsRssMB: mb(after.memory.rss),
+      afterGetsHeapUsedMB: mb(after.memory.heapUsed),
     },
   };
   console.log(JSON.stringify(summary, null, 2));
