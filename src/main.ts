@@ -7,7 +7,7 @@ import { AzureClients } from './azure/clients.ts';
 import { realClock } from './clock.ts';
 import { ConfigError, parseConfig, RUN_USAGE, type Config } from './config.ts';
 import { Controller } from './controller/controller.ts';
-import { KubeClient } from './kube/client.ts';
+import { KubeClient, kubeMessage } from './kube/client.ts';
 import { KubeEventRecorder } from './kube/events.ts';
 import { makeLogger, type Logger } from './log.ts';
 

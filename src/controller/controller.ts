@@ -20,8 +20,8 @@ import type { EventRecorder } from '../kube/ports.ts';
 import type { Logger } from '../log.ts';
 import type { PlanSettings } from './plan.ts';
 import { WorkQueue } from './queue.ts';
+import { kubeMessage } from '../kube/client.ts';
 import { keyOf, reconcile } from './reconciler.ts';
-import { describe as describeError } from '../azure/errors.ts';
 import { classifyCall } from '../azure/retry.ts';
 
 /** Where metrics plug in later; every hook is optional. */
@@ -95,8 +95,10 @@ export class Controller {
         }
       },
       onError: (key, err, retryInMs) => {
-        const c = classifyCall(err);
-        log.warn({ key, error: describeError(c), kind: c.kind, retryInMs }, 'reconcile failed');
+        log.warn(
+          { key, error: kubeMessage(err), kind: classifyCall(err).kind, retryInMs },
+          'reconcile failed',
+        );
       },
     });
 
@@ -117,7 +119,7 @@ export class Controller {
         }
       },
       onError: (err, ms) =>
-        log.warn({ watch: 'batchpools', error: String(err), restartInMs: ms }, 'watch failed'),
+        log.warn({ watch: 'batchpools', error: kubeMessage(err), restartInMs: ms }, 'watch failed'),
     });
     const accountsPath = `/apis/${GROUP}/${VERSION}/${BATCHACCOUNT_PLURAL}`;
     const accountChanged = (a: BatchAccount) => {
@@ -135,7 +137,7 @@ export class Controller {
         onDelete: accountChanged,
         onResync: () => {},
         onError: (err, ms) =>
-          log.warn({ watch: 'batchaccounts', error: String(err), restartInMs: ms }, 'watch failed'),
+          log.warn({ watch: 'batchaccounts', error: kubeMessage(err), restartInMs: ms }, 'watch failed'),
       },
     );
   }

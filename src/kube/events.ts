@@ -2,6 +2,7 @@
 // same object within the window updates the first one's series (count, lastObservedTime) instead of adding
 // another. Recording never fails a reconcile: events are best effort.
 
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import {
   EventsV1Api,
@@ -64,7 +65,11 @@ export class KubeEventRecorder implements EventRecorder {
       const created = await this.api.createNamespacedEvent({
         namespace,
         body: {
-          metadata: { generateName: `${pool.metadata.name}.`, namespace },
+          // generateName may not end in '.'; name events like client-go does: <object>.<unique hex>
+          metadata: {
+            name: `${pool.metadata.name}.${now.toString(16)}${randomBytes(4).toString('hex')}`,
+            namespace,
+          },
           eventTime: new V1MicroTime(now),
           reportingController: REPORTING_CONTROLLER,
           reportingInstance: this.instance,
