@@ -69,8 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const events = new KubeEventRecorder(kc, {
     clock,
-    onError: (err) =>
-      log.warn({ error: err instanceof Error ? err.message : String(err) }, 'event not recorded'),
+    onError: (err) => log.warn({ error: kubeMessage(err) }, 'event not recorded'),
   });
   const controller = new Controller({
     kc,
