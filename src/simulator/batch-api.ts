@@ -103,6 +103,15 @@ function jsonBody(ctx: RequestContext): Record<string, unknown> {
   return body;
 }
 
+/** A complete answer decided early (304/412 from conditional headers), thrown so handlers stay linear. */
+class EarlyAnswer extends Error {
+  readonly response: SimResponse;
+  constructor(response: SimResponse) {
+    super('early answer');
+    this.response = response;
+  }
+}
+
 export function createBatchApi(model: PoolModel): {
   match(method: string, segments: string[]): Route | undefined;
 } {
@@ -114,6 +123,7 @@ export function createBatchApi(model: PoolModel): {
         return fn(ctx);
       } catch (err) {
         if (err instanceof BatchError) return batchErrorResponse(ctx, err);
+        if (err instanceof EarlyAnswer) return err.response;
         throw err;
       }
     },
@@ -123,20 +133,9 @@ export function createBatchApi(model: PoolModel): {
     const pool = model.get(id);
     if (!pool) throw batchErrors.poolNotFound();
     const blocked = checkConditions(ctx, pool, read);
-    if (blocked) throw Object.assign(new Error('condition'), { response: blocked });
+    if (blocked) throw new EarlyAnswer(blocked);
     return pool;
   };
-  // Conditional answers (304/412) travel as a thrown response so each handler stays linear.
-  const conditional = (operation: string, fn: (ctx: RequestContext) => SimResponse): Route =>
-    guard(operation, (ctx) => {
-      try {
-        return fn(ctx);
-      } catch (err) {
-        const response = (err as { response?: SimResponse }).response;
-        if (response) return response;
-        throw err;
-      }
-    });
 
   const list = guard('Pool_List', (ctx) => {
     const filterText = ctx.query.get('$filter');
@@ -206,7 +205,7 @@ export function createBatchApi(model: PoolModel): {
   });
 
   const get = (id: string): Route =>
-    conditional('Pool_Get', (ctx) => {
+    guard('Pool_Get', (ctx) => {
       const pool = existing(ctx, id, true);
       const body = {
         'odata.metadata': `${ctx.origin}/$metadata#pools/@Element`,
@@ -225,7 +224,7 @@ export function createBatchApi(model: PoolModel): {
     });
 
   const exists = (id: string): Route =>
-    conditional('Pool_Exists', (ctx) => {
+    guard('Pool_Exists', (ctx) => {
       const pool = model.get(id);
       if (!pool) return empty(404, ctx);
       const blocked = checkConditions(ctx, pool, true);
@@ -238,14 +237,14 @@ export function createBatchApi(model: PoolModel): {
     });
 
   const del = (id: string): Route =>
-    conditional('Pool_Delete', (ctx) => {
+    guard('Pool_Delete', (ctx) => {
       existing(ctx, id, false);
       model.delete(id);
       return empty(202, ctx, clientRequestId(ctx));
     });
 
   const patch = (id: string): Route =>
-    conditional('Pool_Patch', (ctx) => {
+    guard('Pool_Patch', (ctx) => {
       const body = jsonBody(ctx);
       existing(ctx, id, false);
       const pool = model.patch(id, body);
@@ -253,7 +252,7 @@ export function createBatchApi(model: PoolModel): {
     });
 
   const resize = (id: string): Route =>
-    conditional('Pool_Resize', (ctx) => {
+    guard('Pool_Resize', (ctx) => {
       const body = jsonBody(ctx);
       // Azure checks the body before it looks the pool up (a missing target wins over PoolNotFound).
       if (body.targetDedicatedNodes === undefined && body.targetLowPriorityNodes === undefined)
@@ -264,7 +263,7 @@ export function createBatchApi(model: PoolModel): {
     });
 
   const stopResize = (id: string): Route =>
-    conditional('Pool_StopResize', (ctx) => {
+    guard('Pool_StopResize', (ctx) => {
       existing(ctx, id, false);
       const pool = model.stopResize(id);
       return empty(202, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/stopresize`));

@@ -120,7 +120,10 @@ export class SimulatorCore {
       resizeErrors: pool.allocationState === 'steady' ? pool.resizeErrors : [],
       resizeTimeout: pool.resizeTimeout,
       eTag: pool.eTag,
-      imageId: pool.imageKey,
+      imageId: (
+        pool.spec.virtualMachineConfiguration as
+          { imageReference?: { virtualMachineImageId?: string } } | undefined
+      )?.imageReference?.virtualMachineImageId,
       allocationEndsAt: pool.plan ? azureTime(pool.plan.endAt) : undefined,
       goneAt: pool.goneAt === undefined ? undefined : azureTime(pool.goneAt),
       metadata: pool.spec.metadata,

@@ -52,6 +52,21 @@ describe('tokens', () => {
     await expect(unknownClient.getToken(BATCH)).rejects.toThrow(/AADSTS700016/);
   });
 
+  test('a client assertion that is not a JWT is refused', async () => {
+    const res = await raw(sim, 'POST', `/${sim.info.tenantId}/oauth2/v2.0/token`, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'any-client',
+        scope: BATCH,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: 'not-a-jwt',
+      }).toString(),
+    });
+    expect([res.status, res.json.error]).toEqual([400, 'invalid_client']);
+    expect(res.json.error_description).toMatch(/^AADSTS50027:/);
+  });
+
   test('WorkloadIdentityCredential exchanges a federated token for a token of the client it names', async () => {
     const clientId = 'aaaaaaaa-0000-4000-8000-00000000000a';
     const cred = new WorkloadIdentityCredential({

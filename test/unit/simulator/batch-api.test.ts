@@ -252,6 +252,33 @@ describe('resize, stop, delete, patch, update properties', () => {
     ]);
   });
 
+  test('stop-resize on a steady pool is accepted and changes nothing', async () => {
+    await addPool('p1', 2);
+    sim.clock.advance(120);
+    const before = await batch.pool.get('p1');
+    expect((await batch.pool.stopResize('p1'))._response.status).toBe(202);
+    const after = await batch.pool.get('p1');
+    expect([after.allocationState, after.currentDedicatedNodes, after.resizeErrors, after.eTag]).toEqual([
+      'steady',
+      2,
+      undefined,
+      before.eTag,
+    ]);
+  });
+
+  test('conditional GET: If-None-Match with the current ETag is 304, a stale one gets the pool', async () => {
+    const added = await addPool('p1', 1);
+    const auth = {
+      authorization: `Bearer ${await tokenFor(sim, 'https://batch.core.windows.net//.default')}`,
+    };
+    const same = await raw(sim, 'GET', '/pools/p1', { headers: { ...auth, 'if-none-match': added.eTag } });
+    expect([same.status, same.text]).toEqual([304, '']);
+    const stale = await raw(sim, 'GET', '/pools/p1', {
+      headers: { ...auth, 'if-none-match': '0x8D0000000000000' },
+    });
+    expect(stale.status).toBe(200);
+  });
+
   test('shrinking removes nodes', async () => {
     await addPool('p1', 10);
     sim.clock.advance(120);

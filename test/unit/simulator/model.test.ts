@@ -80,6 +80,21 @@ describe('resize plans', () => {
     ]);
   });
 
+  test('each node type that falls short gets its own timeout error', () => {
+    const plan = planResize({
+      startedAt: 0,
+      from: { dedicated: 0, lowPriority: 0 },
+      target: { dedicated: 2000, lowPriority: 2000 },
+      reach: { dedicated: 2000, lowPriority: 2000 },
+      timeoutMs: 5 * MIN,
+      timing,
+    });
+    expect(plan.errors.map((e) => e.message)).toEqual([
+      'Desired number of dedicated nodes could not be allocated as the resize timeout was reached',
+      'Desired number of low priority nodes could not be allocated as the resize timeout was reached',
+    ]);
+  });
+
   test('shrinking removes nodes after the shrink delay and ends without errors', () => {
     const plan = planResize({
       startedAt: 0,
