@@ -309,5 +309,3 @@ export function createBatchApi(model: PoolModel): {
     },
   };
 }
-
-export { azureTime };

@@ -6,7 +6,7 @@ import type { Faults, PoolFault } from '../faults.ts';
 import type { AllocationPlan, NodeCounts, ResizeError } from './allocation.ts';
 import { countsAt, planResize, planStop, resizeErrors } from './allocation.ts';
 import { DEFAULT_RESIZE_TIMEOUT, MIN_RESIZE_TIMEOUT_MS, parseIsoDuration } from './duration.ts';
-import { BatchError, batchErrors } from './errors.ts';
+import { batchErrors } from './errors.ts';
 import type { ImageStore } from './images.ts';
 import { parseResourceId } from './images.ts';
 
@@ -514,5 +514,3 @@ function readResizeTimeout(value: unknown): { text: string; ms: number } {
     );
   return { text, ms };
 }
-
-export { BatchError };

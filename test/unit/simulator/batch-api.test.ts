@@ -237,6 +237,11 @@ describe('resize, stop, delete, patch, update properties', () => {
     const stopped = await batch.pool.stopResize('p1');
     expect(stopped._response.status).toBe(202);
     expect((await batch.pool.get('p1')).allocationState).toBe('stopping');
+    const whileStopping = await rejection(batch.pool.resize('p1', { targetDedicatedNodes: 100 }));
+    expect([whileStopping.statusCode, whileStopping.body.message.value.split('\n')[0]]).toEqual([
+      409,
+      'The specified pool has an ongoing resize operation.',
+    ]);
     sim.clock.advance(6);
     const pool = await batch.pool.get('p1');
     expect([pool.allocationState, pool.currentDedicatedNodes, pool.targetDedicatedNodes]).toEqual([
