@@ -5,10 +5,10 @@ import type { SimClock } from '../clock.ts';
 import type { Faults, PoolFault } from '../faults.ts';
 import type { AllocationPlan, NodeCounts, ResizeError } from './allocation.ts';
 import { countsAt, planResize, planStop, resizeErrors } from './allocation.ts';
-import { DEFAULT_RESIZE_TIMEOUT, MIN_RESIZE_TIMEOUT_MS, parseIsoDuration } from './duration.ts';
 import { batchErrors } from './errors.ts';
+import { ImageUsage } from './image-usage.ts';
 import type { ImageStore } from './images.ts';
-import { parseResourceId } from './images.ts';
+import { readAddBody, readResizeTimeout, readTargets, withServiceDefaults } from './pool-input.ts';
 
 export type PoolState = 'active' | 'deleting';
 export type AllocationState = 'steady' | 'resizing' | 'stopping';
@@ -37,32 +37,6 @@ export interface PoolRecord {
 /** A settled, read-only view of a pool at one instant. */
 export type PoolView = Readonly<PoolRecord>;
 
-const ZERO: NodeCounts = Object.freeze({ dedicated: 0, lowPriority: 0 });
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const SERVICE_OWNED = new Set([
-  'id',
-  'url',
-  'eTag',
-  'lastModified',
-  'creationTime',
-  'state',
-  'stateTransitionTime',
-  'allocationState',
-  'allocationStateTransitionTime',
-  'resizeErrors',
-  'currentDedicatedNodes',
-  'currentLowPriorityNodes',
-  'targetDedicatedNodes',
-  'targetLowPriorityNodes',
-  'resizeTimeout',
-  'stats',
-  'autoScaleRun',
-  'currentNodeCommunicationMode',
-]);
-
-const IMAGE_ID_REASON =
-  'The specified resource id must be of the format /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/images/{imageName}, /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/galleries/{galleryName}/images/{galleryImageName}/versions/{galleryImageVersionName}, or /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/galleries/{galleryName}/images/{galleryImageName}';
-
 export interface PoolModelOptions {
   clock: SimClock;
   images: ImageStore;
@@ -73,15 +47,7 @@ export interface PoolModelOptions {
 
 export class PoolModel {
   readonly #pools = new Map<string, PoolRecord>();
-  /**
-   * Nodes each custom image is committed to, summed over its pools, kept up to date on every
-   * change so a limit check never scans the pools (a pool's commitment is what it holds or is
-   * about to get: the larger of its counts before and after the running resize).
-   */
-  readonly #imageUse = new Map<string, NodeCounts>();
-  readonly #committed = new WeakMap<PoolRecord, NodeCounts>();
-  /** Pools per image whose commitment will change with time (running plan, or deleting). */
-  readonly #pending = new Map<string, Set<PoolRecord>>();
+  readonly #imageUsage = new ImageUsage<PoolRecord>();
   #sortedIds: string[] | undefined;
   #etagCounter = 0;
   readonly #clock: SimClock;
@@ -129,59 +95,12 @@ export class PoolModel {
   // ------------------------------------------------------------------ writes
 
   add(body: Record<string, unknown>): PoolView {
-    const id = requireString(body, 'id');
-    if (!ID_PATTERN.test(id)) throw batchErrors.invalidProperty('id', id);
-    requireString(body, 'vmSize');
-    const vmc = body.virtualMachineConfiguration as Record<string, unknown> | undefined;
-    if (vmc === undefined && body.cloudServiceConfiguration === undefined)
-      throw batchErrors.missingProperty('virtualMachineConfiguration');
-    const autoScale = body.enableAutoScale === true;
-    if (!autoScale && body.targetDedicatedNodes === undefined && body.targetLowPriorityNodes === undefined)
-      throw batchErrors.missingProperty('targetDedicatedNodes and/or targetLowPriorityNodes');
-    const target = readTargets(body, { dedicated: 0, lowPriority: 0 });
-    const resizeTimeout = readResizeTimeout(body.resizeTimeout);
-    let imageKey: string | undefined;
-    if (vmc !== undefined) {
-      if (typeof vmc !== 'object' || vmc === null)
-        throw batchErrors.invalidProperty('virtualMachineConfiguration', String(vmc));
-      if (typeof vmc.nodeAgentSKUId !== 'string') throw batchErrors.missingProperty('nodeAgentSKUId');
-      const ref = vmc.imageReference as Record<string, unknown> | undefined;
-      if (typeof ref !== 'object' || ref === null) throw batchErrors.missingProperty('imageReference');
-      if (ref.virtualMachineImageId !== undefined) {
-        const imageId =
-          typeof ref.virtualMachineImageId === 'string'
-            ? ref.virtualMachineImageId
-            : JSON.stringify(ref.virtualMachineImageId);
-        const parsed = parseResourceId(imageId);
-        if (!parsed || parsed.kind === 'gallery')
-          throw batchErrors.invalidProperty('virtualMachineImageId', imageId, IMAGE_ID_REASON);
-        if (!this.#images.usableForBatch(imageId))
-          throw batchErrors.invalidProperty(
-            'virtualMachineImageId',
-            imageId,
-            'The specified image does not exist or the Batch service cannot access it.',
-          );
-        imageKey = imageId.toLowerCase();
-      } else if (ref.publisher === undefined || ref.offer === undefined || ref.sku === undefined) {
-        throw batchErrors.missingProperty(
-          'imageReference.publisher, offer and sku, or virtualMachineImageId',
-        );
-      }
-    }
+    const { id, target, resizeTimeout, imageKey, spec } = readAddBody(body, this.#images);
     const existing = this.get(id);
     if (existing)
       throw existing.state === 'deleting' ? batchErrors.poolBeingDeleted() : batchErrors.poolExists();
 
     const now = this.#clock.now();
-    const spec: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(body)) if (!SERVICE_OWNED.has(k)) spec[k] = v;
-    if (typeof spec.vmSize === 'string') spec.vmSize = spec.vmSize.toLowerCase();
-    spec.enableAutoScale = autoScale;
-    spec.enableInterNodeCommunication ??= false;
-    spec.taskSlotsPerNode ??= 1;
-    spec.taskSchedulingPolicy ??= { nodeFillType: 'Spread' };
-    withServiceDefaults(spec);
-
     const pool: PoolRecord = {
       id,
       spec,
@@ -204,7 +123,7 @@ export class PoolModel {
     this.#sortedIds = undefined;
     // The initial sizing is a resize like any other (Azure shows `resizing` right after add).
     pool.plan = this.#startResize(pool, now, resizeTimeout.ms);
-    this.#recount(pool);
+    this.#imageUsage.update(pool);
     return pool;
   }
 
@@ -225,7 +144,7 @@ export class PoolModel {
     pool.allocationStateTransitionTime = now;
     this.#touch(pool, now);
     pool.plan = this.#startResize(pool, now, timeout.ms);
-    this.#recount(pool);
+    this.#imageUsage.update(pool);
     return pool;
   }
 
@@ -244,7 +163,7 @@ export class PoolModel {
     pool.current = pool.plan.final;
     pool.allocationState = 'stopping';
     pool.allocationStateTransitionTime = now;
-    this.#recount(pool);
+    this.#imageUsage.update(pool);
     return pool;
   }
 
@@ -259,7 +178,7 @@ export class PoolModel {
     pool.allocationState = 'resizing'; // the service resizes a deleted pool to zero before it goes
     pool.allocationStateTransitionTime = now;
     pool.goneAt = now + this.#faults.allocation.deleteDelaySeconds * 1000;
-    this.#recount(pool);
+    this.#imageUsage.update(pool);
     return pool;
   }
 
@@ -303,8 +222,7 @@ export class PoolModel {
 
   clear(): void {
     this.#pools.clear();
-    this.#imageUse.clear();
-    this.#pending.clear();
+    this.#imageUsage.clear();
     this.#sortedIds = undefined;
   }
 
@@ -317,7 +235,7 @@ export class PoolModel {
     this.clear();
     for (const r of records) {
       this.#pools.set(r.id, r);
-      this.#recount(r);
+      this.#imageUsage.update(r);
     }
   }
 
@@ -334,7 +252,7 @@ export class PoolModel {
     if (pool.goneAt !== undefined && now >= pool.goneAt) {
       this.#pools.delete(pool.id);
       this.#sortedIds = undefined;
-      this.#recount(pool, true);
+      this.#imageUsage.update(pool, true);
       return undefined;
     }
     const plan = pool.plan;
@@ -344,7 +262,7 @@ export class PoolModel {
       pool.allocationState = 'steady';
       pool.allocationStateTransitionTime = plan.endAt;
       pool.plan = undefined;
-      this.#recount(pool);
+      this.#imageUsage.update(pool);
     }
     return pool;
   }
@@ -384,7 +302,7 @@ export class PoolModel {
         if (!this.#images.usableForBatch(pool.imageKey)) {
           fail(resizeErrors.allocationFailed(), from);
         } else {
-          const used = this.#usedByOthers(pool);
+          const used = this.#imageUsage.usedByOthers(pool, (other) => this.#settle(other, now));
           const allowed = {
             dedicated: settings.customImageDedicatedLimit - used.dedicated,
             lowPriority: settings.customImageLowPriorityLimit - used.lowPriority,
@@ -421,96 +339,9 @@ export class PoolModel {
       },
     });
   }
-
-  /** Nodes that other pools on the same image hold or are about to get. */
-  #usedByOthers(pool: PoolRecord): NodeCounts {
-    // Settle the pools whose numbers move with time first, so finished shrinks and deletions count.
-    const now = this.#clock.now();
-    for (const other of [...(this.#pending.get(pool.imageKey ?? '') ?? [])]) this.#settle(other, now);
-    const all = (pool.imageKey !== undefined && this.#imageUse.get(pool.imageKey)) || ZERO;
-    const own = this.#committed.get(pool) ?? ZERO;
-    return { dedicated: all.dedicated - own.dedicated, lowPriority: all.lowPriority - own.lowPriority };
-  }
-
-  #recount(pool: PoolRecord, removed = false): void {
-    if (pool.imageKey === undefined) return;
-    const before = this.#committed.get(pool) ?? ZERO;
-    let after = ZERO;
-    if (!removed) {
-      const from = pool.plan?.kind === 'resize' ? pool.plan.from : pool.current;
-      const to = pool.plan ? pool.plan.final : pool.current;
-      after = {
-        dedicated: Math.max(from.dedicated, to.dedicated),
-        lowPriority: Math.max(from.lowPriority, to.lowPriority),
-      };
-    }
-    const sum = this.#imageUse.get(pool.imageKey) ?? { ...ZERO };
-    sum.dedicated += after.dedicated - before.dedicated;
-    sum.lowPriority += after.lowPriority - before.lowPriority;
-    this.#imageUse.set(pool.imageKey, sum);
-    this.#committed.set(pool, after);
-    let pending = this.#pending.get(pool.imageKey);
-    if (!removed && (pool.plan !== undefined || pool.goneAt !== undefined)) {
-      if (!pending) this.#pending.set(pool.imageKey, (pending = new Set()));
-      pending.add(pool);
-    } else {
-      pending?.delete(pool);
-    }
-  }
-}
-
-/** Fills in what the service fills in on a GET (as in the PoolGet example of the REST API specs). */
-function withServiceDefaults(spec: Record<string, unknown>): void {
-  const startTask = spec.startTask as Record<string, unknown> | undefined;
-  if (startTask && typeof startTask === 'object') {
-    spec.startTask = {
-      ...startTask,
-      userIdentity: startTask.userIdentity ?? { autoUser: { scope: 'pool', elevationLevel: 'nonadmin' } },
-      maxTaskRetryCount: startTask.maxTaskRetryCount ?? 0,
-      waitForSuccess: startTask.waitForSuccess ?? true,
-    };
-  }
-  const vmc = spec.virtualMachineConfiguration as { imageReference?: Record<string, unknown> } | undefined;
-  const ref = vmc?.imageReference;
-  if (ref && ref.virtualMachineImageId === undefined && ref.version === undefined) ref.version = 'latest';
 }
 
 function injectedError(f: PoolFault): ResizeError {
   if (f.code === 'AllocationFailed' && f.message === undefined) return resizeErrors.allocationFailed();
   return { code: f.code, message: f.message ?? `Desired number of nodes could not be allocated (${f.code})` };
-}
-
-function requireString(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  if (v === undefined || v === null || v === '') throw batchErrors.missingProperty(name);
-  if (typeof v !== 'string') throw batchErrors.invalidProperty(name, JSON.stringify(v));
-  return v;
-}
-
-function readTargets(body: Record<string, unknown>, fallback: NodeCounts): NodeCounts {
-  const read = (name: string, dflt: number): number => {
-    const v = body[name];
-    if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
-      throw batchErrors.invalidProperty(name, JSON.stringify(v));
-    return v;
-  };
-  return {
-    dedicated: read('targetDedicatedNodes', fallback.dedicated),
-    lowPriority: read('targetLowPriorityNodes', fallback.lowPriority),
-  };
-}
-
-function readResizeTimeout(value: unknown): { text: string; ms: number } {
-  if (value === undefined) return { text: DEFAULT_RESIZE_TIMEOUT, ms: 15 * 60_000 };
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const ms = typeof value === 'string' ? parseIsoDuration(value) : undefined;
-  if (ms === undefined) throw batchErrors.invalidProperty('resizeTimeout', text);
-  if (ms < MIN_RESIZE_TIMEOUT_MS)
-    throw batchErrors.invalidProperty(
-      'resizeTimeout',
-      text,
-      'The resize timeout must be at least 5 minutes.',
-    );
-  return { text, ms };
 }
