@@ -5,7 +5,6 @@ import { AccessControl } from './auth.ts';
 import type { AllocationSettings } from './faults.ts';
 import { Faults } from './faults.ts';
 import { azureTime } from './http-util.ts';
-import { createPrng } from './prng.ts';
 import { RequestLog } from './request-log.ts';
 import type { ArmResource } from './state/images.ts';
 import { ImageStore } from './state/images.ts';
@@ -60,7 +59,7 @@ export class SimulatorCore {
   }) {
     this.clock = options.clock;
     this.images = new ImageStore(options.location);
-    this.faults = new Faults(createPrng(options.seed), options.allocation);
+    this.faults = new Faults(options.seed, options.allocation);
     if (options.profile) this.faults.useProfile(options.profile);
     this.pools = new PoolModel({
       clock: this.clock,

@@ -3,8 +3,11 @@
 //    failure probability, a cap per resize) and are read by the model when a resize starts;
 //  - request faults act on the HTTP exchange (429, 503, dropped connections, slow answers, a failing
 //    token endpoint) and are read by the server before a request reaches its handler.
-// Randomness comes from one seeded PRNG, so the same --seed replays the same run.
+// Randomness is seeded, so the same --seed replays the same run. Each resize draws from its own
+// stream (seed, pool, resize number), so an allocation's fate does not depend on how often clients
+// poll or in which order pools were made; request faults draw from one stream of their own.
 import type { Prng } from './prng.ts';
+import { createPrng } from './prng.ts';
 
 export interface AllocationSettings {
   /** Simulated seconds from the start of a resize until the first node arrives. */
@@ -112,11 +115,17 @@ export class Faults {
   #rules: RequestFaultRule[] = [];
   #nextId = 1;
   #profile = 'none';
-  readonly prng: Prng;
+  readonly #seed: string;
+  readonly #requestRandom: Prng;
   readonly #wallNow: () => number;
 
-  constructor(prng: Prng, allocation: Partial<AllocationSettings> = {}, wallNow: () => number = Date.now) {
-    this.prng = prng;
+  constructor(
+    seed: string | number,
+    allocation: Partial<AllocationSettings> = {},
+    wallNow: () => number = Date.now,
+  ) {
+    this.#seed = String(seed);
+    this.#requestRandom = createPrng(`${this.#seed}|requests`);
     this.#base = { ...DEFAULT_ALLOCATION, ...allocation };
     this.allocation = { ...this.#base };
     this.#wallNow = wallNow;
@@ -145,6 +154,11 @@ export class Faults {
     this.#rules = this.#rules.filter((r) => !r.fromProfile);
     for (const r of spec.requests) this.addRequestFault(r, true);
     this.#profile = name;
+  }
+
+  /** The random stream for one resize of one pool. */
+  resizeRandom(poolId: string, resizeNumber: number): Prng {
+    return createPrng(`${this.#seed}|resize|${poolId}|${resizeNumber}`);
   }
 
   // ------------------------------------------------------------------ per-pool allocation faults
@@ -242,7 +256,7 @@ export class Faults {
       if (r.scope !== 'any' && r.scope !== scope) continue;
       if (r.operation !== undefined && r.operation !== operation) continue;
       if (hits.some((h) => h.kind === r.kind)) continue;
-      if (r.share < 1 && this.prng.next() >= r.share) continue;
+      if (r.share < 1 && this.#requestRandom.next() >= r.share) continue;
       if (r.remaining !== undefined) r.remaining -= 1;
       hits.push(r);
     }

@@ -32,6 +32,8 @@ export interface PoolRecord {
   resizeErrors: ResizeError[];
   plan: AllocationPlan | undefined;
   goneAt: number | undefined;
+  /** Resizes started so far (the initial allocation is the first); names each resize's random stream. */
+  resizeCount: number;
 }
 
 /** A settled, read-only view of a pool at one instant. */
@@ -118,6 +120,7 @@ export class PoolModel {
       resizeErrors: [],
       plan: undefined,
       goneAt: undefined,
+      resizeCount: 0,
     };
     this.#pools.set(id, pool);
     this.#sortedIds = undefined;
@@ -280,6 +283,7 @@ export class PoolModel {
   }
 
   #startResize(pool: PoolRecord, now: number, timeoutMs: number): AllocationPlan {
+    pool.resizeCount = (pool.resizeCount ?? 0) + 1; // snapshots from before the counter lack it
     const settings = this.#faults.allocation;
     const from = pool.current;
     const target = pool.target;
@@ -318,8 +322,9 @@ export class PoolModel {
       }
       const injected: PoolFault | undefined = this.#faults.takePoolFault(pool.id);
       if (injected) fail(injectedError(injected), partial(injected.fraction));
-      if (settings.failureProbability > 0 && this.#faults.prng.next() < settings.failureProbability)
-        fail(resizeErrors.allocationFailed(), partial(this.#faults.prng.next()));
+      const random = this.#faults.resizeRandom(pool.id, pool.resizeCount);
+      if (settings.failureProbability > 0 && random.next() < settings.failureProbability)
+        fail(resizeErrors.allocationFailed(), partial(random.next()));
       if (settings.maxNodesPerResize > 0) {
         reach.dedicated = Math.min(reach.dedicated, from.dedicated + settings.maxNodesPerResize);
         reach.lowPriority = Math.min(reach.lowPriority, from.lowPriority + settings.maxNodesPerResize);

@@ -167,8 +167,8 @@ describe('profiles', () => {
         await s.close();
       }
     };
-    const first = await outcome(3);
-    expect(first).toEqual(await outcome(3));
+    const first = await outcome(5);
+    expect(first).toEqual(await outcome(5));
     expect(first.every((o) => !o.startsWith('500:'))).toBe(true); // 500 > 300 per resize: nobody gets there at once
     expect(first.some((o) => o.endsWith('AllocationFailed'))).toBe(true);
     expect(first.some((o) => o === '300:AllocationTimedout')).toBe(true);
