@@ -234,7 +234,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     },
   );
-  server.keepAliveTimeout = 30_000;
+  // Keep idle connections about as long as Azure's front ends do (~4 minutes), so a client that polls
+  // every few minutes does not race the server closing its pooled socket. Shutdown closes them anyway.
+  server.keepAliveTimeout = 240_000;
+  server.headersTimeout = 241_000;
   const sockets = new Set<Socket>();
   server.on('secureConnection', (s: Socket) => {
     sockets.add(s);
