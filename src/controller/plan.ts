@@ -535,10 +535,17 @@ function planLiving(p: Planner): PlanResult {
     }
     if (p.paused)
       return p.pausedHold(`the running resize to ${fmt(running)} no longer matches the spec`, p.poll());
+    if (p.resize?.lastTarget && !sameTargets(running, p.resize.lastTarget)) {
+      p.event(
+        'Warning',
+        'Drift',
+        `Pool ${p.poolId} is being resized outside the operator to ${fmt(running)}; restoring ${fmt(desired)}.`,
+      );
+    }
     p.event(
       'Normal',
       'ResizeStopping',
-      `Target changed to ${fmt(desired)} while resizing to ${fmt(running)}: stopping the running resize first.`,
+      `The spec asks for ${fmt(desired)} while pool ${p.poolId} is resizing to ${fmt(running)}: stopping that resize first.`,
     );
     return p.working(
       'Resizing',
