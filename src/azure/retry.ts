@@ -32,7 +32,16 @@ export class AzureCallError extends Error {
 }
 
 export function classifyCall(err: unknown): Classified {
-  return err instanceof AzureCallError ? err.classified : classify(err);
+  if (err instanceof AzureCallError) return err.classified;
+  if (err instanceof RetryableError) {
+    const inner = err.cause instanceof AzureCallError ? err.cause.classified : undefined;
+    return {
+      ...(inner ?? { message: err.message }),
+      kind: 'retryable',
+      ...(err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
+    };
+  }
+  return classify(err);
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

@@ -1,0 +1,109 @@
+// An in-memory Azure for reconciler tests: pools that move only when the test says so, images that exist
+// or not, a log of every call in order, and scripted call failures.
+
+import type {
+  AccountTarget,
+  Azure,
+  BatchPools,
+  CreatePoolParams,
+  ImageChecker,
+  PoolSnapshot,
+  ResizeParams,
+} from '../../src/azure/ports.ts';
+import { OWNER_METADATA } from '../../src/azure/ports.ts';
+
+export class MemoryAzure implements Azure, BatchPools, ImageChecker {
+  readonly pools = new Map<string, PoolSnapshot>();
+  readonly imageIds = new Set<string>();
+  readonly calls: string[] = [];
+  /** The next call of this operation throws this error. */
+  readonly failNext = new Map<string, Error>();
+  readonly clients: (string | undefined)[] = [];
+  onCall: (op: string) => void = () => {};
+
+  batch(account: AccountTarget): BatchPools {
+    this.clients.push(account.clientId);
+    return this;
+  }
+  images(account: AccountTarget): ImageChecker {
+    this.clients.push(account.clientId);
+    return this;
+  }
+
+  private enter(op: string) {
+    this.calls.push(op);
+    this.onCall(op);
+    const err = this.failNext.get(op);
+    if (err !== undefined) {
+      this.failNext.delete(op);
+      throw err;
+    }
+  }
+
+  get(poolId: string): Promise<PoolSnapshot | undefined> {
+    this.enter('get');
+    const p = this.pools.get(poolId);
+    return Promise.resolve(p && structuredClone(p));
+  }
+
+  create(c: CreatePoolParams): Promise<void> {
+    this.enter('create');
+    const meta = new Map(c.metadata.map((m) => [m.name, m.value]));
+    this.pools.set(c.id, {
+      id: c.id,
+      state: 'active',
+      allocationState: 'resizing',
+      currentDedicatedNodes: 0,
+      currentLowPriorityNodes: 0,
+      targetDedicatedNodes: c.targetDedicatedNodes,
+      targetLowPriorityNodes: c.targetLowPriorityNodes,
+      resizeErrors: [],
+      owner: {
+        namespace: meta.get(OWNER_METADATA.namespace),
+        name: meta.get(OWNER_METADATA.name),
+        uid: meta.get(OWNER_METADATA.uid),
+      },
+      imageId: c.imageId,
+    });
+    return Promise.resolve();
+  }
+
+  resize(poolId: string, p: ResizeParams): Promise<void> {
+    this.enter('resize');
+    const pool = this.pools.get(poolId)!;
+    Object.assign(pool, {
+      targetDedicatedNodes: p.targetDedicatedNodes,
+      targetLowPriorityNodes: p.targetLowPriorityNodes,
+      allocationState: 'resizing',
+      resizeErrors: [],
+    });
+    return Promise.resolve();
+  }
+
+  stopResize(poolId: string): Promise<void> {
+    this.enter('stopResize');
+    this.pools.get(poolId)!.allocationState = 'stopping';
+    return Promise.resolve();
+  }
+
+  delete(poolId: string): Promise<void> {
+    this.enter('delete');
+    const p = this.pools.get(poolId);
+    if (p) p.state = 'deleting';
+    return Promise.resolve();
+  }
+
+  exists(imageId: string): Promise<boolean> {
+    this.enter('image');
+    return Promise.resolve(this.imageIds.has(imageId));
+  }
+
+  /** Finishes the running resize: the pool reaches `reach` (default: its targets), with an optional error. */
+  settle(poolId: string, o: { dedicated?: number; error?: string } = {}) {
+    const p = this.pools.get(poolId)!;
+    p.currentDedicatedNodes = o.dedicated ?? p.targetDedicatedNodes;
+    p.currentLowPriorityNodes = p.targetLowPriorityNodes;
+    p.allocationState = 'steady';
+    p.resizeErrors = o.error ? [{ code: o.error, message: 'scripted' }] : [];
+  }
+}

@@ -1,0 +1,66 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../../src/config.ts';
+import { makeLogger } from '../../../src/log.ts';
+
+describe('parseConfig', () => {
+  it('reads the standard Azure variables and the operator flags', () => {
+    const c = parseConfig(['--concurrency', '8', '--resizing-poll', '10s', '--steady-resync', '6m'], {
+      AZURE_TENANT_ID: 't',
+      AZURE_CLIENT_ID: 'c',
+      AZURE_FEDERATED_TOKEN_FILE: '/var/run/token',
+      AZURE_AUTHORITY_HOST: 'https://login.example',
+      BATCHPOOL_DISABLE_INSTANCE_DISCOVERY: 'true',
+    });
+    if (c === 'help') throw new Error();
+    expect(c.concurrency).toBe(8);
+    expect(c.settings).toMatchObject({ resizingPollMs: 10_000, steadyResyncMs: 360_000 });
+    expect(c.identity).toMatchObject({
+      tenantId: 't',
+      clientId: 'c',
+      federatedTokenFile: '/var/run/token',
+      authorityHost: 'https://login.example',
+      disableInstanceDiscovery: true,
+    });
+    expect(c.armEndpoint).toBe('https://management.azure.com');
+  });
+
+  it('lists every problem at once', () => {
+    expect(() =>
+      parseConfig(['--concurrency', '0', '--resizing-poll', 'soon'], {
+        BATCHPOOL_ARM_ENDPOINT: 'http://x',
+        BATCHPOOL_CA_FILE: '/no/such/file',
+      }),
+    ).toThrow(ConfigError);
+    try {
+      parseConfig(['--concurrency', '0', '--resizing-poll', 'soon'], { BATCHPOOL_ARM_ENDPOINT: 'http://x' });
+    } catch (err) {
+      expect((err as Error).message).toMatch(/--resizing-poll/);
+      expect((err as Error).message).toMatch(/--concurrency/);
+      expect((err as Error).message).toMatch(/BATCHPOOL_ARM_ENDPOINT/);
+    }
+  });
+});
+
+describe('logger', () => {
+  it('never prints a secret or a token', () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const log = makeLogger('info', sink);
+    log.info(
+      {
+        identity: { clientId: 'c', clientSecret: 's3cret' },
+        token: 'eyJtoken',
+        headers: { authorization: 'Bearer eyJ' },
+      },
+      'x',
+    );
+    expect(out).not.toMatch(/s3cret|eyJ/);
+    expect(out).toMatch(/"clientId":"c"/);
+  });
+});
