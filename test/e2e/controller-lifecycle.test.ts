@@ -229,4 +229,29 @@ describe('controller: lifecycle', () => {
     const reasons = (await h.kube.events(ns)).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['PoolDeleting', 'PoolDeleted', 'PoolRetained']));
   });
+
+  it('a steady pool costs one GET per resync period, and its own status writes do not wake it', async () => {
+    const { ns, base } = await setup('steady');
+    const id = `steady-${ns}`;
+    await h.kube.applyPool(ns, 'p', { ...base, poolId: id, targetDedicatedNodes: 2 });
+    await h.kube.waitForPool(ns, 'p', isReadyAt(2), 'Ready at 2');
+    await sleep(500);
+    const since = h.sim.requests.cursor();
+    const decisionsBefore = h.operator.decisions({ key: `${ns}/p` }).length;
+    await sleep(6_000); // the e2e operator resyncs steady pools every 2 s (+ up to 25 % jitter)
+    const gets = requests('Pool_Get', id, since).length;
+    const decisions = h.operator.decisions({ key: `${ns}/p` }).length - decisionsBefore;
+    expect(gets).toBeGreaterThanOrEqual(2);
+    expect(gets).toBeLessThanOrEqual(3);
+    expect(decisions).toBe(gets);
+    expect(requests('Pool_Resize', id, since)).toHaveLength(0);
+  });
+
+  it('stops on SIGTERM, draining in-flight work, with exit code 0', async () => {
+    const code = await h.operator.stop();
+    expect(code).toBe(0);
+    expect(
+      h.operator.logs.some((l) => l.includes('"controller stopped"') && l.includes('"drained":true')),
+    ).toBe(true);
+  });
 });
