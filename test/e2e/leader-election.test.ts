@@ -111,9 +111,10 @@ describe('leader election between operator processes', () => {
     const crashFailoverMs = takeover.t - killedAt;
     expect(await holder()).toBe(second.identity);
     // Never before the lease could have expired (the last renewal was at most one retry period
-    // before the kill), and within the lease plus one jittered retry (+ slack for a busy machine).
+    // before the kill). And within the lease plus two jittered retries: the standby may first see the
+    // leader's final renewal on its next poll after the kill, and expiry counts from that sighting.
     expect(takeover.t - (killedAt - retryPeriodMs)).toBeGreaterThanOrEqual(leaseDurationMs - 1000);
-    expect(crashFailoverMs).toBeLessThanOrEqual(leaseDurationMs + maxAcquireDelay + 3_000);
+    expect(crashFailoverMs).toBeLessThanOrEqual(leaseDurationMs + 2 * maxAcquireDelay + 2_000);
 
     // Graceful: a new standby, then SIGTERM to the leader, which releases the Lease and exits 0.
     const c = candidate('c');
