@@ -3,19 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseArgs } from 'node:util';
 import { parseConfig } from '../../../src/config.ts';
+import { HA_FLAG_OPTIONS, parseHaFlags } from '../../../src/ha/flags.ts';
 
 const read = (p: string) => readFileSync(new URL(`../../../deploy/base/${p}`, import.meta.url), 'utf8');
 const deployment = parse(read('manager/deployment.yaml'));
 const pod = deployment.spec.template.spec;
 const container = pod.containers[0];
-
-/**
- * Flags the Deployment passes that `run` gets when leader election and the metrics server are wired
- * into src/main.ts (src/ha/leader-election.ts, src/observability/). Until then `run` refuses them,
- * so a half-wired image crash-loops instead of running two replicas that both write to Azure.
- */
-const PENDING_WIRING = ['--leader-elect', '--metrics-addr'];
 
 describe('operator Deployment', () => {
   it('runs two replicas that never both go away, with the operator ServiceAccount', () => {
@@ -65,11 +60,21 @@ describe('operator Deployment', () => {
     expect(deployment.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
   });
 
-  it('passes `run` only flags it accepts (or that the leader-election wiring adds)', () => {
+  it('passes `run` only flags it accepts: its own, plus the leader-election and metrics flags', () => {
     const [command, ...flags] = container.args as string[];
     expect(command).toBe('run');
-    expect(flags).toContain('--leader-elect');
-    const accepted = flags.filter((f) => !PENDING_WIRING.includes(f.split('=')[0]!));
-    expect(() => parseConfig(accepted, {})).not.toThrow();
+    const isHa = (f: string) => f.replace(/^--/, '').split('=')[0]! in HA_FLAG_OPTIONS;
+    expect(() =>
+      parseConfig(
+        flags.filter((f) => !isHa(f)),
+        {},
+      ),
+    ).not.toThrow();
+    const problems: string[] = [];
+    const { values } = parseArgs({ args: flags.filter(isHa), options: HA_FLAG_OPTIONS, strict: true });
+    const ha = parseHaFlags(values, { POD_NAMESPACE: 'batchpool-system' }, problems);
+    expect(problems).toEqual([]);
+    expect(ha.leaderElection?.namespace).toBe('batchpool-system');
+    expect(ha.metricsAddr).toBe(':8080');
   });
 });
