@@ -13,6 +13,9 @@ export interface Config {
   drainTimeoutMs: number;
   /** host:port for /healthz and /readyz; empty = off. */
   healthAddr: string;
+  /** host:port for /metrics; empty = off. */
+  metricsAddr: string;
+  leaderElection?: { namespace: string; name: string };
   logLevel: string;
   identity: IdentityConfig;
   armEndpoint: string;
@@ -36,6 +39,10 @@ flags:
   --image-check-interval DURATION  how often to re-check an image that exists (default 10m)
   --drain-timeout DURATION     on SIGTERM/SIGINT, how long in-flight reconciles may finish (default 30s)
   --health-addr HOST:PORT      serve /healthz and /readyz here (default :8081; "" = off)
+  --metrics-addr HOST:PORT     serve Prometheus /metrics here (default :8080; "" = off)
+  --leader-elect               only the replica holding the Lease reconciles
+  --leader-election-namespace NS   namespace of the Lease (default $POD_NAMESPACE, else batchpool-system)
+  --leader-election-id NAME    name of the Lease (default batchpool-operator-leader)
   --log-level LEVEL            pino level (default info; $LOG_LEVEL)
   --azure-call-timeout DURATION  per-attempt timeout of an Azure call (default 30s)
   --azure-retry-budget DURATION  total time one Azure call may spend retrying (default 60s)
@@ -63,6 +70,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
       'image-check-interval': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'health-addr': { type: 'string' },
+      'metrics-addr': { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+      'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string' },
       'log-level': { type: 'string' },
       'azure-call-timeout': { type: 'string' },
       'azure-retry-budget': { type: 'string' },
@@ -111,6 +122,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     },
     drainTimeoutMs: duration('drain-timeout', 30_000),
     healthAddr: values['health-addr'] ?? ':8081',
+    metricsAddr: values['metrics-addr'] ?? ':8080',
+    ...(values['leader-elect'] && {
+      leaderElection: {
+        namespace: values['leader-election-namespace'] ?? (env.POD_NAMESPACE || 'batchpool-system'),
+        name: values['leader-election-id'] ?? 'batchpool-operator-leader',
+      },
+    }),
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
     identity: {
       ...(env.AZURE_TENANT_ID && { tenantId: env.AZURE_TENANT_ID }),

@@ -1,46 +1,27 @@
-// Composition root of `batchpool-operator run`: configuration, wiring, a minimal /healthz, and signals.
-// SIGINT/SIGTERM stop the watches and the queue, give in-flight reconciles a bounded time, and exit 0.
+// Composition root of `batchpool-operator run`: configuration, wiring, probes and metrics, leader election,
+// and signals. SIGINT/SIGTERM stop the watches and the queue, give in-flight reconciles a bounded time,
+// hand the Lease back, and exit 0. Losing the Lease exits 1, as controller-runtime does: a replica that
+// may no longer write to Azure must stop at once and be restarted as a standby.
 
-import http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AzureClients } from './azure/clients.ts';
 import { realClock } from './clock.ts';
 import { ConfigError, parseConfig, RUN_USAGE, type Config } from './config.ts';
 import { Controller } from './controller/controller.ts';
+import { LeaderElector } from './ha/leader-election.ts';
 import { KubeClient, kubeMessage } from './kube/client.ts';
 import { KubeEventRecorder } from './kube/events.ts';
-import { makeLogger, type Logger } from './log.ts';
+import { makeLogger } from './log.ts';
+import { createMetrics, type AzureService } from './observability/metrics.ts';
+import { startObservabilityServers, type ObservabilityServers } from './observability/server.ts';
+
+const CONTROLLER = 'batchpool';
 
 function loadKubeConfig(cfg: Config): KubeConfig {
   const kc = new KubeConfig();
   if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
   else kc.loadFromDefault();
   return kc;
-}
-
-function startHealth(addr: string, ready: () => boolean, log: Logger): Promise<http.Server | undefined> {
-  if (!addr) return Promise.resolve(undefined);
-  const i = addr.lastIndexOf(':');
-  const host = addr.slice(0, i) || undefined;
-  const port = Number(addr.slice(i + 1));
-  const server = http.createServer((req, res) => {
-    const ok = req.url === '/healthz' || (req.url === '/readyz' && ready());
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
-  });
-  return new Promise((resolve) => {
-    server.once('error', (err) => {
-      log.warn({ addr, error: err.message }, 'health endpoint not started');
-      resolve(undefined);
-    });
-    server.listen(port, host, () => {
-      const a = server.address();
-      log.info(
-        { addr: typeof a === 'object' && a ? `${a.address}:${a.port}` : addr },
-        'health endpoint listening',
-      );
-      resolve(server);
-    });
-  });
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -54,18 +35,27 @@ export async function runCommand(argv: string[]): Promise<number> {
     cfg = parsed;
   } catch (err) {
     console.error(
-      `batchpool-operator run: ${err instanceof ConfigError ? err.message : String(err)}\n\n${RUN_USAGE}`,
+      `batchpool-operator run: ${err instanceof Error ? err.message : String(err)}\n\n${RUN_USAGE}`,
     );
-    return 2;
+    return err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+      ? 2
+      : 1;
   }
   const log = makeLogger(cfg.logLevel);
   const kc = loadKubeConfig(cfg);
   const clock = realClock;
+  const metrics = createMetrics();
+  metrics.reconcile.register(CONTROLLER, cfg.concurrency);
+  const azureService = (op: string): AzureService => (op.startsWith('pool.') ? 'batch' : 'compute');
   const azure = new AzureClients({
     identity: cfg.identity,
     armEndpoint: cfg.armEndpoint,
     ...(cfg.ca && { ca: cfg.ca }),
-    retry: { callTimeoutMs: cfg.azureCallTimeoutMs, maxRetryTimeMs: cfg.azureRetryBudgetMs },
+    retry: {
+      callTimeoutMs: cfg.azureCallTimeoutMs,
+      maxRetryTimeMs: cfg.azureRetryBudgetMs,
+      onAttempt: (op, code, seconds) => metrics.azure.observe(azureService(op), op, code, seconds),
+    },
   });
   const events = new KubeEventRecorder(kc, {
     clock,
@@ -80,10 +70,52 @@ export async function runCommand(argv: string[]): Promise<number> {
     log,
     settings: cfg.settings,
     concurrency: cfg.concurrency,
+    hooks: {
+      reconciled: (_key, outcome, ms) =>
+        metrics.reconcile.observe(CONTROLLER, outcome === 'ok' ? 'success' : 'error', ms / 1000),
+      poolStatus: (obj, st) =>
+        metrics.pool.set(obj.metadata.namespace ?? '', obj.metadata.name, {
+          targetDedicatedNodes: obj.spec.targetDedicatedNodes ?? 0,
+          targetLowPriorityNodes: obj.spec.targetLowPriorityNodes ?? 0,
+          currentDedicatedNodes: st.currentDedicatedNodes ?? 0,
+          currentLowPriorityNodes: st.currentLowPriorityNodes ?? 0,
+          ...(st.image && { imageAvailable: st.image.exists }),
+        }),
+      poolDeleted: (obj) => metrics.pool.forget(obj.metadata.namespace ?? '', obj.metadata.name),
+    },
   });
+  const le = cfg.leaderElection;
+  const elector = le
+    ? new LeaderElector({
+        kubeConfig: kc,
+        namespace: le.namespace,
+        name: le.name,
+        log,
+        onLeadershipChange: (leading) => metrics.leader.set(le.name, leading),
+      })
+    : undefined;
 
   let started = false;
-  const health = await startHealth(cfg.healthAddr, () => started, log);
+  let servers: ObservabilityServers | undefined;
+  try {
+    servers = await startObservabilityServers({
+      metricsBindAddress: cfg.metricsAddr,
+      healthProbeBindAddress: cfg.healthAddr,
+      metrics,
+      // A standby is ready too: only the leader waits for its caches.
+      readiness: {
+        cachesSynced: () => started || (elector !== undefined && !elector.isLeader()),
+        ...(elector && { leadership: () => elector.leadership() }),
+      },
+      log,
+    });
+  } catch (err) {
+    log.warn(
+      { error: err instanceof Error ? err.message : String(err) },
+      'probe/metrics endpoints not started',
+    );
+  }
+
   const stopSignal = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -93,6 +125,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       concurrency: cfg.concurrency,
       settings: cfg.settings,
       armEndpoint: cfg.armEndpoint,
+      leaderElection: le ?? false,
       identity: cfg.identity.federatedTokenFile
         ? 'workload'
         : cfg.identity.clientSecret
@@ -101,15 +134,31 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
     'starting',
   );
-  const startup = controller.start().then(() => {
+  const begin = async () => {
+    await controller.start();
     started = true;
-  });
-  const first = await Promise.race([stopSignal, startup.then(() => undefined)]);
-  const signal = first ?? (await stopSignal);
-  log.info({ signal, drainTimeoutMs: cfg.drainTimeoutMs }, 'stopping');
-  await controller.stop(cfg.drainTimeoutMs);
-  await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
+  };
+  let lost: Promise<string> = new Promise(() => {});
+  if (elector) {
+    lost = elector
+      .run(
+        () => begin(),
+        () => {},
+      )
+      .then((reason) => `lease ${reason}`);
+  } else {
+    void begin().catch((err: unknown) =>
+      log.error({ error: kubeMessage(err) }, 'controller failed to start'),
+    );
+  }
+  const why = await Promise.race([stopSignal, lost]);
+  const leaseLost = why === 'lease lost';
+  log.info({ reason: why, drainTimeoutMs: cfg.drainTimeoutMs }, 'stopping');
+  await controller.stop(leaseLost ? 0 : cfg.drainTimeoutMs);
+  if (elector && !leaseLost) await elector.release().catch(() => {});
+  await servers?.close();
   // Keep-alive sockets and SDK timers may outlive us; they must not keep a stopped operator running.
-  setTimeout(() => process.exit(0), 2000).unref();
-  return 0;
+  const code = leaseLost ? 1 : 0;
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }

@@ -12,7 +12,6 @@ export interface AzureConfig {
   /** Extra CA (PEM) to trust for Batch, ARM and the authority host. */
   ca?: string;
   retry?: RetryOptions;
-  onCall?: (operation: string) => void;
 }
 
 export class AzureClients implements Azure {
@@ -31,10 +30,7 @@ export class AzureClients implements Azure {
     let b = this.batches.get(key);
     if (!b) {
       const client = makeBatchClient(this.creds.get(account.clientId), account.endpoint, this.cfg.ca);
-      b = new BatchPoolsAdapter(client, {
-        ...(this.cfg.retry && { retry: this.cfg.retry }),
-        ...(this.cfg.onCall && { onCall: this.cfg.onCall }),
-      });
+      b = new BatchPoolsAdapter(client, { ...(this.cfg.retry && { retry: this.cfg.retry }) });
       this.batches.set(key, b);
     }
     return b;
@@ -48,7 +44,6 @@ export class AzureClients implements Azure {
         armEndpoint: this.cfg.armEndpoint,
         ...(this.cfg.ca && { ca: this.cfg.ca }),
         ...(this.cfg.retry && { retry: this.cfg.retry }),
-        ...(this.cfg.onCall && { onCall: this.cfg.onCall }),
       });
       this.imageCheckers.set(key, i);
     }

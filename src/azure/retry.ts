@@ -19,6 +19,8 @@ export interface RetryOptions {
   maxInlineRetryAfterMs?: number;
   signal?: AbortSignal;
   onRetry?: (c: Classified, attempt: number) => void;
+  /** Told about every attempt: HTTP status (or error code) and duration, for metrics. */
+  onAttempt?: (operation: string, code: number | string, seconds: number) => void;
 }
 
 /** The error a failed Azure call surfaces with: the classification plus the original cause. */
@@ -67,11 +69,15 @@ export async function withRetry<T>(
         const signal = o.signal
           ? AbortSignal.any([o.signal, AbortSignal.timeout(callTimeout)])
           : AbortSignal.timeout(callTimeout);
+        const t0 = performance.now();
         try {
-          return await fn(signal);
+          const result = await fn(signal);
+          o.onAttempt?.(operation, 200, (performance.now() - t0) / 1000);
+          return result;
         } catch (err) {
           const c = classify(err);
           last = c;
+          o.onAttempt?.(operation, c.status ?? c.code ?? 'error', (performance.now() - t0) / 1000);
           if (
             c.kind !== 'retryable' ||
             (c.retryAfterMs !== undefined && c.retryAfterMs > maxInline) ||

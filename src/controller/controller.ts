@@ -10,6 +10,7 @@ import {
   VERSION,
   type BatchAccount,
   type BatchPool,
+  type BatchPoolStatus,
 } from '../api/types.ts';
 import type { Azure } from '../azure/ports.ts';
 import type { Clock } from '../clock.ts';
@@ -24,9 +25,11 @@ import { kubeMessage } from '../kube/client.ts';
 import { keyOf, reconcile } from './reconciler.ts';
 import { classifyCall } from '../azure/retry.ts';
 
-/** Where metrics plug in later; every hook is optional. */
+/** Where metrics plug in; every hook is optional. */
 export interface ControllerHooks {
   reconciled?(key: string, outcome: 'ok' | 'error', durationMs: number): void;
+  poolStatus?(obj: BatchPool, status: BatchPoolStatus): void;
+  poolDeleted?(obj: BatchPool): void;
   /** Leader election seam: while this returns false, keys are deferred, not processed. */
   isLeader?(): boolean;
 }
@@ -86,6 +89,7 @@ export class Controller {
             log,
             account: (name) => this.accounts.get(name),
             pools: () => this.pools.list(),
+            ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
           });
           o.hooks?.reconciled?.(key, 'ok', o.clock.now() - start);
           return r;
@@ -107,6 +111,7 @@ export class Controller {
       onAdd: (p) => this.poolChanged(p, true),
       onUpdate: (p) => this.poolChanged(p, false),
       onDelete: (p) => {
+        o.hooks?.poolDeleted?.(p);
         this.seen.delete(keyOf(p));
         this.images.delete(keyOf(p));
         this.wakeImageSharers(p.spec.image.id, keyOf(p));

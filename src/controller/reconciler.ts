@@ -39,6 +39,8 @@ export interface ReconcilerDeps {
   account: (name: string) => BatchAccount | undefined | Promise<BatchAccount | undefined>;
   /** Every BatchPool (normally the informer cache), to sum custom-image usage. */
   pools: () => readonly BatchPool[];
+  /** Told the status each reconcile settled on (metrics). */
+  onStatus?: (obj: BatchPool, status: BatchPoolStatus) => void;
 }
 
 export function splitKey(key: string): { namespace: string; name: string } {
@@ -231,6 +233,7 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
   for (const e of events)
     await d.events.record(obj, { ...e, action: ACTION_OF_EVENT[e.reason] ?? 'Observe' });
   if (action.kind === 'removeFinalizer' && failure === undefined) return {};
+  d.onStatus?.(obj, status);
   await writeStatus(d, obj, previous, status);
   if (failure !== undefined) throw failure;
   return requeueAfterMs === undefined ? {} : { requeueAfterMs };

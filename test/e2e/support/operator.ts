@@ -17,7 +17,7 @@ import { FINALIZER, GROUP, VERSION, type BatchPool, type BatchPoolSpec } from '.
 import { ClientSecretCredential } from '@azure/identity';
 import { BatchPoolsAdapter, makeBatchClient } from '../../../src/azure/batch.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.ts';
-import { kubectlOk } from './kubectl.ts';
+import { kubectlOk, uniqueNamespace } from './kubectl.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -138,6 +138,7 @@ export async function startHarness(
     ...o.sim,
   });
   const i = sim.info;
+  const leaseNamespace = await uniqueNamespace('lease');
   const operator = await startOperator(
     {
       AZURE_TENANT_ID: i.tenantId,
