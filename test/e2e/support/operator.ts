@@ -163,6 +163,9 @@ export async function startHarness(
       '2s',
       '--drain-timeout',
       '5s',
+      '--leader-elect',
+      '--leader-election-namespace',
+      leaseNamespace,
       ...(o.operatorArgs ?? []),
     ],
   );
