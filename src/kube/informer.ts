@@ -1,6 +1,6 @@
 // A client-node informer that keeps itself alive: it relists after 410 Gone (client-node does that), restarts
-// with backoff after any other error (client-node would stop for good), and after every (re)list hands the
-// full list to `onResync`, which is where the controller enqueues everything.
+// with backoff after any other error (client-node would stop for good), and after every (re)list and every
+// restart hands the full list to `onResync`, which is where the controller enqueues everything.
 
 import {
   makeInformer,
@@ -73,7 +73,15 @@ export class ResilientInformer<T extends Named> {
     if (this.restartTimer !== undefined) this.clock.clearTimeout(this.restartTimer);
     this.restartTimer = this.clock.setTimeout(() => {
       this.restartTimer = undefined;
-      if (!this.stopping) this.informer.start().catch((e: unknown) => this.restart(e));
+      if (this.stopping) return;
+      // client-node resumes the watch from the last resourceVersion (the apiserver replays what we missed,
+      // or answers 410 and we relist); either way everything we know is enqueued again: the resync.
+      this.informer
+        .start()
+        .then(() => {
+          if (!this.stopping) this.handlers.onResync([...this.list()]);
+        })
+        .catch((e: unknown) => this.restart(e));
     }, delay);
   }
 
