@@ -344,8 +344,18 @@ async function main(argv: string[]): Promise<number> {
       join(work, 'kubeconfig'),
       image.user,
     );
-    // The image's CMD is ["run"]; the probe address is pinned to loopback for this check.
-    child = startImage(image, ['run', `--health-addr=127.0.0.1:${port}`], { KUBECONFIG: kubeconfig });
+    // The image's CMD is ["run"]; the servers are pinned to loopback for this check (the metrics
+    // server only where this build of `run` has one).
+    const help = spawnSync(image.entrypoint[0]!, [...image.entrypoint.slice(1), 'run', '--help'], {
+      cwd: join(image.root, image.workdir),
+      env: cleanEnv(image.env),
+      encoding: 'utf8',
+    });
+    if (help.status !== 0) throw new Error(`run --help failed: ${help.stderr}`);
+    const metricsPort = help.stdout.includes('--metrics-addr') ? await freePort() : undefined;
+    const runArgs = ['run', `--health-addr=127.0.0.1:${port}`];
+    if (metricsPort) runArgs.push(`--metrics-addr=127.0.0.1:${metricsPort}`);
+    child = startImage(image, runArgs, { KUBECONFIG: kubeconfig });
     child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
     const exited = new Promise<number | null>((res) => child!.once('exit', (code) => res(code)));
@@ -361,19 +371,30 @@ async function main(argv: string[]): Promise<number> {
       } while (ready !== 200 && Date.now() < deadline);
       console.error(`== GET /readyz → ${ready}`);
     }
+    let metrics: number | undefined;
+    if (metricsPort) {
+      const m = await waitForHttp(`http://127.0.0.1:${metricsPort}/metrics`, 10_000);
+      metrics = m.body.includes('controller_runtime_reconcile_total') ? m.status : -1;
+      console.error(`== GET /metrics → ${m.status}`);
+    }
     child.kill('SIGTERM');
     const code = await Promise.race([
       exited,
       new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 40_000).unref()),
     ]);
     console.error(`== SIGTERM → exit ${String(code)}`);
-    const ok = health.status === 200 && code === 0 && (ready === undefined || ready === 200);
+    const ok =
+      health.status === 200 &&
+      code === 0 &&
+      (ready === undefined || ready === 200) &&
+      (metrics === undefined || metrics === 200);
     const seconds = Math.round((Date.now() - t0) / 1000);
     console.log(
       JSON.stringify({
         ok,
         healthz: health.status,
         readyz: ready,
+        metrics,
         exitCode: code,
         seconds,
         user: image.user,
