@@ -98,6 +98,9 @@ interface Targets {
 
 const NONE: Action = { kind: 'none' };
 
+/** Clock skew we tolerate between the operator and Azure when judging whether an error is stale. */
+const STALE_SKEW_MS = 120_000;
+
 export const IMAGE_ADVICE =
   'A custom image must exist for the whole life of a pool built from it; if it (or the resource it was made ' +
   'from) is deleted, the pool cannot be scaled. Restore the image, or create a new BatchPool from an image that exists.';
@@ -588,10 +591,12 @@ function planLiving(p: Planner): PlanResult {
   const issued = p.resize?.lastTarget;
   const err = pickError(pool.resizeErrors);
   const lastIssuedAt = p.resize?.lastIssuedAt ? Date.parse(p.resize.lastIssuedAt) : undefined;
+  // Errors from a pool that settled well before our last resize belong to an earlier one. The margin keeps
+  // clock skew between us and Azure from turning a fast real failure into "stale" (and a resize loop).
   const settledBeforeIssue =
     pool.allocationStateTransitionTime !== undefined &&
     lastIssuedAt !== undefined &&
-    pool.allocationStateTransitionTime < lastIssuedAt;
+    pool.allocationStateTransitionTime < lastIssuedAt - STALE_SKEW_MS;
   const ours =
     issued !== undefined && sameTargets(poolTargets(pool), issued) && towardDesired(issued, desired, maxStep);
   const ownError = err && ours && !settledBeforeIssue ? err : undefined;

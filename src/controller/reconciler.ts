@@ -193,9 +193,10 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
     // Planned events describe a call that did not happen; keep only the observations.
     events = events.filter((e) => !ACTION_OF_EVENT[e.reason]);
     if (c.kind === 'conflict' || c.kind === 'not-found') {
-      // Azure changed under us (resized elsewhere, created meanwhile, gone): look again soon.
+      // Azure changed under us (resized elsewhere, created meanwhile, gone): look again at the next poll.
       status = statusAfterFailedAction(previous ?? {}, status, msg, obj.metadata.generation, nowIso);
-      requeueAfterMs = Math.min(requeueAfterMs ?? 1000, 1000);
+      // Not sooner than a resize poll: a pool that keeps answering 409 must not be hammered.
+      requeueAfterMs = Math.min(requeueAfterMs ?? d.settings.resizingPollMs, d.settings.resizingPollMs);
     } else if (c.kind === 'terminal') {
       status = withAzureProblem(
         statusAfterFailedAction(previous ?? {}, status, msg, obj.metadata.generation, nowIso),

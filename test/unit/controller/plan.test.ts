@@ -239,6 +239,18 @@ describe('plan: grow to target', () => {
     expect(r.reason).toBe('StaleResizeError');
   });
 
+  it('still counts a fast failure whose Azure timestamp is a little behind our clock (skew), so it cannot loop', () => {
+    const obj = issued(10);
+    const pool = snapshot({
+      currentDedicatedNodes: 0,
+      allocationStateTransitionTime: T0 - 600_000 - 10_000,
+      resizeErrors: [{ code: 'AllocationFailed', message: 'image gone' }],
+    });
+    const r = plan(input(obj, { observed: { pool }, imageCheck: { exists: true } }));
+    expect(r.action.kind).toBe('none');
+    expect(r.status.phase).toBe('Backoff');
+  });
+
   it('grows in steps of maxNodesPerResize, without backoff between successful steps', () => {
     const obj = issued(4, {}, { targetDedicatedNodes: 10, resizeStrategy: { maxNodesPerResize: 4 } });
     const resizing = plan(

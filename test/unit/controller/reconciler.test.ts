@@ -107,7 +107,7 @@ describe('reconcile', () => {
     expect(w.kube.events.map((e) => e.reason)).not.toContain('ResizeIssued');
   });
 
-  it('treats a 409 from Azure as "look again soon", not as an error', async () => {
+  it('treats a 409 from Azure as "look again at the next poll", not as an error', async () => {
     const w = world();
     w.azure.failNext.set(
       'create',
@@ -118,7 +118,7 @@ describe('reconcile', () => {
       ),
     );
     const r = await reconcile(w.key, w.deps);
-    expect(r.requeueAfterMs).toBeLessThanOrEqual(1000);
+    expect(r.requeueAfterMs).toBeLessThanOrEqual(DEFAULT_SETTINGS.resizingPollMs);
     expect(w.obj().status?.resize).toBeUndefined();
   });
 
