@@ -39,6 +39,11 @@ export interface OperatorOptions {
   keepLogs?: boolean;
   onLine?: (line: string) => void;
   startTimeoutMs?: number;
+  /** The log message that means the process is up (default: the controller started; a standby replica
+   * under leader election only logs "starting"). */
+  readyMessage?: string;
+  /** Serve Prometheus metrics on this loopback port (default: no metrics endpoint). */
+  metricsPort?: number;
 }
 
 /** The environment that points the operator at a simulator (client-secret identity, the simulator's CA). */
@@ -103,7 +108,7 @@ export class OperatorProcess {
     const op = new OperatorProcess(child, {
       ...o,
       onLine: (line) => {
-        if (line.includes('"controller started"')) started();
+        if (line.includes(`"msg":"${o.readyMessage ?? 'controller started'}"`)) started();
         o.onLine?.(line);
       },
     });
@@ -177,6 +182,18 @@ export class OperatorProcess {
       }
     }
     return { peakRssKiB: this.#peakRssKiB, cpuSeconds: this.#cpuSeconds };
+  }
+
+  /** The metrics page, parsed into samples (name with labels → value). */
+  async metrics(port: number): Promise<Map<string, number>> {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const out = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const i = line.lastIndexOf(' ');
+      out.set(line.slice(0, i), Number(line.slice(i + 1)));
+    }
+    return out;
   }
 
   /** Sends a signal and waits for the process to exit. */
