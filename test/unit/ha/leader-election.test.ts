@@ -183,6 +183,38 @@ describe('LeaderElector', () => {
   });
 });
 
+describe('shutdown of a standby', () => {
+  it('release() of a replica that never led writes nothing and leaves the leader alone', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const a = candidate(api, clock, 'a');
+    await clock.advance(1);
+    const b = candidate(api, clock, 'b');
+    await clock.advance(5_000);
+    const writes = api.writes;
+    const released = b.elector.release();
+    await clock.advance(1);
+    await released;
+    expect(b.events).toEqual([]);
+    expect(api.writes).toBe(writes); // no renewal of a's is due within 1 ms, and b wrote nothing
+    expect(api.holder(NS, NAME)).toBe('a');
+    expect(api.leases.get(`${NS}/${NAME}`)!.spec!.leaseDurationSeconds).toBe(15);
+    await a.elector.stop();
+  });
+
+  it('refuses a second run()', () => {
+    const e = new LeaderElector({
+      client: new FakeLeaseApi(),
+      clock: new FakeClock(),
+      namespace: NS,
+      name: NAME,
+    });
+    void e.run(() => undefined);
+    expect(() => e.run(() => undefined)).toThrow(/already/);
+    void e.stop();
+  });
+});
+
 describe('configuration', () => {
   it('rejects durations that would let two leaders overlap', () => {
     expect(() =>
