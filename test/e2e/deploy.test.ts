@@ -1,6 +1,9 @@
 // The install path a platform team uses: `kubectl apply -k deploy/` against a real apiserver. The
 // apiserver-only cluster has no controllers, so the Deployment creates no pods; what is proven here
 // is that the manifests are valid, complete and idempotent, and that the overlay renders.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kubectl, kubectlOk } from './support/kubectl.ts';
 
@@ -91,6 +94,22 @@ describe('kubectl apply -k deploy/', () => {
     const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(pod) });
     expect(r.stderr).not.toMatch(/violates PodSecurity/);
     expect(r.code).toBe(0);
+  });
+
+  it('renders the optional monitoring component on top of the base', async () => {
+    // kustomize wants relative paths: an overlay in a temp dir reaching back to the repository.
+    const dir = mkdtempSync(join(tmpdir(), 'bpo-overlay-'));
+    try {
+      const base = relative(dir, resolve('deploy/base'));
+      const component = relative(dir, resolve('deploy/components/monitoring'));
+      writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${base}]\ncomponents: [${component}]\n`);
+      const kinds = (await kubectlOk(['kustomize', dir])).match(/^kind: \S+$/gm) ?? [];
+      expect(kinds).toEqual(
+        expect.arrayContaining(['kind: ServiceMonitor', 'kind: PrometheusRule', 'kind: Deployment']),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('renders and validates the Azure example overlay', async () => {
