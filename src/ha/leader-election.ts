@@ -144,6 +144,8 @@ export class LeaderElector {
     onStoppedLeading: (reason: StopReason) => void = () => undefined,
   ): Promise<StopReason> {
     if (this.#running) throw new Error('LeaderElector.run() was already called');
+    // A candidate reports "not leading" from the start, so a standby's metrics show 0, not nothing.
+    this.#onChange(false);
     this.#running = this.#campaign(onStartedLeading, onStoppedLeading);
     return this.#running;
   }

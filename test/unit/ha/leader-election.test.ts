@@ -202,6 +202,26 @@ describe('shutdown of a standby', () => {
     await a.elector.stop();
   });
 
+  it('reports every change of leadership, starting with "not leading"', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new FakeClock();
+    const seen: boolean[] = [];
+    const e = new LeaderElector({
+      client: api,
+      clock,
+      namespace: NS,
+      name: NAME,
+      onLeadershipChange: (l) => seen.push(l),
+    });
+    const done = e.run(() => undefined);
+    await clock.advance(1);
+    const released = e.release();
+    await clock.advance(1);
+    await released;
+    await done;
+    expect(seen).toEqual([false, true, false]);
+  });
+
   it('refuses a second run()', () => {
     const e = new LeaderElector({
       client: new FakeLeaseApi(),
