@@ -45,7 +45,7 @@ flags:
   --leader-election-id NAME    name of the Lease (default batchpool-operator-leader)
   --log-level LEVEL            pino level (default info; $LOG_LEVEL)
   --azure-call-timeout DURATION  per-attempt timeout of an Azure call (default 30s)
-  --azure-retry-budget DURATION  total time one Azure call may spend retrying (default 60s)
+  --azure-retry-budget DURATION  total time one Azure call may spend retrying before the queue backs off (default 15s)
 
 environment:
   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST
@@ -142,7 +142,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     armEndpoint,
     ...(ca && { ca }),
     azureCallTimeoutMs: duration('azure-call-timeout', 30_000),
-    azureRetryBudgetMs: duration('azure-retry-budget', 60_000),
+    azureRetryBudgetMs: duration('azure-retry-budget', 15_000),
   };
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;

@@ -89,11 +89,13 @@ export async function withRetry<T>(
         }
       },
       {
-        retries: o.retries ?? 4,
+        // Short inline retries: a longer outage is the work queue's job (per-key backoff), so one unreachable
+        // account cannot hold a worker — and the pools of every other account — for long.
+        retries: o.retries ?? 3,
         minTimeout: o.minTimeoutMs ?? 250,
-        maxTimeout: o.maxTimeoutMs ?? 8_000,
+        maxTimeout: o.maxTimeoutMs ?? 4_000,
         randomize: true,
-        maxRetryTime: o.maxRetryTimeMs ?? 60_000,
+        maxRetryTime: o.maxRetryTimeMs ?? 15_000,
         ...(o.signal && { signal: o.signal }),
         shouldRetry: async ({ error, attemptNumber }) => {
           const c = (error as AzureCallError).classified ?? classify(error);

@@ -13,7 +13,14 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { FINALIZER, GROUP, VERSION, type BatchPool, type BatchPoolSpec } from '../../../src/api/types.ts';
+import {
+  FINALIZER,
+  GROUP,
+  PAUSED_ANNOTATION,
+  VERSION,
+  type BatchPool,
+  type BatchPoolSpec,
+} from '../../../src/api/types.ts';
 import { ClientSecretCredential } from '@azure/identity';
 import { BatchPoolsAdapter, makeBatchClient } from '../../../src/azure/batch.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/simulator/index.ts';
@@ -23,6 +30,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 export interface OperatorProcess {
   readonly logs: string[];
+  readonly running: boolean;
   /** Lines of the decision log (parsed JSON). */
   decisions(filter?: { key?: string }): Record<string, unknown>[];
   stop(): Promise<number | null>;
@@ -68,6 +76,9 @@ export async function startOperator(
   ]);
   return {
     logs,
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
     decisions(filter = {}) {
       return logs
         .filter((l) => l.startsWith('{'))
@@ -174,16 +185,71 @@ export async function startHarness(
     disableInstanceDiscovery: true,
     tlsOptions: { ca: i.caPem },
   });
+  const kube = new KubeHelpers();
   return {
     sim,
     batch: new BatchPoolsAdapter(makeBatchClient(cred, i.batchUrl, i.caPem)),
     operator,
-    kube: new KubeHelpers(),
+    kube,
     async close() {
+      // Leave nothing behind for the next file's operator: delete this file's BatchPools while our operator
+      // still runs (it deletes their Azure pools and removes its finalizer), then their accounts.
+      await cleanup(kube, sim.info.batchUrl, operator.running).catch((err: unknown) =>
+        console.error('e2e cleanup:', err),
+      );
       await operator.stop();
       await sim.close();
     },
   };
+}
+
+async function cleanup(kube: KubeHelpers, batchUrl: string, operatorRunning: boolean): Promise<void> {
+  const accounts = (
+    (await kube.custom.listClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'batchaccounts',
+    })) as {
+      items: { metadata: { name: string }; spec: { endpoint: string } }[];
+    }
+  ).items
+    .filter((a) => a.spec.endpoint === batchUrl)
+    .map((a) => a.metadata.name);
+  const pools = (
+    (await kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'batchpools' })) as {
+      items: BatchPool[];
+    }
+  ).items.filter((p) => accounts.includes(p.spec.accountRef.name));
+  for (const p of pools) {
+    const ns = p.metadata.namespace ?? '';
+    if (p.metadata.annotations?.[PAUSED_ANNOTATION]) {
+      await kube.patchPool(ns, p.metadata.name, { metadata: { annotations: { [PAUSED_ANNOTATION]: null } } });
+    }
+    await kube.custom
+      .deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'batchpools',
+        namespace: ns,
+        name: p.metadata.name,
+      })
+      .catch(() => {});
+  }
+  for (const p of pools) {
+    const ns = p.metadata.namespace ?? '';
+    try {
+      if (!operatorRunning) throw new Error('no operator to remove the finalizer');
+      await kube.waitForGone(ns, p.metadata.name, 20_000);
+    } catch {
+      // e.g. its account was never allowed: nobody will remove the finalizer, so the test does.
+      await kube.patchPool(ns, p.metadata.name, { metadata: { finalizers: null } }).catch(() => {});
+    }
+  }
+  for (const a of accounts) {
+    await kube.custom
+      .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'batchaccounts', name: a })
+      .catch(() => {});
+  }
 }
 
 export interface EventView {
