@@ -246,6 +246,31 @@ describe('controller: account guard', () => {
   });
 });
 
+describe('controller: throttling', () => {
+  it('waits out Retry-After on 429 and 503 instead of hammering, then carries on', async () => {
+    const { ns, base } = await setup('throttle');
+    const id = `throttle-${ns}`;
+    await h.kube.applyPool(ns, 'p', { ...base, poolId: id, targetDedicatedNodes: 2 });
+    await h.kube.waitForPool(ns, 'p', isReadyAt(2), 'Ready at 2');
+    for (const [kind, target, status] of [
+      ['throttle', 4, 429],
+      ['unavailable', 6, 503],
+    ] as const) {
+      const since = h.sim.requests.cursor();
+      const rule = h.sim.faults[kind]({ operation: 'Pool_Resize', count: 1, retryAfterSeconds: 2 });
+      try {
+        await h.kube.patchPool(ns, 'p', { spec: { targetDedicatedNodes: target } });
+        await h.kube.waitForPool(ns, 'p', isReadyAt(target), `Ready at ${target}`);
+      } finally {
+        h.sim.faults.remove(rule.id);
+      }
+      const resizes = forPool(id, since, 'Pool_Resize');
+      expect(resizes.map((r) => r.status)).toEqual([status, 202]);
+      expect(Date.parse(resizes[1]!.time) - Date.parse(resizes[0]!.time)).toBeGreaterThanOrEqual(1900);
+    }
+  });
+});
+
 describe('controller: scale', () => {
   it('reaches a 2,500-node target through repeated partial allocations', async () => {
     const { ns, base } = await setup('big');

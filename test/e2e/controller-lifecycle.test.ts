@@ -146,6 +146,19 @@ describe('controller: lifecycle', () => {
     expect(requests('Pool_Resize', id)).toHaveLength(2);
   });
 
+  it('drives low-priority nodes too, and kubectl -o wide shows them', async () => {
+    const { ns, base } = await setup('lowpri');
+    await h.kube.applyPool(ns, 'mixed', {
+      ...base,
+      poolId: `mixed-${ns}`,
+      targetDedicatedNodes: 2,
+      targetLowPriorityNodes: 3,
+    });
+    await h.kube.waitForPool(ns, 'mixed', isReadyAt(2, 3), 'Ready at 2 + 3');
+    const wide = await kubectlOk(['get', 'bp', '-n', ns, '-o', 'wide']);
+    expect(wide).toMatch(/mixed\s+2\s+2\s+Ready\s+1\s+True\s+\S+\s+3\s+3\s+Standard_D4s_v5/);
+  });
+
   it('stops a running resize when the target changes, then issues the new one (no 409 loop), and shrinks', async () => {
     const { ns, base } = await setup('change');
     const id = `change-${ns}`;
