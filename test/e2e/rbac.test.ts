@@ -3,7 +3,7 @@
 // the documented list is granted, the calls the controller makes succeed, and verbs it does not
 // need are refused.
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl, kubectlOk, uniqueNamespace } from './support/kubectl.ts';
@@ -15,6 +15,7 @@ const V = 'v1alpha1';
 let saKubeconfig: string;
 let ns: string;
 let kc: k8s.KubeConfig;
+let accountName: string;
 
 function status(err: unknown): number | undefined {
   return err instanceof k8s.ApiException ? (err as k8s.ApiException<unknown>).code : undefined;
@@ -34,12 +35,35 @@ beforeAll(async () => {
   await kubectlOk(['apply', '-k', 'deploy/']);
   await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/batchpools.${G}`]);
   ns = await uniqueNamespace('rbac');
+  // The examples, pointed at a closed loopback port instead of Azure: an operator that other test
+  // files run against this cluster may see them, and must not reach out of the machine.
+  accountName = `rbac-${ns}`;
   const account = parse(readFileSync('deploy/examples/batchaccount.yaml', 'utf8'));
+  account.metadata.name = accountName;
+  account.spec.endpoint = 'https://127.0.0.1:9';
   account.spec.allowedNamespaces = [ns];
   await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(account) });
-  await kubectlOk(['apply', '-n', ns, '-f', 'deploy/examples/spot-smoke-test.yaml']);
+  const pool = parse(readFileSync('deploy/examples/spot-smoke-test.yaml', 'utf8'));
+  pool.spec.accountRef.name = accountName;
+  await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(pool) });
   kc = new k8s.KubeConfig();
   kc.loadFromFile(saKubeconfig);
+});
+
+afterAll(async () => {
+  // The test put a finalizer on the pool; take it off so the objects can go.
+  await kubectl([
+    'patch',
+    'batchpool',
+    'spot-smoke-test',
+    '-n',
+    ns,
+    '--type=merge',
+    '-p',
+    '{"metadata":{"finalizers":null}}',
+  ]);
+  await kubectl(['delete', 'batchpool', 'spot-smoke-test', '-n', ns, '--ignore-not-found', '--wait=false']);
+  await kubectl(['delete', 'batchaccount', accountName, '--ignore-not-found', '--wait=false']);
 });
 
 describe('operator ServiceAccount (real token)', () => {
@@ -91,7 +115,7 @@ describe('operator ServiceAccount (real token)', () => {
       group: G,
       version: V,
       plural: 'batchaccounts',
-      name: 'prod-westeurope',
+      name: accountName,
     });
 
     // A watch from the list's resourceVersion delivers the pool as ADDED.
@@ -185,7 +209,7 @@ describe('operator ServiceAccount (real token)', () => {
           group: G,
           version: V,
           plural: 'batchaccounts',
-          name: 'prod-westeurope',
+          name: accountName,
           body: { spec: { allowedNamespaces: ['*'] } },
         },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
