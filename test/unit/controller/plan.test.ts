@@ -183,6 +183,14 @@ describe('plan: grow to target', () => {
     expect(waits).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
   });
 
+  it('waits the maximum backoff after a quota error: quota rarely clears fast', () => {
+    const pool = snapshot({
+      currentDedicatedNodes: 6,
+      resizeErrors: [{ code: 'AccountCoreQuotaReached', message: 'quota' }],
+    });
+    expect(plan(input(issued(10), { observed: { pool } })).requeueAfterMs).toBe(600_000);
+  });
+
   it('jitters the backoff from the injected random source', () => {
     const pool = snapshot({
       currentDedicatedNodes: 6,
