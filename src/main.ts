@@ -42,7 +42,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       : 1;
   }
   const log = makeLogger(cfg.logLevel);
-  const kc = loadKubeConfig(cfg);
+  let kc: KubeConfig;
+  try {
+    kc = loadKubeConfig(cfg);
+  } catch (err) {
+    console.error(
+      `batchpool-operator run: cannot load the kubeconfig: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return 1;
+  }
   const clock = realClock;
   const metrics = createMetrics();
   metrics.reconcile.register(CONTROLLER, cfg.concurrency);
