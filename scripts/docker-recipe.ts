@@ -355,7 +355,20 @@ async function main(argv: string[]): Promise<number> {
     const metricsPort = help.stdout.includes('--metrics-addr') ? await freePort() : undefined;
     const runArgs = ['run', `--health-addr=127.0.0.1:${port}`];
     if (metricsPort) runArgs.push(`--metrics-addr=127.0.0.1:${metricsPort}`);
-    child = startImage(image, runArgs, { KUBECONFIG: kubeconfig });
+    // Against a real cluster the operator may find BatchPools left by other tests: every Azure
+    // endpoint (token authority included) is a closed loopback port, so nothing leaves the machine.
+    const offline = 'https://127.0.0.1:9';
+    const azureEnv: Record<string, string> = process.env.RECIPE_KUBECONFIG
+      ? {
+          AZURE_TENANT_ID: '00000000-0000-0000-0000-000000000000',
+          AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000000',
+          AZURE_CLIENT_SECRET: 'not-a-secret',
+          AZURE_AUTHORITY_HOST: offline,
+          BATCHPOOL_ARM_ENDPOINT: offline,
+          BATCHPOOL_DISABLE_INSTANCE_DISCOVERY: 'true',
+        }
+      : {};
+    child = startImage(image, runArgs, { KUBECONFIG: kubeconfig, ...azureEnv });
     child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
     const exited = new Promise<number | null>((res) => child!.once('exit', (code) => res(code)));
