@@ -109,6 +109,25 @@ describe('controller: lifecycle', () => {
     expect(requests('Pool_Resize', id).filter((e) => e.status === 409)).toHaveLength(0);
   });
 
+  it('gives up after resizeStrategy.maxAttempts failed resizes in a row, and says so', async () => {
+    const { ns, base } = await setup('limit');
+    const id = `limit-${ns}`;
+    h.sim.faults.failNextResizes(id, 5, { code: 'AllocationFailed', fraction: 0.2 });
+    await h.kube.applyPool(ns, 'p', {
+      ...base,
+      poolId: id,
+      targetDedicatedNodes: 10,
+      resizeStrategy: { maxAttempts: 2, backoff: { initial: '1s', max: '1s' } },
+    });
+    const p = await h.kube.waitForPool(ns, 'p', (x) => condition(x, 'Stalled')?.status === 'True', 'Stalled');
+    expect(condition(p, 'Stalled')?.reason).toBe('ResizeAttemptsExhausted');
+    expect(p.status?.resize?.attempts).toBe(2);
+    await sleep(1500);
+    expect(requests('Pool_Resize', id)).toHaveLength(1);
+    expect(await kubectlOk(['get', 'bp', '-n', ns])).toMatch(/p\s+10\s+\d+\s+Stalled\s+2\s+False/);
+    h.sim.faults.clearPool(id);
+  });
+
   it('recognises a resize error left over from an earlier target and acts on the new target at once', async () => {
     const { ns, base } = await setup('stale');
     const id = `stale-${ns}`;
