@@ -566,6 +566,14 @@ function planLiving(p: Planner): PlanResult {
       delete p.resize.lastError;
       delete p.resize.nextAttemptAt;
     }
+    if (p.prev.phase !== 'Ready') {
+      const n = p.resize?.attempts;
+      p.event(
+        'Normal',
+        'TargetReached',
+        `Pool ${p.poolId} reached ${fmt(desired)} nodes${n ? ` (attempt ${n})` : ''}.`,
+      );
+    }
     return p.result(
       NONE,
       {

@@ -139,6 +139,9 @@ describe('plan: grow to target', () => {
     expect(cond(r, 'Stalled')?.status).toBe('False');
     expect(r.requeueAfterMs).toBeGreaterThanOrEqual(DEFAULT_SETTINGS.steadyResyncMs);
     expect(r.requeueAfterMs).toBeLessThanOrEqual(DEFAULT_SETTINGS.steadyResyncMs * 1.25);
+    expect(kinds(r)).toEqual(['Normal/TargetReached']);
+    const again = plan(input({ ...issued(10), status: r.status }, { observed: { pool: snapshot() } }));
+    expect(again.events).toEqual([]);
   });
 
   for (const code of ['AllocationFailed', 'AllocationTimedout', 'ALLOCATIONTIMEDOUT', 'AllocationTimedOut']) {
