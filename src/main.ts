@@ -79,6 +79,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     settings: cfg.settings,
     concurrency: cfg.concurrency,
     hooks: {
+      queue: metrics.queue(CONTROLLER),
       reconciled: (_key, outcome, ms) =>
         metrics.reconcile.observe(CONTROLLER, outcome === 'ok' ? 'success' : 'error', ms / 1000),
       poolStatus: (obj, st) =>
@@ -90,6 +91,11 @@ export async function runCommand(argv: string[]): Promise<number> {
           ...(st.image && { imageAvailable: st.image.exists }),
         }),
       poolDeleted: (obj) => metrics.pool.forget(obj.metadata.namespace ?? '', obj.metadata.name),
+      actionTaken: (obj, action, reason) => {
+        if (action.kind !== 'resize' && action.kind !== 'create') return;
+        const code = reason.startsWith('Reissue') ? reason.slice('Reissue'.length) : 'none';
+        metrics.pool.resizeAttempt(obj.metadata.namespace ?? '', obj.metadata.name, code);
+      },
     },
   });
   const le = cfg.leaderElection;

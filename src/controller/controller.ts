@@ -19,8 +19,8 @@ import type { KubeClient } from '../kube/client.ts';
 import { ResilientInformer } from '../kube/informer.ts';
 import type { EventRecorder } from '../kube/ports.ts';
 import type { Logger } from '../log.ts';
-import type { PlanSettings } from './plan.ts';
-import { WorkQueue } from './queue.ts';
+import type { Action, PlanSettings } from './plan.ts';
+import { WorkQueue, type QueueObserver } from './queue.ts';
 import { kubeMessage } from '../kube/client.ts';
 import { keyOf, reconcile } from './reconciler.ts';
 import { classifyCall } from '../azure/retry.ts';
@@ -30,6 +30,10 @@ export interface ControllerHooks {
   reconciled?(key: string, outcome: 'ok' | 'error', durationMs: number): void;
   poolStatus?(obj: BatchPool, status: BatchPoolStatus): void;
   poolDeleted?(obj: BatchPool): void;
+  /** An Azure write (or finalizer removal) succeeded; `reason` is the plan's, e.g. ReissueAllocationFailed. */
+  actionTaken?(obj: BatchPool, action: Action, reason: string): void;
+  /** Queue metrics. */
+  queue?: QueueObserver;
   /** Leader election seam: while this returns false, keys are deferred, not processed. */
   isLeader?(): boolean;
 }
@@ -75,6 +79,7 @@ export class Controller {
       random,
       baseBackoffMs: 1000,
       maxBackoffMs: 5 * 60_000,
+      ...(o.hooks?.queue && { observer: o.hooks.queue }),
       handler: async (key) => {
         if (o.hooks?.isLeader && !o.hooks.isLeader()) return { requeueAfterMs: 5000 };
         const start = o.clock.now();
@@ -90,6 +95,7 @@ export class Controller {
             account: (name) => this.accounts.get(name),
             pools: () => this.pools.list(),
             ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
+            ...(o.hooks?.actionTaken && { onAction: (obj, a, why) => o.hooks?.actionTaken?.(obj, a, why) }),
           });
           o.hooks?.reconciled?.(key, 'ok', o.clock.now() - start);
           return r;

@@ -27,6 +27,17 @@ export class TerminalError extends Error {
   }
 }
 
+/** Where queue metrics go (the shape of client-go's workqueue metrics); every call is optional. */
+export interface QueueObserver {
+  add?(): void;
+  depth?(n: number): void;
+  retry?(): void;
+  /** Seconds a key waited, ready, before a worker took it. */
+  queued?(seconds: number): void;
+  /** Seconds a worker spent on a key. */
+  worked?(seconds: number): void;
+}
+
 export interface QueueOptions {
   clock: Clock;
   handler: (key: string) => Promise<HandlerResult>;
@@ -37,10 +48,13 @@ export interface QueueOptions {
   random?: () => number;
   /** Told about every failure (for logs and metrics). */
   onError?: (key: string, err: unknown, retryInMs: number | undefined) => void;
+  observer?: QueueObserver;
 }
 
 export class WorkQueue {
-  private readonly o: Required<Omit<QueueOptions, 'onError'>> & Pick<QueueOptions, 'onError'>;
+  private readonly o: Required<Omit<QueueOptions, 'onError' | 'observer'>> &
+    Pick<QueueOptions, 'onError' | 'observer'>;
+  private readonly readySince = new Map<string, number>();
   private readonly ready: string[] = [];
   private readonly readySet = new Set<string>();
   private readonly processing = new Set<string>();
@@ -63,6 +77,7 @@ export class WorkQueue {
 
   add(key: string): void {
     if (this.shuttingDown) return;
+    this.o.observer?.add?.();
     const d = this.delayed.get(key);
     if (d) {
       this.o.clock.clearTimeout(d.timer);
@@ -75,6 +90,8 @@ export class WorkQueue {
     if (this.readySet.has(key)) return;
     this.readySet.add(key);
     this.ready.push(key);
+    this.readySince.set(key, this.o.clock.now());
+    this.o.observer?.depth?.(this.ready.length);
     this.pump();
   }
 
@@ -138,6 +155,10 @@ export class WorkQueue {
       const key = this.ready.shift()!;
       this.readySet.delete(key);
       this.processing.add(key);
+      const since = this.readySince.get(key);
+      this.readySince.delete(key);
+      this.o.observer?.depth?.(this.ready.length);
+      if (since !== undefined) this.o.observer?.queued?.((this.o.clock.now() - since) / 1000);
       const p = this.run(key).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
@@ -145,6 +166,7 @@ export class WorkQueue {
 
   private async run(key: string): Promise<void> {
     let requeueMs: number | undefined;
+    const started = this.o.clock.now();
     try {
       const result = await this.o.handler(key);
       this.forget(key);
@@ -155,6 +177,7 @@ export class WorkQueue {
         requeueMs = undefined;
       } else {
         const backoff = this.nextBackoff(key);
+        this.o.observer?.retry?.();
         requeueMs =
           err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff;
       }
@@ -165,6 +188,7 @@ export class WorkQueue {
       }
     } finally {
       this.processing.delete(key);
+      this.o.observer?.worked?.((this.o.clock.now() - started) / 1000);
     }
     if (this.dirty.delete(key)) this.add(key);
     else if (requeueMs !== undefined) this.addAfter(key, requeueMs);
@@ -181,6 +205,7 @@ export class WorkQueue {
     this.delayed.clear();
     this.ready.length = 0;
     this.readySet.clear();
+    this.readySince.clear();
     this.dirty.clear();
     if (this.inFlight.size === 0) return true;
     let timer: TimerHandle = null;

@@ -41,6 +41,8 @@ export interface ReconcilerDeps {
   pools: () => readonly BatchPool[];
   /** Told the status each reconcile settled on (metrics). */
   onStatus?: (obj: BatchPool, status: BatchPoolStatus) => void;
+  /** Told every Azure write that succeeded, with the plan's reason (metrics). */
+  onAction?: (obj: BatchPool, action: Action, reason: string) => void;
 }
 
 export function splitKey(key: string): { namespace: string; name: string } {
@@ -187,6 +189,7 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
   let failure: Error | undefined;
   try {
     await act(action, batch, d.kube, obj);
+    if (action.kind !== 'none') d.onAction?.(obj, action, result.reason);
   } catch (err) {
     const c = classifyCall(err);
     const msg = `${action.kind} failed: ${describeError(c)}`;

@@ -200,4 +200,45 @@ describe('WorkQueue', () => {
     await clock.advance(5000);
     await expect(done).resolves.toBe(false);
   });
+
+  it('reports depth, waits, work time and retries to its observer', async () => {
+    const clock = new FakeClock();
+    const seen = {
+      adds: 0,
+      depths: [] as number[],
+      queued: [] as number[],
+      worked: [] as number[],
+      retries: 0,
+    };
+    let fail = true;
+    const q = new WorkQueue({
+      clock,
+      concurrency: 1,
+      random: () => 0.5,
+      observer: {
+        add: () => seen.adds++,
+        depth: (n) => seen.depths.push(n),
+        queued: (s) => seen.queued.push(s),
+        worked: (s) => seen.worked.push(s),
+        retry: () => seen.retries++,
+      },
+      handler: async () => {
+        await new Promise<void>((r) => clock.setTimeout(r, 2000));
+        if (fail) {
+          fail = false;
+          throw new Error('x');
+        }
+        return {};
+      },
+    });
+    q.add('a');
+    q.add('b');
+    q.start();
+    await clock.advance(10_000);
+    expect(seen.adds).toBeGreaterThanOrEqual(3);
+    expect(seen.depths.slice(0, 2)).toEqual([1, 2]);
+    expect(seen.queued).toEqual([0, 2, 1]); // b waited for a; a's retry (due at 3 s) waited for b until 4 s
+    expect(seen.worked).toEqual([2, 2, 2]);
+    expect(seen.retries).toBe(1);
+  });
 });
