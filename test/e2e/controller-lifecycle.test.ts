@@ -262,7 +262,7 @@ describe('controller: lifecycle', () => {
     expect(reasons).toEqual(expect.arrayContaining(['PoolDeleting', 'PoolDeleted', 'PoolRetained']));
   });
 
-  it('a steady pool costs one GET per resync period, and its own status writes do not wake it', async () => {
+  it('a steady pool costs one GET per resync period, its own status writes do not wake it, and metrics show it', async () => {
     const { ns, base } = await setup('steady');
     const id = `steady-${ns}`;
     await h.kube.applyPool(ns, 'p', { ...base, poolId: id, targetDedicatedNodes: 2 });
@@ -277,6 +277,18 @@ describe('controller: lifecycle', () => {
     expect(gets).toBeLessThanOrEqual(3);
     expect(decisions).toBe(gets);
     expect(requests('Pool_Resize', id, since)).toHaveLength(0);
+
+    // ... and Prometheus sees it
+    const line = h.operator.logs.find((l) => l.includes('"serving metrics"'))!;
+    const port = (JSON.parse(line) as { port: number }).port;
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain(`batchpool_current_nodes{namespace="${ns}",name="p",priority="dedicated"} 2`);
+    expect(metrics).toContain(`batchpool_resize_attempts_total{namespace="${ns}",name="p",code="none"} 1`);
+    expect(metrics).toMatch(
+      /controller_runtime_reconcile_total\{controller="batchpool",result="success"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/azure_requests_total\{service="batch",operation="pool.get",code="200"\} [1-9]/);
+    expect(metrics).toMatch(/workqueue_adds_total\{name="batchpool"\} [1-9]/);
   });
 
   it('stops on SIGTERM, draining in-flight work, with exit code 0', async () => {
