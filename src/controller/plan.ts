@@ -227,7 +227,10 @@ export function needsImageCheck(
   if (!img || img.id !== object.spec.image.id || !img.exists) return true;
   if (!pool) return true;
   const r = object.status?.resize;
-  if (pool.allocationState === 'steady' && pool.resizeErrors.length > 0) {
+  const short =
+    pool.currentDedicatedNodes < pool.targetDedicatedNodes ||
+    pool.currentLowPriorityNodes < pool.targetLowPriorityNodes;
+  if (pool.allocationState === 'steady' && pool.resizeErrors.length > 0 && short) {
     const recorded = r?.lastError && r.lastIssuedAt && r.lastError.observedAt >= r.lastIssuedAt;
     if (!recorded) return true;
   }

@@ -124,6 +124,7 @@ export async function startHarness(
   await kubectlOk([
     'apply',
     '--server-side',
+    '--force-conflicts',
     '-f',
     path.join(ROOT, 'crds/batch.pooloperator.dev_batchpools.yaml'),
     '-f',

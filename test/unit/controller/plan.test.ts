@@ -540,8 +540,16 @@ describe('needsImageCheck', () => {
     expect(needsImageCheck(fresh, snapshot(), T0, s)).toBe(false);
     expect(needsImageCheck(fresh, snapshot(), T0 - 60_000 + s.imageCheckIntervalMs, s)).toBe(true);
     expect(needsImageCheck(issued(10, { image: checked(false) }), snapshot(), T0, s)).toBe(true);
-    const err = snapshot({ resizeErrors: [{ code: 'AllocationFailed', message: '' }] });
+    const err = snapshot({
+      currentDedicatedNodes: 4,
+      resizeErrors: [{ code: 'AllocationFailed', message: '' }],
+    });
     expect(needsImageCheck(fresh, err, T0, s)).toBe(true);
+    const errAtTarget = snapshot({
+      currentDedicatedNodes: 10,
+      resizeErrors: [{ code: 'AllocationTimedout', message: '' }],
+    });
+    expect(needsImageCheck(fresh, errAtTarget, T0, s)).toBe(false);
     const recorded = issued(10, {
       resize: {
         attempts: 1,
