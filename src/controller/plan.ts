@@ -45,7 +45,10 @@ export type AccountState =
   | { kind: 'missing'; name: string }
   | { kind: 'not-allowed'; name: string; allowedNamespaces: string[] };
 
-/** Targets of the other BatchPools on the same image that come before this one (older first). */
+/**
+ * Nodes the other BatchPools on the same image claim: the targets of those that come before this one
+ * (older first), and the nodes the later ones already hold (they exist, whatever the order says).
+ */
 export interface ImageUsage {
   dedicated: number;
   lowPriority: number;
@@ -193,7 +196,11 @@ export function backoffMs(object: BatchPool, attempts: number, random: () => num
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
-/** Sums the other BatchPools on the same image (case-insensitive) that come before `self` (older first). */
+/**
+ * Sums the other BatchPools on the same image (case-insensitive): the targets of the older ones, which come
+ * first, and what the newer ones already hold — so a newer pool can never stall an older one, and an older
+ * pool does not grow into nodes a newer one has.
+ */
 export function imageUsage(self: BatchPool, all: readonly BatchPool[]): ImageUsage {
   const imageId = self.spec.image.id.toLowerCase();
   const key = (p: BatchPool) => `${p.metadata.namespace ?? ''}/${p.metadata.name}`;
@@ -207,6 +214,9 @@ export function imageUsage(self: BatchPool, all: readonly BatchPool[]): ImageUsa
       const t = desiredTargets(p);
       usage.dedicated += t.dedicated;
       usage.lowPriority += t.lowPriority;
+    } else {
+      usage.dedicated += p.status?.currentDedicatedNodes ?? 0;
+      usage.lowPriority += p.status?.currentLowPriorityNodes ?? 0;
     }
   }
   usage.sharedWith.sort();
@@ -489,7 +499,7 @@ function planLiving(p: Planner): PlanResult {
     return p.stalled(
       Reason.ImageLimitExceeded,
       `Image ${object.spec.image.id} would carry ${wantD} dedicated and ${wantL} low-priority nodes ` +
-        `(this pool ${fmt(desired)}${others ? `, ${input.usage.dedicated} dedicated + ${input.usage.lowPriority} low-priority in earlier BatchPools on the same image` : ''}); ` +
+        `(this pool ${fmt(desired)}${others ? `, ${input.usage.dedicated} dedicated + ${input.usage.lowPriority} low-priority claimed by other BatchPools on the same image` : ''}); ` +
         `the custom-image limit is ${IMAGE_LIMITS.dedicated} dedicated and ${IMAGE_LIMITS.lowPriority} low-priority nodes per image. ` +
         `Lower the targets or use a distinct image. Nothing was sent to Azure.`,
     );

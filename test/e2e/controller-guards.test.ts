@@ -110,7 +110,7 @@ describe('controller: custom-image limits', () => {
     expect(condition(refused, 'Stalled')?.reason).toBe('ImageLimitExceeded');
     expect(condition(refused, 'Stalled')?.message).toMatch(/3000 dedicated/);
     expect(condition(refused, 'Stalled')?.message).toMatch(
-      /2000 dedicated \+ 0 low-priority in earlier BatchPools/,
+      /2000 dedicated \+ 0 low-priority claimed by other BatchPools/,
     );
     expect(condition(refused, 'Stalled')?.message).toMatch(/limit is 2500 dedicated and 1000 low-priority/);
     const shared = await h.kube.waitForEvent(ns, 'second', 'ImageShared');

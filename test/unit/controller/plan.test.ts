@@ -382,6 +382,9 @@ describe('plan: custom-image limits', () => {
     const c = batchPool('c', { spec: { image: { id: IMAGE + '-other' } } });
     expect(imageUsage(b, [a, b, c])).toEqual({ dedicated: 2000, lowPriority: 0, sharedWith: ['vfx/a'] });
     expect(imageUsage(a, [a, b, c])).toEqual({ dedicated: 0, lowPriority: 0, sharedWith: ['vfx/b'] });
+    // the newer pool already holds 700 nodes: the older one may not grow into them
+    b.status = { currentDedicatedNodes: 700, currentLowPriorityNodes: 5 };
+    expect(imageUsage(a, [a, b, c])).toEqual({ dedicated: 700, lowPriority: 5, sharedWith: ['vfx/b'] });
   });
 });
 
