@@ -492,9 +492,14 @@ function planLiving(p: Planner): PlanResult {
     );
   }
 
+  // The limits gate growth only: a pool that needs nothing more from Azure is not refused anything.
+  const grows =
+    !pool ||
+    desired.dedicated > Math.min(pool.targetDedicatedNodes, pool.currentDedicatedNodes) ||
+    desired.lowPriority > Math.min(pool.targetLowPriorityNodes, pool.currentLowPriorityNodes);
   const wantD = input.usage.dedicated + desired.dedicated;
   const wantL = input.usage.lowPriority + desired.lowPriority;
-  if (wantD > IMAGE_LIMITS.dedicated || wantL > IMAGE_LIMITS.lowPriority) {
+  if (grows && (wantD > IMAGE_LIMITS.dedicated || wantL > IMAGE_LIMITS.lowPriority)) {
     const others = input.usage.sharedWith.length;
     return p.stalled(
       Reason.ImageLimitExceeded,

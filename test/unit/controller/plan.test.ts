@@ -364,6 +364,23 @@ describe('plan: custom-image limits', () => {
     expect(kinds(r)).toEqual(['Warning/ImageShared', 'Warning/ImageLimitExceeded']);
   });
 
+  it('does not refuse a pool that already has what its spec asks for', () => {
+    const r = plan(
+      input(issued(1500), {
+        observed: { pool: snapshot({ currentDedicatedNodes: 1500, targetDedicatedNodes: 1500 }) },
+        usage: { dedicated: 2000, lowPriority: 0, sharedWith: ['vfx/a'] },
+      }),
+    );
+    expect(r.status.phase).toBe('Ready');
+    const shrink = plan(
+      input(issued(1500, {}, { targetDedicatedNodes: 1200 }), {
+        observed: { pool: snapshot({ currentDedicatedNodes: 1500, targetDedicatedNodes: 1500 }) },
+        usage: { dedicated: 2000, lowPriority: 0, sharedWith: ['vfx/a'] },
+      }),
+    );
+    expect(shrink.action).toMatchObject({ kind: 'resize', params: { targetDedicatedNodes: 1200 } });
+  });
+
   it('refuses more than 1,000 low-priority nodes on one image', () => {
     const obj = batchPool('b', { spec: { targetDedicatedNodes: 0, targetLowPriorityNodes: 600 } });
     const r = plan(
