@@ -42,6 +42,10 @@ export interface OperatorOptions {
   /** The log message that means the process is up (default: the controller started; a standby replica
    * under leader election only logs "starting"). */
   readyMessage?: string;
+  /** Run this compiled entry point (e.g. tsc's output, as the container image does) instead of src/cli.ts. */
+  entry?: string;
+  /** Extra Node flags, e.g. heap sizing. */
+  nodeArgs?: string[];
   /** Serve Prometheus metrics on this loopback port (default: no metrics endpoint). */
   metricsPort?: number;
 }
@@ -94,9 +98,16 @@ export class OperatorProcess {
   }
 
   static async start(o: OperatorOptions): Promise<OperatorProcess> {
+    // No probe server, and metrics only on loopback when asked: several operators may run side by side.
+    const endpoints = [
+      '--health-addr',
+      '',
+      '--metrics-addr',
+      o.metricsPort === undefined ? '' : `127.0.0.1:${o.metricsPort}`,
+    ];
     const child = spawn(
       process.execPath,
-      ['src/cli.ts', 'run', '--health-addr', '', ...(o.args ?? FAST_ARGS)],
+      [...(o.nodeArgs ?? []), o.entry ?? 'src/cli.ts', 'run', ...endpoints, ...(o.args ?? FAST_ARGS)],
       {
         cwd: ROOT,
         env: { ...process.env, AZURE_FEDERATED_TOKEN_FILE: '', ...simulatorEnv(o.sim), ...o.env },

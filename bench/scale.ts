@@ -1,0 +1,321 @@
+// Scale: thousands of BatchPools in a real local apiserver, one operator process, the simulator as Azure.
+// For each level (default 1,000 then 5,000 pools): time from bulk apply until every pool is Ready, the
+// operator's peak RSS and CPU time, reconcile latency (its Prometheus histogram), apply-to-create latency
+// (object created → the operator's create decision, logged after Azure answered the pool add), Azure GETs per
+// pool per hour at steady state, and kube API requests (apiserver_request_total). Before the bulk levels and
+// after each, single BatchPools are applied one by one to measure apply-to-create latency with 1, 100, 1,000 …
+// pools in the cluster.
+//
+//   npm run bench:scale -- [--levels 1,100,1000,5000] [--probes 20] [--steady-window 400] [--operator-args "..."]
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION, type BatchPool } from '../src/api/types.ts';
+import { startSimulator, type Simulator } from '../src/simulator/index.ts';
+import { startCluster } from '../test/cluster/start-cluster.ts';
+import { kubectlOk } from '../test/e2e/support/kubectl.ts';
+import { OperatorProcess } from '../test/e2e/support/operator-process.ts';
+import { machineLine } from './support/machine.ts';
+import { tally } from './support/sim-azure.ts';
+import { median, percentile } from './support/stats.ts';
+
+const NS = 'scale';
+const ACCOUNT = 'scale';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Quantile from a Prometheus histogram (linear inside the bucket, as histogram_quantile does). */
+export function histogramQuantile(buckets: { le: number; count: number }[], q: number): number | undefined {
+  const sorted = [...buckets].sort((a, b) => a.le - b.le);
+  const total = sorted.at(-1)?.count ?? 0;
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const b of sorted) {
+    if (b.count >= rank) {
+      if (!Number.isFinite(b.le)) return prevLe;
+      return prevLe + ((b.le - prevLe) * (rank - prevCount)) / Math.max(1, b.count - prevCount);
+    }
+    prevLe = b.le;
+    prevCount = b.count;
+  }
+  return prevLe;
+}
+
+function bucketsOf(samples: Map<string, number>, name: string): { le: number; count: number }[] {
+  const out: { le: number; count: number }[] = [];
+  for (const [k, v] of samples) {
+    if (!k.startsWith(`${name}_bucket{`)) continue;
+    const le = /le="([^"]+)"/.exec(k)?.[1];
+    if (le) out.push({ le: le === '+Inf' ? Infinity : Number(le), count: v });
+  }
+  return out;
+}
+
+function diffBuckets(after: { le: number; count: number }[], before: { le: number; count: number }[]) {
+  return after.map((b) => ({ le: b.le, count: b.count - (before.find((x) => x.le === b.le)?.count ?? 0) }));
+}
+
+async function apiserverRequests(): Promise<number> {
+  const text = await kubectlOk(['get', '--raw', '/metrics'], { timeoutMs: 60_000 });
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('apiserver_request_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+interface Bench {
+  sim: Simulator;
+  custom: CustomObjectsApi;
+  op: OperatorProcess;
+  metricsPort: number;
+  /** Wall time the operator logged its create decision, per pool name. */
+  created: Map<string, number>;
+  /** Requests this script made to the apiserver (subtracted from apiserver_request_total). */
+  ownRequests: number;
+}
+
+function manifest(sim: Simulator, name: string): Record<string, unknown> {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'BatchPool',
+    metadata: { name, namespace: NS },
+    spec: {
+      accountRef: { name: ACCOUNT },
+      vmSize: 'Standard_D4s_v5',
+      // One image per pool, as the source document advises (pools on one image share its node limits).
+      image: { id: sim.images.createManagedImage(`img-${name}`) },
+      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+      targetDedicatedNodes: 2,
+    },
+  };
+}
+
+/** Creates the pools with a few requests in flight; returns when each create was answered. */
+async function createPools(b: Bench, names: string[], inFlight = 16): Promise<Map<string, number>> {
+  const at = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++]!;
+      await b.custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'batchpools',
+        body: manifest(b.sim, name),
+      });
+      b.ownRequests += 1;
+      at.set(name, Date.now());
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return at;
+}
+
+async function listPools(b: Bench): Promise<BatchPool[]> {
+  b.ownRequests += 1;
+  const r = (await b.custom.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NS,
+    plural: 'batchpools',
+  })) as { items: BatchPool[] };
+  return r.items;
+}
+
+async function waitAllReady(b: Bench, count: number, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const items = await listPools(b);
+    const ready = items.filter((p) => p.status?.phase === 'Ready').length;
+    b.op.sample();
+    if (ready >= count) return Date.now();
+    if (Date.now() - start > timeoutMs) throw new Error(`only ${ready}/${count} Ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+async function probeLatency(b: Bench, level: number, probes: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < probes; i++) {
+    const name = `probe-${level}-${i}`;
+    const at = (await createPools(b, [name], 1)).get(name)!;
+    const end = Date.now() + 60_000;
+    while (!b.created.has(name)) {
+      if (Date.now() > end) throw new Error(`no create for ${name}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    out.push(b.created.get(name)! - at);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      levels: { type: 'string', default: '1,100,1000,5000' },
+      probes: { type: 'string', default: '20' },
+      'steady-window': { type: 'string', default: '400' },
+      'steady-at': { type: 'string', default: '1000,5000' },
+      'operator-args': { type: 'string', default: '' },
+      out: { type: 'string', default: 'bench/results/scale' },
+      /** The compiled entry point, as the container runs it (the script builds it when asked for "dist"). */
+      entry: { type: 'string' },
+      /** Extra Node flags for the operator, e.g. "--max-old-space-size=192". */
+      'node-args': { type: 'string', default: '' },
+      /** Preload bench/support/reuse-kube-dispatcher.ts: one kube HTTP dispatcher instead of one per request. */
+      'kube-dispatcher-fix': { type: 'boolean', default: false },
+    },
+  });
+  const levels = values.levels.split(',').map(Number);
+  const steadyAt = new Set(values['steady-at'].split(',').map(Number));
+  const probes = Number(values.probes);
+  const windowS = Number(values['steady-window']);
+  const operatorArgs = values['operator-args'].split(' ').filter(Boolean);
+  const report: string[] = [
+    `Machine: ${machineLine()}`,
+    `Operator flags: ${operatorArgs.join(' ') || '(defaults)'}; Node flags: ${values['node-args'] || '(none)'}; kube dispatcher fix: ${values['kube-dispatcher-fix'] ? 'on' : 'off'}`,
+    '',
+  ];
+  const log = (s: string) => {
+    report.push(s);
+    console.log(s);
+  };
+
+  const cluster = await startCluster({ stderr: 'ignore' });
+  Object.assign(process.env, cluster.env);
+  const sim = await startSimulator({
+    timeScale: 60,
+    seed: 'scale',
+    allocation: { bootDelaySeconds: 30, nodesPerMinute: 300 },
+  });
+  let op: OperatorProcess | undefined;
+  try {
+    await kubectlOk(['apply', '--server-side', '-k', 'crds']);
+    await kubectlOk(['wait', '--for=condition=Established', 'crd/batchpools.batch.pooloperator.dev']);
+    await kubectlOk(['create', 'namespace', NS]);
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: API_VERSION,
+        kind: 'BatchAccount',
+        metadata: { name: ACCOUNT },
+        spec: { endpoint: sim.info.batchUrl, allowedNamespaces: [NS] },
+      }),
+    });
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    const metricsPort = await freePort();
+    const created = new Map<string, number>();
+    const recent: string[] = [];
+    process.on('exit', (code) => {
+      if (code !== 0) console.error(`last operator log lines:\n${recent.slice(-30).join('\n')}`);
+    });
+    op = await OperatorProcess.start({
+      sim,
+      metricsPort,
+      ...(values.entry && { entry: values.entry }),
+      nodeArgs: [
+        ...(values['kube-dispatcher-fix']
+          ? ['--import', new URL('./support/reuse-kube-dispatcher.ts', import.meta.url).pathname]
+          : []),
+        ...values['node-args'].split(' ').filter(Boolean),
+      ],
+      keepLogs: false,
+      args: operatorArgs,
+      onLine: (line) => {
+        recent.push(line);
+        if (recent.length > 200) recent.shift();
+        if (!line.includes('"action":"create"') || !line.includes('"msg":"decision"')) return;
+        const j = JSON.parse(line) as { key: string; time: string };
+        const name = j.key.slice(j.key.indexOf('/') + 1);
+        if (!created.has(name)) created.set(name, Date.parse(j.time));
+      },
+    });
+    const b: Bench = {
+      sim,
+      custom: kc.makeApiClient(CustomObjectsApi),
+      op,
+      metricsPort,
+      created,
+      ownRequests: 0,
+    };
+    log('| pools in cluster | apply-to-create p50 | p99 | max | (single BatchPools applied one by one) |');
+    log('|---:|---:|---:|---:|---|');
+    const levelRows: string[] = [];
+    let total = 0;
+    for (const level of levels) {
+      const names = Array.from({ length: level - total }, (_, i) => `pool-${total + i}`);
+      const m0 = await op.metrics(metricsPort);
+      const req0 = await apiserverRequests();
+      const own0 = b.ownRequests;
+      const cpu0 = op.sample().cpuSeconds;
+      const t0 = Date.now();
+      const at = await createPools(b, names);
+      const applied = Date.now();
+      total = level;
+      const probesBefore = [...created.keys()].filter((n) => n.startsWith('probe-')).length;
+      const tReady = await waitAllReady(b, total + probesBefore, 30 * 60_000);
+      const m1 = await op.metrics(metricsPort);
+      const req1 = await apiserverRequests();
+      const { peakRssKiB, cpuSeconds } = op.sample();
+      const heapMiB = (m1.get('nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20;
+      const rssNowMiB = (m1.get('process_resident_memory_bytes') ?? 0) / 2 ** 20;
+      const lat = names.map((n) => (created.get(n) ?? NaN) - at.get(n)!).filter(Number.isFinite);
+      const rec = diffBuckets(
+        bucketsOf(m1, 'controller_runtime_reconcile_time_seconds'),
+        bucketsOf(m0, 'controller_runtime_reconcile_time_seconds'),
+      );
+      const reconciles = rec.find((x) => !Number.isFinite(x.le))?.count ?? 0;
+      const q = (x: number) => ((histogramQuantile(rec, x) ?? NaN) * 1000).toFixed(1);
+      levelRows.push(
+        `| ${names.length} → ${total} | ${((applied - t0) / 1000).toFixed(1)} s | ${((tReady - t0) / 1000).toFixed(1)} s | ${(peakRssKiB / 1024).toFixed(0)} MiB (now ${rssNowMiB.toFixed(0)}, heap ${heapMiB.toFixed(0)}) | ${(cpuSeconds - cpu0).toFixed(1)} s | ${reconciles} | ${q(0.5)} / ${q(0.99)} ms | ${median(lat) ?? '-'} / ${percentile(lat, 99) ?? '-'} ms | ${req1 - req0 - (b.ownRequests - own0)} |`,
+      );
+      const p = await probeLatency(b, total, probes);
+      log(
+        `| ${total} | ${median(p)} ms | ${percentile(p, 99)} ms | ${Math.max(...p)} ms | ${probes} probes |`,
+      );
+      if (steadyAt.has(level)) {
+        // Steady state: nobody changes anything; count what the operator asks of Azure and of the apiserver.
+        const since = sim.requests.cursor();
+        const r0 = await apiserverRequests();
+        const o0 = b.ownRequests;
+        const c0 = op.sample().cpuSeconds;
+        await new Promise((r) => setTimeout(r, windowS * 1000));
+        const t = tally(sim.requests.list({ since }));
+        const r1 = await apiserverRequests();
+        const pools = total + probes * (levels.indexOf(level) + 1);
+        const perHour = (n: number) => ((n / pools) * 3600) / windowS;
+        levelRows.push(
+          `| steady at ${pools} pools, ${windowS} s | | | ${(op.sample().peakRssKiB / 1024).toFixed(0)} MiB | ${(op.sample().cpuSeconds - c0).toFixed(1)} s | | | Batch pool GETs ${perHour(t.byOperation.Pool_Get ?? 0).toFixed(2)} and image GETs ${perHour(t.byOperation.Images_Get ?? 0).toFixed(2)} per pool per hour; writes ${t.writes} | ${r1 - r0 - (b.ownRequests - o0)} |`,
+        );
+      }
+    }
+    log('');
+    log(
+      '| bulk apply | apply took | until all Ready | operator peak RSS | operator CPU | reconciles | reconcile p50 / p99 | apply-to-create p50 / p99 | kube API requests by the operator |',
+    );
+    log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of levelRows) log(r);
+  } finally {
+    await op?.stop();
+    await sim.close();
+    await cluster.stop();
+    await mkdir(path.dirname(values.out), { recursive: true });
+    await writeFile(`${values.out}.md`, `${report.join('\n')}\n`);
+    console.log(`wrote ${values.out}.md`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
