@@ -76,7 +76,7 @@ describe('controller: lifecycle', () => {
       ...base,
       poolId: id,
       targetDedicatedNodes: 20,
-      resizeStrategy: { backoff: { initial: '2s', max: '4s' } },
+      resizeStrategy: { backoff: { initial: '4s', max: '4s' } },
     });
     const backoff = await h.kube.waitForPool(
       ns,
@@ -275,7 +275,9 @@ describe('controller: lifecycle', () => {
     const decisions = h.operator.decisions({ key: `${ns}/p` }).length - decisionsBefore;
     expect(gets).toBeGreaterThanOrEqual(2);
     expect(gets).toBeLessThanOrEqual(3);
-    expect(decisions).toBe(gets);
+    // one reconcile per GET (a reconcile in flight at either edge of the window may count on one side only);
+    // if our status writes woke the pool, there would be about twice as many
+    expect(decisions).toBeLessThanOrEqual(gets + 1);
     expect(requests('Pool_Resize', id, since)).toHaveLength(0);
 
     // ... and Prometheus sees it
