@@ -13,6 +13,7 @@ import {
   type PoolSnapshot,
   type ResizeParams,
 } from './ports.ts';
+import { RetryableError } from '../controller/queue.ts';
 import { AzureCallError, classifyCall, withRetry, type RetryOptions } from './retry.ts';
 
 export const BATCH_SCOPE = 'https://batch.core.windows.net//.default';
@@ -22,6 +23,8 @@ export interface BatchOptions {
   retry?: RetryOptions;
   /** Told about every call made (for metrics and the request log). */
   onCall?: (operation: string) => void;
+  /** How long to fail fast after the endpoint stopped answering (default 15 s). */
+  unreachableBackoffMs?: number;
 }
 
 export function makeBatchClient(cred: TokenCredential, endpoint: string, ca?: string): BatchServiceClient {
@@ -97,13 +100,37 @@ export function toPoolAddParameter(c: CreatePoolParams): BatchServiceModels.Pool
 export class BatchPoolsAdapter implements BatchPools {
   private readonly client: BatchServiceClient;
   private readonly o: BatchOptions;
+  /** Until when (ms) the account's endpoint is taken as unreachable: calls fail fast instead of each waiting. */
+  private unreachableUntil = 0;
 
   constructor(client: BatchServiceClient, options: BatchOptions = {}) {
     this.client = client;
     this.o = options;
   }
 
-  private call<T>(operation: string, fn: (signal: AbortSignalLike) => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, fn: (signal: AbortSignalLike) => Promise<T>): Promise<T> {
+    // One unreachable account must not hold every worker: after its retries ran out on a transport error,
+    // the other pools of that account fail fast for a while and go back to the queue's per-key backoff.
+    const wait = this.unreachableUntil - Date.now();
+    if (wait > 0) {
+      throw new RetryableError(
+        `${operation}: the Batch account did not answer recently; not trying for ${Math.ceil(wait / 1000)} s`,
+        {
+          retryAfterMs: wait,
+        },
+      );
+    }
+    try {
+      return await this.attempts(operation, fn);
+    } catch (err) {
+      const c = classifyCall(err);
+      if (c.kind === 'retryable' && c.status === undefined)
+        this.unreachableUntil = Date.now() + (this.o.unreachableBackoffMs ?? 15_000);
+      throw err;
+    }
+  }
+
+  private attempts<T>(operation: string, fn: (signal: AbortSignalLike) => Promise<T>): Promise<T> {
     return withRetry(
       operation,
       (signal) => {

@@ -122,6 +122,31 @@ describe('Batch adapter against the simulator', () => {
     expect(await batch.get('nope')).toBeUndefined();
   });
 
+  it('fails fast for a while once an account stopped answering, so it cannot hold every worker', async () => {
+    const i = sim.info;
+    const cred = new ClientSecretCredential(i.tenantId, i.clientId, i.clientSecret, {
+      authorityHost: i.authorityHost,
+      disableInstanceDiscovery: true,
+      tlsOptions: { ca: i.caPem },
+    });
+    const b = new BatchPoolsAdapter(makeBatchClient(cred, i.batchUrl, i.caPem), {
+      retry,
+      unreachableBackoffMs: 800,
+    });
+    const rule = sim.faults.dropConnections({ scope: 'batch', operation: 'Pool_Get' });
+    const before = sim.requests.cursor();
+    await expect(b.get('nope')).rejects.toBeInstanceOf(RetryableError);
+    const tried = sim.requests.list({ since: before, operation: 'Pool_Get' }).length;
+    expect(tried).toBe(4); // the first attempt and three retries
+    const fast = await b.get('nope').catch((e: unknown) => e);
+    expect(fast).toBeInstanceOf(RetryableError);
+    expect((fast as RetryableError).retryAfterMs).toBeLessThanOrEqual(800);
+    expect(sim.requests.list({ since: before, operation: 'Pool_Get' })).toHaveLength(tried);
+    sim.faults.remove(rule.id);
+    await new Promise((r) => setTimeout(r, 850));
+    expect(await b.get('nope')).toBeUndefined();
+  });
+
   it('hands a long Retry-After back to the queue instead of waiting', async () => {
     sim.faults.throttle({ operation: 'Pool_Get', count: 1, retryAfterSeconds: 120 });
     const err = await batch.get('nope').catch((e: unknown) => e);
