@@ -103,9 +103,14 @@ describe('Batch adapter against the simulator', () => {
     const imageId = sim.images.createManagedImage('img-a3');
     await batch.create({ ...params('a3', imageId), targetDedicatedNodes: 100 });
     await batch.stopResize('a3');
-    expect((await batch.get('a3'))?.allocationState).toBe('stopping');
+    // simulated time runs 600x: the pool may already have settled after the stop
+    const stopped = (await batch.get('a3'))!;
+    if (stopped.allocationState === 'steady')
+      expect(stopped.resizeErrors.map((e) => e.code)).toContain('ResizeStopped');
+    else expect(stopped.allocationState).toBe('stopping');
+    expect(stopped.currentDedicatedNodes).toBeLessThan(100);
     await batch.delete('a3');
-    expect((await batch.get('a3'))?.state).toBe('deleting');
+    expect([undefined, 'deleting']).toContain((await batch.get('a3'))?.state);
     await batch.delete('a3');
     await until(async () => (await batch.get('a3')) === undefined);
     await batch.delete('a3');
