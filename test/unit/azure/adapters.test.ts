@@ -82,6 +82,7 @@ describe('Batch adapter against the simulator', () => {
   it('surfaces AllocationTimedout as pool data and a 409 while resizing as a conflict', async () => {
     const imageId = sim.images.createManagedImage('img-a2');
     sim.faults.failNextResizes('a2', 1, { code: 'AllocationTimedout', fraction: 0.5 });
+    sim.clock.setTimeScale(10); // keep the pool resizing while we try to resize it
     await batch.create({ ...params('a2', imageId), targetDedicatedNodes: 10 });
     const err = await batch
       .resize('a2', {
@@ -93,6 +94,7 @@ describe('Batch adapter against the simulator', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AzureCallError);
     expect((err as AzureCallError).classified).toMatchObject({ kind: 'conflict', status: 409 });
+    sim.clock.setTimeScale(600);
     await until(async () => (await batch.get('a2'))?.allocationState === 'steady');
     const snap = await batch.get('a2');
     expect(snap?.resizeErrors[0]?.code).toBe('AllocationTimedout');
