@@ -2,9 +2,10 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseDuration } from './controller/duration.ts';
+import { formatDuration, parseDuration } from './controller/duration.ts';
 import { DEFAULT_SETTINGS, type PlanSettings } from './controller/plan.ts';
 import type { IdentityConfig } from './azure/credentials.ts';
+import { DEFAULT_DURATIONS, type ElectionDurations } from './ha/leader-election.ts';
 
 export interface Config {
   kubeconfig?: string;
@@ -16,6 +17,8 @@ export interface Config {
   /** host:port for /metrics; empty = off. */
   metricsAddr: string;
   leaderElection?: { namespace: string; name: string };
+  /** Lease timings, used when leaderElection is on; validated as the elector requires. */
+  leaderElectionDurations: ElectionDurations;
   logLevel: string;
   identity: IdentityConfig;
   armEndpoint: string;
@@ -43,6 +46,12 @@ flags:
   --leader-elect               only the replica holding the Lease reconciles
   --leader-election-namespace NS   namespace of the Lease (default $POD_NAMESPACE, else batchpool-system)
   --leader-election-id NAME    name of the Lease (default batchpool-operator-leader)
+  --leader-election-lease-duration DURATION  a standby takes the Lease once it has not changed for this long
+                               (default 15s; whole seconds)
+  --leader-election-renew-deadline DURATION  the leader gives up when it cannot renew for this long
+                               (default 10s; less than the lease duration)
+  --leader-election-retry-period DURATION  pause between attempts to acquire or renew
+                               (default 2s; less than the renew deadline)
   --log-level LEVEL            pino level (default info; $LOG_LEVEL)
   --azure-call-timeout DURATION  per-attempt timeout of an Azure call (default 30s)
   --azure-retry-budget DURATION  total time one Azure call may spend retrying before the queue backs off (default 15s)
@@ -74,6 +83,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
       'leader-elect': { type: 'boolean' },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string' },
+      'leader-election-lease-duration': { type: 'string' },
+      'leader-election-renew-deadline': { type: 'string' },
+      'leader-election-retry-period': { type: 'string' },
       'log-level': { type: 'string' },
       'azure-call-timeout': { type: 'string' },
       'azure-retry-budget': { type: 'string' },
@@ -95,6 +107,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     problems.push(`--concurrency: "${values.concurrency}" is not a positive integer`);
+
+  const election = electionDurations(
+    {
+      leaseDurationMs: duration('leader-election-lease-duration', DEFAULT_DURATIONS.leaseDurationMs),
+      renewDeadlineMs: duration('leader-election-renew-deadline', DEFAULT_DURATIONS.renewDeadlineMs),
+      retryPeriodMs: duration('leader-election-retry-period', DEFAULT_DURATIONS.retryPeriodMs),
+    },
+    problems,
+  );
 
   let ca: string | undefined;
   if (env.BATCHPOOL_CA_FILE) {
@@ -129,6 +150,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
         name: values['leader-election-id'] ?? 'batchpool-operator-leader',
       },
     }),
+    leaderElectionDurations: election,
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
     identity: {
       ...(env.AZURE_TENANT_ID && { tenantId: env.AZURE_TENANT_ID }),
@@ -146,4 +168,22 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
   };
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
+}
+
+// The elector's own rules (validateDurations), checked here so the error names the flag to change.
+function electionDurations(d: ElectionDurations, problems: string[]): ElectionDurations {
+  const show = (ms: number) => (ms % 1000 ? `${ms}ms` : formatDuration(ms));
+  if (d.leaseDurationMs % 1000 !== 0)
+    problems.push(
+      `--leader-election-lease-duration: ${show(d.leaseDurationMs)} must be whole seconds (Lease.spec is in seconds)`,
+    );
+  if (d.renewDeadlineMs >= d.leaseDurationMs)
+    problems.push(
+      `--leader-election-renew-deadline: ${show(d.renewDeadlineMs)} must be less than --leader-election-lease-duration (${show(d.leaseDurationMs)})`,
+    );
+  if (d.retryPeriodMs >= d.renewDeadlineMs)
+    problems.push(
+      `--leader-election-retry-period: ${show(d.retryPeriodMs)} must be less than --leader-election-renew-deadline (${show(d.renewDeadlineMs)})`,
+    );
+  return d;
 }

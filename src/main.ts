@@ -104,6 +104,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         kubeConfig: kc,
         namespace: le.namespace,
         name: le.name,
+        durations: cfg.leaderElectionDurations,
         log,
         onLeadershipChange: (leading) => metrics.leader.set(le.name, leading),
       })
@@ -139,7 +140,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       concurrency: cfg.concurrency,
       settings: cfg.settings,
       armEndpoint: cfg.armEndpoint,
-      leaderElection: le ?? false,
+      leaderElection: le ? { ...le, ...cfg.leaderElectionDurations } : false,
       identity: cfg.identity.federatedTokenFile
         ? 'workload'
         : cfg.identity.clientSecret

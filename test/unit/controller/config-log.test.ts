@@ -42,6 +42,70 @@ describe('parseConfig', () => {
   });
 });
 
+describe('leader-election timings', () => {
+  const problemsOf = (argv: string[]): string => {
+    try {
+      parseConfig(argv, {});
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it("default to controller-runtime's 15s / 10s / 2s", () => {
+    const c = parseConfig(['--leader-elect'], {});
+    if (c === 'help') throw new Error();
+    expect(c.leaderElectionDurations).toEqual({
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+  });
+
+  it('are read from the flags as Go-style durations', () => {
+    const c = parseConfig(
+      [
+        '--leader-elect',
+        '--leader-election-lease-duration',
+        '1m',
+        '--leader-election-renew-deadline',
+        '45s',
+        '--leader-election-retry-period',
+        '1500ms',
+      ],
+      {},
+    );
+    if (c === 'help') throw new Error();
+    expect(c.leaderElectionDurations).toEqual({
+      leaseDurationMs: 60_000,
+      renewDeadlineMs: 45_000,
+      retryPeriodMs: 1_500,
+    });
+  });
+
+  it('refuse a renew deadline not shorter than the lease duration, naming the flag', () => {
+    expect(problemsOf(['--leader-election-lease-duration', '10s'])).toMatch(
+      /--leader-election-renew-deadline: 10s must be less than --leader-election-lease-duration \(10s\)/,
+    );
+  });
+
+  it('refuse a retry period not shorter than the renew deadline, naming the flag', () => {
+    expect(problemsOf(['--leader-election-retry-period', '10s'])).toMatch(
+      /--leader-election-retry-period: 10s must be less than --leader-election-renew-deadline \(10s\)/,
+    );
+  });
+
+  it('refuse a lease duration in fractions of a second and a value that is not a duration', () => {
+    expect(problemsOf(['--leader-election-lease-duration', '15500ms'])).toMatch(
+      /--leader-election-lease-duration: 15500ms must be whole seconds/,
+    );
+    expect(problemsOf(['--leader-election-retry-period', 'often'])).toMatch(
+      /--leader-election-retry-period: "often" is not a duration/,
+    );
+  });
+});
+
 describe('logger', () => {
   it('never prints a secret or a token', () => {
     let out = '';
