@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { startCluster, type RunningCluster } from '../test/cluster/start-cluster.ts';
+import { kubectlOk } from '../test/e2e/support/kubectl.ts';
 import { startSimulator, type Simulator } from '../src/simulator/index.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -55,19 +56,6 @@ async function stopAll(code: number): Promise<never> {
 }
 process.on('SIGINT', () => void stopAll(130));
 process.on('SIGTERM', () => void stopAll(143));
-
-function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
-}
 
 async function buildControlPlane(): Promise<string> {
   say(
@@ -116,12 +104,10 @@ async function main(): Promise<void> {
   say('step 2/5: starting etcd + kube-apiserver on 127.0.0.1');
   const cluster: RunningCluster = await startCluster({ stderr: 'ignore' });
   cleanups.push(() => cluster.stop());
-  const kenv = { ...process.env, ...cluster.env };
-  const kubectl = async (args: string[], input?: string): Promise<string> => {
-    const r = await run('kubectl', args, { env: kenv, ...(input === undefined ? {} : { input }) });
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  // kubectl of the apiserver's own version, from the cluster's PATH.
+  process.env.PATH = cluster.env.PATH;
+  const kubectl = (args: string[], input?: string): Promise<string> =>
+    kubectlOk(args, { kubeconfig: cluster.env.KUBECONFIG, ...(input === undefined ? {} : { input }) });
   say(`          apiserver ready at ${cluster.env.E2E_API_URL}`);
 
   say(`step 3/5: starting the Azure simulator (profile "realistic", time x${timeScale}, seed ${flags.seed})`);
