@@ -80,8 +80,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     concurrency: cfg.concurrency,
     hooks: {
       queue: metrics.queue(CONTROLLER),
-      reconciled: (_key, outcome, ms) =>
-        metrics.reconcile.observe(CONTROLLER, outcome === 'ok' ? 'success' : 'error', ms / 1000),
+      reconciled: (_key, outcome, ms) => metrics.reconcile.observe(CONTROLLER, outcome, ms / 1000),
       poolStatus: (obj, st) =>
         metrics.pool.set(obj.metadata.namespace ?? '', obj.metadata.name, {
           targetDedicatedNodes: obj.spec.targetDedicatedNodes ?? 0,

@@ -20,14 +20,24 @@ import { ResilientInformer } from '../kube/informer.ts';
 import type { EventRecorder } from '../kube/ports.ts';
 import type { Logger } from '../log.ts';
 import type { Action, PlanSettings } from './plan.ts';
-import { WorkQueue, type QueueObserver } from './queue.ts';
+import { WorkQueue, type HandlerResult, type QueueObserver } from './queue.ts';
 import { kubeMessage } from '../kube/client.ts';
 import { keyOf, reconcile } from './reconciler.ts';
 import { classifyCall } from '../azure/retry.ts';
 
+/** How a reconcile ended, in controller-runtime's `controller_runtime_reconcile_total` result values. */
+export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
+
+/** controller-runtime's order: an error first, then a delayed requeue, then a rate-limited one. */
+export function reconcileOutcome(ended: { result: HandlerResult } | { error: unknown }): ReconcileOutcome {
+  if (!('result' in ended)) return 'error';
+  if ((ended.result.requeueAfterMs ?? 0) > 0) return 'requeue_after';
+  return ended.result.requeue ? 'requeue' : 'success';
+}
+
 /** Where metrics plug in; every hook is optional. */
 export interface ControllerHooks {
-  reconciled?(key: string, outcome: 'ok' | 'error', durationMs: number): void;
+  reconciled?(key: string, outcome: ReconcileOutcome, durationMs: number): void;
   poolStatus?(obj: BatchPool, status: BatchPoolStatus): void;
   poolDeleted?(obj: BatchPool): void;
   /** An Azure write (or finalizer removal) succeeded; `reason` is the plan's, e.g. ReissueAllocationFailed. */
@@ -97,10 +107,10 @@ export class Controller {
             ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
             ...(o.hooks?.actionTaken && { onAction: (obj, a, why) => o.hooks?.actionTaken?.(obj, a, why) }),
           });
-          o.hooks?.reconciled?.(key, 'ok', o.clock.now() - start);
+          o.hooks?.reconciled?.(key, reconcileOutcome({ result: r }), o.clock.now() - start);
           return r;
         } catch (err) {
-          o.hooks?.reconciled?.(key, 'error', o.clock.now() - start);
+          o.hooks?.reconciled?.(key, reconcileOutcome({ error: err }), o.clock.now() - start);
           throw err;
         }
       },

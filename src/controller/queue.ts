@@ -7,6 +7,9 @@ import type { Clock, TimerHandle } from '../clock.ts';
 /** What a handler returns: look again after this long, or not at all. */
 export interface HandlerResult {
   requeueAfterMs?: number;
+  /** Look again after the key's backoff, as after a failure but without one (controller-runtime's `Requeue`).
+   * `requeueAfterMs` wins when both are set. */
+  requeue?: boolean;
 }
 
 /** Thrown by a handler for a failed call that is worth retrying; `retryAfterMs` overrides the backoff. */
@@ -169,8 +172,13 @@ export class WorkQueue {
     const started = this.o.clock.now();
     try {
       const result = await this.o.handler(key);
-      this.forget(key);
-      requeueMs = result.requeueAfterMs;
+      if (result.requeue && result.requeueAfterMs === undefined) {
+        requeueMs = this.nextBackoff(key);
+        this.o.observer?.retry?.();
+      } else {
+        this.forget(key);
+        requeueMs = result.requeueAfterMs;
+      }
     } catch (err) {
       if (err instanceof TerminalError) {
         this.forget(key);

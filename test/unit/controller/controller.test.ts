@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { wakeSignature } from '../../../src/controller/controller.ts';
+import { reconcileOutcome, wakeSignature } from '../../../src/controller/controller.ts';
+import { RetryableError } from '../../../src/controller/queue.ts';
+import { createMetrics } from '../../../src/observability/metrics.ts';
 import { batchPool } from '../../support/fixtures.ts';
 
 describe('wakeSignature (what wakes a pool)', () => {
@@ -20,5 +22,30 @@ describe('wakeSignature (what wakes a pool)', () => {
     ['annotations (pause)', { annotations: { 'batch.pooloperator.dev/paused': 'true' } }],
   ])('changes with %s', (_what, meta) => {
     expect(wakeSignature({ ...base, metadata: { ...base.metadata, ...meta } })).not.toBe(sig);
+  });
+});
+
+describe('reconcile outcome (controller_runtime_reconcile_total result)', () => {
+  it("carries controller-runtime's four result values to the exposition", async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.reconcile.register('batchpool', 1);
+    const ended = [
+      { result: {} }, // done: nothing to look at again
+      { result: { requeueAfterMs: 30_000 } }, // resizing: look again at the next poll
+      { result: { requeueAfterMs: 300_000 } }, // steady: look again at the resync
+      { result: { requeue: true } }, // rate-limited requeue without an error
+      { result: { requeue: true, requeueAfterMs: 5_000 } }, // the delay wins, as in controller-runtime
+      { error: new RetryableError('pool.get: 503', { retryAfterMs: 200 }) },
+    ];
+    for (const e of ended) m.reconcile.observe('batchpool', reconcileOutcome(e), 0.01);
+    const lines = (await m.render())
+      .split('\n')
+      .filter((l) => l.startsWith('controller_runtime_reconcile_total{'));
+    expect(lines).toEqual([
+      'controller_runtime_reconcile_total{controller="batchpool",result="success"} 1',
+      'controller_runtime_reconcile_total{controller="batchpool",result="error"} 1',
+      'controller_runtime_reconcile_total{controller="batchpool",result="requeue"} 1',
+      'controller_runtime_reconcile_total{controller="batchpool",result="requeue_after"} 3',
+    ]);
   });
 });

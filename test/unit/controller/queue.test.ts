@@ -143,6 +143,20 @@ describe('WorkQueue', () => {
     expect(q.scheduledAt('a')).toBe(clock.now() + 1000);
   });
 
+  it('a rate-limited requeue waits out the growing per-key backoff without an error, and a success resets it', async () => {
+    let requeues = 2;
+    const { q, calls, clock } = setup(1, () => Promise.resolve(requeues-- > 0 ? { requeue: true } : {}));
+    q.add('a');
+    await flush();
+    expect(q.scheduledAt('a')).toBe(clock.now() + 1000);
+    await clock.advance(1000);
+    expect(q.scheduledAt('a')).toBe(clock.now() + 2000);
+    await clock.advance(2000);
+    expect(calls).toEqual(['a', 'a', 'a']);
+    expect(q.failureCount('a')).toBe(0);
+    expect(q.scheduledAt('a')).toBeUndefined();
+  });
+
   it('caps the backoff and honours Retry-After from a RetryableError', async () => {
     const { q, clock } = setup(1, () =>
       Promise.reject(new RetryableError('throttled', { retryAfterMs: 7_000 })),
