@@ -56,7 +56,7 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-function messageOf(err: Record<string, unknown>): string {
+function firstLine(err: Record<string, unknown>): string {
   const body = err.body as { message?: unknown; error?: { message?: unknown } } | undefined;
   const candidates = [body?.message, body?.error?.message, err.message];
   for (const c of candidates) {
@@ -66,6 +66,60 @@ function messageOf(err: Record<string, unknown>): string {
     }
   }
   return typeof err.name === 'string' ? err.name : 'error';
+}
+
+const MAX_DETAIL_VALUE = 240;
+const MAX_DETAIL = 600;
+
+function clip(text: string, max: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/** Error texts may echo a request header or body; a token in them must not reach a condition or a log. */
+function redact(text: string): string {
+  return text
+    .replace(/\bBearer\s+\S+/gi, 'Bearer [redacted]')
+    .replace(/\beyJ[\w-]{6,}(?:\.[\w-]*){0,2}/g, '[redacted]')
+    .replace(/\b(sig|signature|client_secret|access_token)=[^&\s,)]+/gi, '$1=[redacted]');
+}
+
+/**
+ * Why Azure refused, beyond the generic first line: Batch's `values` ([{key, value}], e.g. PropertyName and
+ * Reason) and ARM's `error.details` ([{code, target, message}]). PropertyValue is left out: it is what the
+ * caller sent, often a long resource ID the user already knows.
+ */
+function detailOf(err: Record<string, unknown>): string | undefined {
+  const response = err.response as { parsedBody?: unknown } | undefined;
+  for (const body of [err.body, response?.parsedBody]) {
+    if (!body || typeof body !== 'object') continue;
+    const b = body as { values?: unknown; error?: { details?: unknown } };
+    const parts: string[] = [];
+    if (Array.isArray(b.values)) {
+      for (const v of b.values as { key?: unknown; value?: unknown }[]) {
+        if (typeof v?.key !== 'string' || typeof v.value !== 'string' || v.key === 'PropertyValue') continue;
+        parts.push(`${v.key}=${clip(v.value, MAX_DETAIL_VALUE)}`);
+      }
+    }
+    if (Array.isArray(b.error?.details)) {
+      for (const d of b.error.details as { code?: unknown; target?: unknown; message?: unknown }[]) {
+        const code = typeof d?.code === 'string' ? d.code : undefined;
+        const target = typeof d?.target === 'string' ? d.target : undefined;
+        const message = typeof d?.message === 'string' ? clip(d.message, MAX_DETAIL_VALUE) : undefined;
+        const head = [code, target && `(${target})`].filter(Boolean).join(' ');
+        const text = [head, message].filter(Boolean).join(': ');
+        if (text) parts.push(text);
+      }
+    }
+    if (parts.length) return clip(parts.join(b.values ? ', ' : '; '), MAX_DETAIL);
+  }
+  return undefined;
+}
+
+function messageOf(err: Record<string, unknown>): string {
+  const first = firstLine(err);
+  const detail = detailOf(err);
+  return redact(detail ? `${first} (${detail})` : first);
 }
 
 function byStatus(status: number): ErrorKind {

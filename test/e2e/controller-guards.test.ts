@@ -88,6 +88,37 @@ describe('controller: image guard', () => {
   });
 });
 
+describe('controller: Azure refuses a create', () => {
+  it('a gallery image definition with no version ends Stalled, naming the property and the reason', async () => {
+    const { ns, account } = await setup('noversion');
+    const version = h.sim.images.createGalleryImageVersion('gallery', `def-${ns}`, '1.0.0');
+    const definition = version.replace(/\/versions\/[^/]+$/, '');
+    h.sim.images.delete(version);
+    await h.kube.applyPool(ns, 'p', {
+      accountRef: { name: account },
+      image: { id: definition },
+      poolId: `nover-${ns}`,
+      targetDedicatedNodes: 2,
+    });
+    const p = await h.kube.waitForPool(
+      ns,
+      'p',
+      (x) => condition(x, 'Stalled')?.reason === 'AzureRejected',
+      'Stalled AzureRejected',
+    );
+    const message = condition(p, 'Stalled')?.message ?? '';
+    expect(message).toMatch(/InvalidPropertyValue/);
+    expect(message).toContain('PropertyName=virtualMachineImageId');
+    expect(message).toContain(
+      'Reason=The specified image does not exist or the Batch service cannot access it.',
+    );
+    const warning = await h.kube.waitForEvent(ns, 'p', 'AzureRejected');
+    expect(warning.type).toBe('Warning');
+    expect(warning.note).toContain('PropertyName=virtualMachineImageId, Reason=');
+    expect(h.sim.pools.get(`nover-${ns}`)).toBeUndefined();
+  });
+});
+
 describe('controller: custom-image limits', () => {
   it('sums the pools that share an image, refuses a spec over 2,500 dedicated with the numbers, and warns about sharing', async () => {
     const { ns, base, image } = await setup('limits');

@@ -1,7 +1,7 @@
 import { RestError as MsRestError } from '@azure/ms-rest-js';
 import { RestError as CoreRestError, createHttpHeaders } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { classify, retryAfterMs } from '../../../src/azure/errors.ts';
+import { classify, describe as describeError, retryAfterMs } from '../../../src/azure/errors.ts';
 
 function batchError(status: number, code: string, headers: Record<string, string> = {}) {
   const e = new MsRestError('x', code, status) as MsRestError & { body: unknown; message: unknown };
@@ -68,6 +68,83 @@ describe('classify', () => {
       'terminal',
     );
     expect(classify(new Error('a bug')).kind).toBe('terminal');
+  });
+});
+
+describe('classify: why Azure refused', () => {
+  // A Batch 400 as ms-rest-js 2.7 deserializes it (reference: observed-service-responses.json).
+  function invalidImage(reason: string) {
+    const value =
+      'The value provided for one of the properties in the request body is invalid.\nRequestId:525a\nTime:2022';
+    const e = new MsRestError('x', 'InvalidPropertyValue', 400) as MsRestError & { body: unknown };
+    e.body = {
+      'odata.metadata':
+        'https://acct.westeurope.batch.azure.com/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element',
+      code: 'InvalidPropertyValue',
+      message: { lang: 'en-US', value },
+      values: [
+        { key: 'PropertyName', value: 'virtualMachineImageId' },
+        {
+          key: 'PropertyValue',
+          value: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/def',
+        },
+        { key: 'Reason', value: reason },
+      ],
+    };
+    (e as { message: unknown }).message = { lang: 'en-US', value };
+    return e;
+  }
+
+  it("appends a Batch error's values (PropertyName, Reason) to its first line, without the value sent", () => {
+    const c = classify(
+      invalidImage('The specified image does not exist or the Batch service cannot access it.'),
+    );
+    expect(c).toMatchObject({ kind: 'terminal', status: 400, code: 'InvalidPropertyValue' });
+    expect(c.message).toBe(
+      'The value provided for one of the properties in the request body is invalid. ' +
+        '(PropertyName=virtualMachineImageId, Reason=The specified image does not exist or the Batch service cannot access it.)',
+    );
+    expect(describeError(c)).toMatch(
+      /^400 InvalidPropertyValue The value provided .* \(PropertyName=virtualMachineImageId, Reason=/,
+    );
+  });
+
+  it('bounds a long reason and never carries a token', () => {
+    const c = classify(invalidImage(`${'x'.repeat(2000)} Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln`));
+    expect(c.message.length).toBeLessThan(900);
+    expect(c.message).toContain('(PropertyName=virtualMachineImageId, Reason=xxx');
+    expect(c.message).toContain('…');
+    const t = classify(invalidImage('token Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln was refused'));
+    expect(t.message).not.toMatch(/eyJ/);
+    expect(t.message).toContain('Reason=token Bearer [redacted] was refused');
+  });
+
+  it("appends ARM's error.details (core-client puts the parsed body on response.parsedBody)", () => {
+    const e = new CoreRestError('The template deployment failed.', {
+      statusCode: 400,
+      code: 'InvalidParameter',
+      response: {
+        headers: createHttpHeaders({}),
+        status: 400,
+        request: {} as never,
+      },
+    });
+    (e.response as { parsedBody?: unknown }).parsedBody = {
+      error: {
+        code: 'InvalidParameter',
+        message: 'The template deployment failed.',
+        details: [
+          { code: 'GalleryImageVersionNotFound', target: 'imageReference', message: 'No version found.' },
+        ],
+      },
+    };
+    expect(classify(e).message).toBe(
+      'The template deployment failed. (GalleryImageVersionNotFound (imageReference): No version found.)',
+    );
+  });
+
+  it('leaves a message without details as it was', () => {
+    expect(classify(batchError(404, 'PoolNotFound')).message).toBe('PoolNotFound happened.');
   });
 });
 
