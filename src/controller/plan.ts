@@ -110,6 +110,12 @@ export const IMAGE_ADVICE =
 
 // ------------------------------------------------------------------------------------------------ helpers
 
+/** Azure's text as one sentence: its own final period kept, one added only when it has none. */
+export function sentence(text: string): string {
+  const t = text.trim();
+  return t === '' || /[.!?…]$/.test(t) ? t : `${t}.`;
+}
+
 export function poolIdOf(object: BatchPool): string {
   return object.spec.poolId ?? object.metadata.name;
 }
@@ -666,7 +672,7 @@ function planLiving(p: Planner): PlanResult {
         'Warning',
         'ResizeError',
         `Resize of pool ${p.poolId} to ${fmt(issued!)} ended with ${code} at ${fmt(current)} (attempt ${attempts}): ` +
-          `${ownError.message}. Retrying in ${formatDuration(wait)}.`,
+          `${sentence(ownError.message)} Retrying in ${formatDuration(wait)}.`,
       );
     }
     const nextAt = Date.parse(r.nextAttemptAt);

@@ -144,6 +144,24 @@ describe('plan: grow to target', () => {
     expect(again.events).toEqual([]);
   });
 
+  it.each([
+    [
+      'There was an error encountered while performing the last resize on the pool. Please try resizing the pool again.',
+    ],
+    ['There was an error encountered while performing the last resize on the pool'],
+  ])('says "%s" in the ResizeError event with exactly one period before the retry', (message) => {
+    const pool = snapshot({
+      currentDedicatedNodes: 6,
+      resizeErrors: [{ code: 'AllocationFailed', message }],
+    });
+    const r = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+    expect(r.events).toHaveLength(1);
+    expect(r.events[0]?.message).toMatch(
+      /ended with AllocationFailed at 6 dedicated \(attempt 1\): There was an error encountered while performing the last resize on the pool(\. Please try resizing the pool again)?\. Retrying in 30s\.$/,
+    );
+    expect(r.events[0]?.message).not.toMatch(/\.\./);
+  });
+
   for (const code of ['AllocationFailed', 'AllocationTimedout', 'ALLOCATIONTIMEDOUT', 'AllocationTimedOut']) {
     it(`backs off after ${code}, then re-issues the resize`, () => {
       const pool = snapshot({ currentDedicatedNodes: 6, resizeErrors: [{ code, message: 'short' }] });
