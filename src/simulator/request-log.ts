@@ -23,6 +23,64 @@ export interface RequestLogEntry {
   durationMs: number;
   /** The injected fault that answered this request, if any. */
   fault?: string;
+  /** For Pool_Add and Pool_Resize: the fields of the body a test wants to check (see summarizeBody). */
+  body?: RequestBodySummary;
+}
+
+/** A few scalar fields of a Batch write's body, never the whole body: the log stays small. */
+export interface RequestBodySummary {
+  id?: string;
+  vmSize?: string;
+  /** virtualMachineConfiguration.imageReference.virtualMachineImageId */
+  imageId?: string;
+  targetDedicatedNodes?: number;
+  targetLowPriorityNodes?: number;
+  resizeTimeout?: string;
+  nodeDeallocationOption?: string;
+}
+
+const SUMMARIZED: Record<string, readonly (keyof RequestBodySummary)[]> = {
+  Pool_Add: ['id', 'vmSize', 'imageId', 'targetDedicatedNodes', 'targetLowPriorityNodes', 'resizeTimeout'],
+  Pool_Resize: ['targetDedicatedNodes', 'targetLowPriorityNodes', 'resizeTimeout', 'nodeDeallocationOption'],
+};
+const MAX_BODY_BYTES = 64 * 1024;
+const MAX_TEXT = 300;
+
+/**
+ * The summary of a Pool_Add or Pool_Resize body, as the client sent it (before validation: a rejected body is
+ * summarized too). Strings are cut at 300 characters; fields of the wrong type are left out; undefined for any
+ * other operation, an empty or oversized body, or one that is not a JSON object.
+ */
+export function summarizeBody(operation: string, body: Buffer): RequestBodySummary | undefined {
+  const fields = SUMMARIZED[operation];
+  if (!fields || body.length === 0 || body.length > MAX_BODY_BYTES) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const b = parsed as Record<string, unknown>;
+  const vmc = b.virtualMachineConfiguration as
+    { imageReference?: { virtualMachineImageId?: unknown } } | undefined;
+  const source: Record<keyof RequestBodySummary, unknown> = {
+    id: b.id,
+    vmSize: b.vmSize,
+    imageId: vmc?.imageReference?.virtualMachineImageId,
+    targetDedicatedNodes: b.targetDedicatedNodes,
+    targetLowPriorityNodes: b.targetLowPriorityNodes,
+    resizeTimeout: b.resizeTimeout,
+    nodeDeallocationOption: b.nodeDeallocationOption,
+  };
+  const out: Record<string, string | number> = {};
+  for (const f of fields) {
+    const v = source[f];
+    const numeric = f === 'targetDedicatedNodes' || f === 'targetLowPriorityNodes';
+    if (numeric && typeof v === 'number' && Number.isFinite(v)) out[f] = v;
+    else if (!numeric && typeof v === 'string') out[f] = v.slice(0, MAX_TEXT);
+  }
+  return out;
 }
 
 export class RequestLog {

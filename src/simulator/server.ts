@@ -15,6 +15,7 @@ import type { RequestFaultRule } from './faults.ts';
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
 import { armError, azureTime, batchErrorResponse, newRequestId, plainJson } from './http-util.ts';
 import { BatchError } from './state/errors.ts';
+import { summarizeBody } from './request-log.ts';
 import type { TlsMaterial } from './certs.ts';
 
 export interface ServerOptions {
@@ -202,6 +203,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     record(response.status, fault);
 
     function record(status: number, faultKind: string | undefined): void {
+      const summary = route?.api === 'batch' ? summarizeBody(route.operation, body) : undefined;
       const entry = core.log.add({
         time: new Date(wall).toISOString(),
         simTime: azureTime(ctx.now),
@@ -215,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         requestId: ctx.requestId,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         ...(faultKind === undefined ? {} : { fault: faultKind }),
+        ...(summary && { body: summary }),
       });
       options.onRequest?.(
         `${entry.method} ${entry.path} ${entry.status} ${entry.operation}${entry.clientId ? ` client=${entry.clientId}` : ''}${faultKind ? ` fault=${faultKind}` : ''}`,

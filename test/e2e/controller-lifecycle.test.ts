@@ -76,6 +76,7 @@ describe('controller: lifecycle', () => {
       ...base,
       poolId: id,
       targetDedicatedNodes: 20,
+      resizeTimeout: 'PT25M',
       resizeStrategy: { backoff: { initial: '4s', max: '4s' } },
     });
     const backoff = await h.kube.waitForPool(
@@ -107,6 +108,14 @@ describe('controller: lifecycle', () => {
     expect(ev.filter((e) => e.reason === 'ResizeIssued')).toHaveLength(2);
     expect(ev.find((e) => e.reason === 'ResizeError')?.note).toMatch(/AllocationFailed/);
     expect(requests('Pool_Resize', id).filter((e) => e.status === 409)).toHaveLength(0);
+    // The create and every re-issued (growing) resize carry the spec's resizeTimeout.
+    expect(requests('Pool_Add', id).find((e) => e.body?.id === id)?.body).toMatchObject({
+      targetDedicatedNodes: 20,
+      resizeTimeout: 'PT25M',
+    });
+    const grows = requests('Pool_Resize', id).filter((e) => e.status === 202);
+    expect(grows).toHaveLength(2);
+    for (const r of grows) expect(r.body).toMatchObject({ targetDedicatedNodes: 20, resizeTimeout: 'PT25M' });
   });
 
   it('gives up after resizeStrategy.maxAttempts failed resizes in a row, and says so', async () => {
@@ -197,11 +206,21 @@ describe('controller: lifecycle', () => {
       expect(resizes[0]!.seq).toBeGreaterThan(stops[0]!.seq);
 
       // shrink, with the spec's nodeDeallocationOption
+      const beforeShrink = h.sim.requests.cursor();
       await h.kube.patchPool(ns, 'change', {
         spec: { targetDedicatedNodes: 5, nodeDeallocationOption: 'taskcompletion' },
       });
       await h.kube.waitForPool(ns, 'change', isReadyAt(5), 'Ready at 5');
       expect(h.sim.pools.get(id)?.targetDedicatedNodes).toBe(5);
+      const shrinks = requests('Pool_Resize', id, beforeShrink);
+      expect(shrinks.map((r) => r.body)).toEqual([
+        {
+          targetDedicatedNodes: 5,
+          targetLowPriorityNodes: 0,
+          resizeTimeout: 'PT20M',
+          nodeDeallocationOption: 'taskcompletion',
+        },
+      ]);
     } finally {
       h.sim.clock.setTimeScale(100);
     }

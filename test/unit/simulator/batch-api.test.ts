@@ -65,6 +65,33 @@ describe('add, get, list, exists', () => {
     expect(grown.resizeErrors).toBeUndefined();
   });
 
+  test('the request log summarizes what an add and a resize asked for', async () => {
+    const since = sim.requests.cursor();
+    await addPool('logged', 2, { resizeTimeout: 'PT10M' });
+    sim.clock.advance(95);
+    await batch.pool.resize('logged', {
+      targetDedicatedNodes: 1,
+      resizeTimeout: 'PT20M',
+      nodeDeallocationOption: 'taskcompletion',
+    });
+    const [add] = sim.requests.list({ since, operation: 'Pool_Add' });
+    expect(add?.body).toEqual({
+      id: 'logged',
+      vmSize: 'STANDARD_D2S_V3',
+      imageId: image,
+      targetDedicatedNodes: 2,
+      targetLowPriorityNodes: 0,
+      resizeTimeout: 'PT10M',
+    });
+    const [resize] = sim.requests.list({ since, operation: 'Pool_Resize' });
+    expect(resize?.body).toEqual({
+      targetDedicatedNodes: 1,
+      resizeTimeout: 'PT20M',
+      nodeDeallocationOption: 'taskcompletion',
+    });
+    expect(sim.requests.list({ since, operation: 'Pool_Get' }).every((e) => e.body === undefined)).toBe(true);
+  });
+
   test('get with $select returns only the selected properties', async () => {
     await addPool('p1', 1);
     const pool = await batch.pool.get('p1', { poolGetOptions: { select: 'id,allocationState' } });

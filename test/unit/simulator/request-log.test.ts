@@ -1,6 +1,6 @@
 // The request log's cursor semantics, including after old entries have been dropped.
 import { expect, test } from 'vitest';
-import { RequestLog } from '../../../src/simulator/request-log.ts';
+import { RequestLog, summarizeBody } from '../../../src/simulator/request-log.ts';
 
 const entry = (path: string) => ({
   time: '',
@@ -34,4 +34,43 @@ test('a full log drops its oldest entries but keeps counting, and a stale cursor
   expect(all.at(-1)).toBe(30);
   expect(all).toEqual(Array.from({ length: all.length }, (_, i) => 31 - all.length + i));
   expect(log.read(28).entries.map((e) => e.seq)).toEqual([29, 30]);
+});
+
+test('summarizeBody keeps the few fields of an add or a resize that tests check, bounded, and nothing else', () => {
+  const add = {
+    id: 'render',
+    vmSize: 'STANDARD_D2S_V3',
+    virtualMachineConfiguration: {
+      imageReference: { virtualMachineImageId: `/subscriptions/s/${'x'.repeat(1000)}` },
+      nodeAgentSKUId: 'batch.node.ubuntu 22.04',
+    },
+    targetDedicatedNodes: 3,
+    targetLowPriorityNodes: 0,
+    metadata: [{ name: 'batchpool-operator-uid', value: 'u' }],
+  };
+  const summary = summarizeBody('Pool_Add', Buffer.from(JSON.stringify(add)));
+  expect(summary).toEqual({
+    id: 'render',
+    vmSize: 'STANDARD_D2S_V3',
+    imageId: `/subscriptions/s/${'x'.repeat(300 - '/subscriptions/s/'.length)}`,
+    targetDedicatedNodes: 3,
+    targetLowPriorityNodes: 0,
+  });
+  const resize = {
+    targetDedicatedNodes: 5,
+    targetLowPriorityNodes: '7', // wrong type: left out
+    resizeTimeout: 'PT20M',
+    nodeDeallocationOption: 'taskcompletion',
+  };
+  expect(summarizeBody('Pool_Resize', Buffer.from(JSON.stringify(resize)))).toEqual({
+    targetDedicatedNodes: 5,
+    resizeTimeout: 'PT20M',
+    nodeDeallocationOption: 'taskcompletion',
+  });
+  expect(summarizeBody('Pool_Resize', Buffer.from('not json'))).toBeUndefined();
+  expect(summarizeBody('Pool_Resize', Buffer.from('[1]'))).toBeUndefined();
+  expect(summarizeBody('Pool_Patch', Buffer.from(JSON.stringify(resize)))).toBeUndefined();
+  expect(
+    summarizeBody('Pool_Resize', Buffer.from(JSON.stringify({ ...resize, pad: 'y'.repeat(70_000) }))),
+  ).toBeUndefined();
 });
