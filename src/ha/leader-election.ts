@@ -62,6 +62,8 @@ export interface LeaderElectorOptions {
   log?: ElectionLog;
   /** Called with every change of leadership, e.g. to set leader_election_master_status. */
   onLeadershipChange?: (leading: boolean) => void;
+  /** Source of the retry jitter, in [0, 1); default Math.random. Tests fix it to stay deterministic. */
+  random?: () => number;
 }
 
 export const realClock: ElectionClock = {
@@ -104,6 +106,7 @@ export class LeaderElector {
   #clock: ElectionClock;
   #log: ElectionLog;
   #onChange: (leading: boolean) => void;
+  #random: () => number;
 
   #leading = false;
   #stopping: StopReason | undefined;
@@ -127,6 +130,7 @@ export class LeaderElector {
     this.#clock = opts.clock ?? realClock;
     this.#log = opts.log ?? silentLog;
     this.#onChange = opts.onLeadershipChange ?? (() => undefined);
+    this.#random = opts.random ?? Math.random;
   }
 
   isLeader(): boolean {
@@ -178,7 +182,7 @@ export class LeaderElector {
     // Acquire: retry with jitter so standbys do not stampede the apiserver in step.
     while (!this.#stopping) {
       if (await this.#tryAcquireOrRenew()) break;
-      await this.#sleep(retryPeriodMs * (1 + Math.random() * 1.2));
+      await this.#sleep(retryPeriodMs * (1 + this.#random() * 1.2));
     }
     if (this.#stopping) return this.#stopping;
 
