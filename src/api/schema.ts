@@ -164,7 +164,8 @@ const resizeStrategy = obj(
     backoff: obj(
       'Wait between a failed resize and the next one. The wait starts at `initial` and doubles after each ' +
         'consecutive failure up to `max`; it resets once the pool reaches its target or the target changes. ' +
-        'Durations in Go syntax: 30s, 2m, 1h30m.',
+        'A resize that ended with AllocationTimedout is re-issued at once: it has already waited its whole ' +
+        'resizeTimeout. Durations in Go syntax: 30s, 2m, 1h30m.',
       {
         initial: str(`The first wait. Go duration, at least 1s. Default ${DEFAULTS.backoffInitial}.`, {
           maxLength: 32,

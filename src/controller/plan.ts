@@ -666,13 +666,17 @@ function planLiving(p: Planner): PlanResult {
       );
     }
     if (!r.nextAttemptAt) {
-      const wait = backoffMs(object, attempts, input.random, /quota/i.test(code));
+      // A timed-out resize has already waited its whole resizeTimeout while Azure kept allocating: the
+      // source document's advice is to issue another resize, and backing off on top of that would only
+      // slow a pool that is growing. Other errors back off, doubling per failure in a row.
+      const timedOut = code.toLowerCase() === 'allocationtimedout';
+      const wait = timedOut ? 0 : backoffMs(object, attempts, input.random, /quota/i.test(code));
       r.nextAttemptAt = new Date(input.now + wait).toISOString();
       p.event(
         'Warning',
         'ResizeError',
         `Resize of pool ${p.poolId} to ${fmt(issued!)} ended with ${code} at ${fmt(current)} (attempt ${attempts}): ` +
-          `${sentence(ownError.message)} Retrying in ${formatDuration(wait)}.`,
+          `${sentence(ownError.message)} ${timedOut ? 'Re-issuing now.' : `Retrying in ${formatDuration(wait)}.`}`,
       );
     }
     const nextAt = Date.parse(r.nextAttemptAt);

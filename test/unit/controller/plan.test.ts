@@ -162,7 +162,23 @@ describe('plan: grow to target', () => {
     expect(r.events[0]?.message).not.toMatch(/\.\./);
   });
 
-  for (const code of ['AllocationFailed', 'AllocationTimedout', 'ALLOCATIONTIMEDOUT', 'AllocationTimedOut']) {
+  for (const code of ['AllocationTimedout', 'ALLOCATIONTIMEDOUT', 'AllocationTimedOut']) {
+    it(`re-issues at once after ${code}: the resize already waited its whole timeout`, () => {
+      const pool = snapshot({ currentDedicatedNodes: 6, resizeErrors: [{ code, message: 'short' }] });
+      const r = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+      expect(r.action).toMatchObject({
+        kind: 'resize',
+        params: { targetDedicatedNodes: 10, targetLowPriorityNodes: 0 },
+      });
+      expect(r.status.phase).toBe('Resizing');
+      expect(r.status.resize).toMatchObject({ attempts: 2, lastIssuedAt: iso(T0) });
+      expect(r.status.resize?.lastError).toEqual({ code, message: 'short', observedAt: iso(T0) });
+      expect(kinds(r)).toEqual(['Warning/ResizeError', 'Normal/ResizeIssued']);
+      expect(r.events[0]?.message).toMatch(/Re-issuing now\.$/);
+    });
+  }
+
+  for (const code of ['AllocationFailed', 'allocationfailed']) {
     it(`backs off after ${code}, then re-issues the resize`, () => {
       const pool = snapshot({ currentDedicatedNodes: 6, resizeErrors: [{ code, message: 'short' }] });
       const first = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
