@@ -132,6 +132,7 @@ describe('a generated corpus of bad and edge-case manifests', () => {
     expect(accepted.length).toBeGreaterThan(0);
     const deadline = Date.now() + 150_000;
     let missing: string[];
+    let phases: Map<string, number>;
     for (;;) {
       const list = JSON.parse(
         await kubectlOk(['get', 'batchpools', '-n', namespace, '-o', 'json'], { timeoutMs: 60_000 }),
@@ -141,6 +142,11 @@ describe('a generated corpus of bad and edge-case manifests', () => {
       const withStatus = new Set(
         list.items.filter((p) => p.status?.phase !== undefined).map((p) => p.metadata.name),
       );
+      phases = new Map();
+      for (const p of list.items) {
+        const k = `${p.status?.phase ?? 'none'}${p.status?.phase === 'Stalled' ? ` (${p.status.conditions?.find((c) => c.type === 'Stalled')?.reason ?? '?'})` : ''}`;
+        phases.set(k, (phases.get(k) ?? 0) + 1);
+      }
       missing = accepted
         .map((e) => (e.manifest.metadata as { name: string }).name)
         .filter((n) => !withStatus.has(n));
@@ -151,6 +157,13 @@ describe('a generated corpus of bad and edge-case manifests', () => {
     expect(operator.alive(), operator.logs.slice(-30).join('\n')).toBe(true);
     expect(crashes).toEqual([]);
     expect(missing).toEqual([]);
+    const phaseText = [...phases].map(([k, v]) => `${k}: ${v}`).join(', ');
+    console.log(`phases of the accepted BatchPools: ${phaseText}`);
+    if (process.env.BENCH_RECORD)
+      await writeFile(
+        path.join(ROOT, 'bench/results/bad-input-phases.md'),
+        `Accepted BatchPools after the operator ran: ${phaseText}\n`,
+      );
     console.log(
       `operator gave all ${accepted.length} accepted BatchPools a status; still running (pid ${operator.pid})`,
     );
