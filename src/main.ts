@@ -12,6 +12,7 @@ import { LeaderElector } from './ha/leader-election.ts';
 import { KubeClient, kubeMessage } from './kube/client.ts';
 import { KubeEventRecorder } from './kube/events.ts';
 import { makeLogger } from './log.ts';
+import { reuseDispatchers } from './kube/dispatcher.ts';
 import { createMetrics, type AzureService } from './observability/metrics.ts';
 import { startObservabilityServers, type ObservabilityServers } from './observability/server.ts';
 
@@ -21,7 +22,7 @@ function loadKubeConfig(cfg: Config): KubeConfig {
   const kc = new KubeConfig();
   if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
   else kc.loadFromDefault();
-  return kc;
+  return reuseDispatchers(kc);
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
