@@ -22,7 +22,7 @@ import type { Logger } from '../log.ts';
 import type { Action, PlanSettings } from './plan.ts';
 import { WorkQueue, type HandlerResult, type QueueObserver } from './queue.ts';
 import { kubeMessage } from '../kube/client.ts';
-import { keyOf, reconcile } from './reconciler.ts';
+import { keyOf, reconcile, splitKey } from './reconciler.ts';
 import { classifyCall } from '../azure/retry.ts';
 
 /** How a reconcile ended, in controller-runtime's `controller_runtime_reconcile_total` result values. */
@@ -77,7 +77,9 @@ export class Controller {
   private readonly pools: ResilientInformer<BatchPool>;
   private readonly accounts: ResilientInformer<BatchAccount>;
   private readonly seen = new Map<string, string>();
+  // key → image (lower case), and its reverse: which pools share an image, without scanning them all.
   private readonly images = new Map<string, string>();
+  private readonly byImage = new Map<string, Set<string>>();
 
   constructor(o: ControllerOptions) {
     this.o = o;
@@ -103,7 +105,7 @@ export class Controller {
             settings: o.settings,
             log,
             account: (name) => this.accounts.get(name),
-            pools: () => this.pools.list(),
+            pools: (imageId) => this.poolsOnImage(imageId),
             ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
             ...(o.hooks?.actionTaken && { onAction: (obj, a, why) => o.hooks?.actionTaken?.(obj, a, why) }),
           });
@@ -129,13 +131,13 @@ export class Controller {
       onDelete: (p) => {
         o.hooks?.poolDeleted?.(p);
         this.seen.delete(keyOf(p));
-        this.images.delete(keyOf(p));
+        this.setImage(keyOf(p), undefined);
         this.wakeImageSharers(p.spec.image.id, keyOf(p));
       },
       onResync: (items) => {
         for (const p of items) {
           this.seen.set(keyOf(p), wakeSignature(p));
-          this.images.set(keyOf(p), p.spec.image.id.toLowerCase());
+          this.setImage(keyOf(p), p.spec.image.id);
           this.queue.add(keyOf(p));
         }
       },
@@ -171,14 +173,42 @@ export class Controller {
     this.queue.add(key);
     const image = p.spec.image.id.toLowerCase();
     const before = this.images.get(key);
-    this.images.set(key, image);
+    this.setImage(key, image);
     if (!added) this.wakeImageSharers(image, key);
     if (before && before !== image) this.wakeImageSharers(before, key);
   }
 
+  private setImage(key: string, imageId: string | undefined) {
+    const before = this.images.get(key);
+    const image = imageId?.toLowerCase();
+    if (before === image) return;
+    if (before !== undefined) {
+      const keys = this.byImage.get(before);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byImage.delete(before);
+    }
+    if (image === undefined) {
+      this.images.delete(key);
+      return;
+    }
+    this.images.set(key, image);
+    let keys = this.byImage.get(image);
+    if (!keys) this.byImage.set(image, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private poolsOnImage(imageId: string): BatchPool[] {
+    const out: BatchPool[] = [];
+    for (const key of this.byImage.get(imageId.toLowerCase()) ?? []) {
+      const { namespace, name } = splitKey(key);
+      const p = this.pools.get(name, namespace);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
   private wakeImageSharers(imageId: string, except: string) {
-    const image = imageId.toLowerCase();
-    for (const [key, img] of this.images) if (img === image && key !== except) this.queue.add(key);
+    for (const key of this.byImage.get(imageId.toLowerCase()) ?? []) if (key !== except) this.queue.add(key);
   }
 
   async start(): Promise<void> {

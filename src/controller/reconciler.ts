@@ -37,8 +37,11 @@ export interface ReconcilerDeps {
   log: Logger;
   /** BatchAccount by name (normally the informer cache). */
   account: (name: string) => BatchAccount | undefined | Promise<BatchAccount | undefined>;
-  /** Every BatchPool (normally the informer cache), to sum custom-image usage. */
-  pools: () => readonly BatchPool[];
+  /**
+   * The BatchPools that use this image (normally from the informer cache's image index), to sum
+   * custom-image usage. Returning more is harmless — imageUsage filters — but costs a scan per reconcile.
+   */
+  pools: (imageId: string) => readonly BatchPool[];
   /** Told the status each reconcile settled on (metrics). */
   onStatus?: (obj: BatchPool, status: BatchPoolStatus) => void;
   /** Told every Azure write that succeeded, with the plan's reason (metrics). */
@@ -161,7 +164,7 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
       account: acct,
       ...(observed && { observed }),
       ...(imageCheck && { imageCheck }),
-      usage: imageUsage(obj, d.pools()),
+      usage: imageUsage(obj, d.pools(obj.spec.image.id)),
       now,
       random: d.random,
       settings: d.settings,
