@@ -39,6 +39,20 @@ function settled(object: BatchPool, rest: Partial<PlanInput>): BatchPool {
   return { ...object, status: r.status };
 }
 
+const indexes = new WeakMap<BatchPool[], Map<string, BatchPool[]>>();
+function byImage(pools: BatchPool[]): Map<string, BatchPool[]> {
+  let index = indexes.get(pools);
+  if (!index) {
+    index = new Map();
+    for (const p of pools) {
+      const id = p.spec.image.id.toLowerCase();
+      index.set(id, [...(index.get(id) ?? []), p]);
+    }
+    indexes.set(pools, index);
+  }
+  return index;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -102,7 +116,13 @@ async function main(): Promise<void> {
       metadata: { name: 'acct' },
       spec: { endpoint: 'https://acct.westeurope.batch.azure.com', allowedNamespaces: ['*'] },
     }),
-    pools: () => [...kube.pools.values(), ...others],
+    // As the controller does since it keeps an image index: only the pools on the same image.
+    pools: (imageId: string) => {
+      const id = imageId.toLowerCase();
+      return [...kube.pools.values(), ...(byImage(others).get(id) ?? [])].filter(
+        (p) => p.spec.image.id.toLowerCase() === id,
+      );
+    },
   });
 
   for (const crowd of [0, 5000]) {
