@@ -101,6 +101,9 @@ interface Targets {
 
 const NONE: Action = { kind: 'none' };
 
+/** How soon a resize that ended with AllocationTimedout is issued again. */
+const TIMEOUT_REISSUE_MS = 1_000;
+
 /** Clock skew we tolerate between the operator and Azure when judging whether an error is stale. */
 const STALE_SKEW_MS = 120_000;
 
@@ -639,6 +642,9 @@ function planLiving(p: Planner): PlanResult {
     const attempts = r.attempts;
     const recorded = r.lastError && r.lastIssuedAt && r.lastError.observedAt >= r.lastIssuedAt;
     const code = ownError.code;
+    // Whether the resize before this one timed out: timeouts are not failures, so a failure that follows
+    // them starts the backoff afresh rather than at the exponent the timeouts ran up.
+    const afterTimeout = !recorded && r.lastError?.code.toLowerCase() === 'allocationtimedout';
     if (!recorded) {
       r.lastError = { code, message: ownError.message, observedAt: p.nowIso };
       delete r.nextAttemptAt;
@@ -668,15 +674,19 @@ function planLiving(p: Planner): PlanResult {
     if (!r.nextAttemptAt) {
       // A timed-out resize has already waited its whole resizeTimeout while Azure kept allocating: the
       // source document's advice is to issue another resize, and backing off on top of that would only
-      // slow a pool that is growing. Other errors back off, doubling per failure in a row.
+      // slow a pool that is growing. It goes out at the next pass, a second later (not in this one, so
+      // the error is recorded before the resize it belongs to is replaced). Other errors back off,
+      // doubling per failure in a row.
       const timedOut = code.toLowerCase() === 'allocationtimedout';
-      const wait = timedOut ? 0 : backoffMs(object, attempts, input.random, /quota/i.test(code));
+      const wait = timedOut
+        ? TIMEOUT_REISSUE_MS
+        : backoffMs(object, afterTimeout ? 1 : attempts, input.random, /quota/i.test(code));
       r.nextAttemptAt = new Date(input.now + wait).toISOString();
       p.event(
         'Warning',
         'ResizeError',
         `Resize of pool ${p.poolId} to ${fmt(issued!)} ended with ${code} at ${fmt(current)} (attempt ${attempts}): ` +
-          `${sentence(ownError.message)} ${timedOut ? 'Re-issuing now.' : `Retrying in ${formatDuration(wait)}.`}`,
+          `${sentence(ownError.message)} ${timedOut ? 'Re-issuing it now: it already waited its resizeTimeout.' : `Retrying in ${formatDuration(wait)}.`}`,
       );
     }
     const nextAt = Date.parse(r.nextAttemptAt);

@@ -98,9 +98,9 @@ describe('controller: lifecycle', () => {
       (p) => p.status?.resize?.lastError?.code === 'AllocationTimedout',
       'AllocationTimedout',
     );
-    // A timeout is re-issued at once (the resize already waited its resizeTimeout): the status that
-    // first shows the timeout already counts the re-issued resize.
-    expect(timedOut.status?.resize?.attempts).toBe(3);
+    // A timeout is re-issued a second later (the resize already waited its resizeTimeout), so the
+    // status that first shows it may already count the re-issued resize.
+    expect([2, 3]).toContain(timedOut.status?.resize?.attempts);
 
     const done = await h.kube.waitForPool(ns, 'grow', isReadyAt(20), 'Ready at 20');
     expect(done.status?.resize?.attempts).toBe(3);

@@ -165,16 +165,23 @@ describe('plan: grow to target', () => {
   for (const code of ['AllocationTimedout', 'ALLOCATIONTIMEDOUT', 'AllocationTimedOut']) {
     it(`re-issues at once after ${code}: the resize already waited its whole timeout`, () => {
       const pool = snapshot({ currentDedicatedNodes: 6, resizeErrors: [{ code, message: 'short' }] });
-      const r = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+      const first = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+      expect(first.action.kind).toBe('none');
+      expect(first.requeueAfterMs).toBe(1_000);
+      expect(first.status.resize?.lastError).toEqual({ code, message: 'short', observedAt: iso(T0) });
+      expect(kinds(first)).toEqual(['Warning/ResizeError']);
+      expect(first.events[0]?.message).toMatch(/Re-issuing it now: it already waited its resizeTimeout\.$/);
+
+      const later = { ...issued(10), status: first.status };
+      const r = plan(input(later, { observed: { pool }, now: T0 + 1_000 }));
       expect(r.action).toMatchObject({
         kind: 'resize',
         params: { targetDedicatedNodes: 10, targetLowPriorityNodes: 0 },
       });
       expect(r.status.phase).toBe('Resizing');
-      expect(r.status.resize).toMatchObject({ attempts: 2, lastIssuedAt: iso(T0) });
-      expect(r.status.resize?.lastError).toEqual({ code, message: 'short', observedAt: iso(T0) });
-      expect(kinds(r)).toEqual(['Warning/ResizeError', 'Normal/ResizeIssued']);
-      expect(r.events[0]?.message).toMatch(/Re-issuing now\.$/);
+      expect(r.status.resize).toMatchObject({ attempts: 2, lastIssuedAt: iso(T0 + 1_000) });
+      expect(r.status.resize?.lastError?.code).toBe(code);
+      expect(kinds(r)).toEqual(['Normal/ResizeIssued']);
     });
   }
 
@@ -218,6 +225,31 @@ describe('plan: grow to target', () => {
       return plan(input(obj, { observed: { pool } })).requeueAfterMs;
     });
     expect(waits).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
+  });
+
+  it('starts the backoff afresh for a failure that follows timed-out resizes (timeouts are not failures)', () => {
+    const pool = snapshot({
+      currentDedicatedNodes: 6,
+      resizeErrors: [{ code: 'AllocationFailed', message: 'x' }],
+    });
+    const afterTimeouts = issued(10);
+    // Three resizes timed out in a row, each re-issued at once; the fourth ended with AllocationFailed.
+    afterTimeouts.status!.resize = {
+      attempts: 4,
+      lastIssuedAt: iso(T0 - 600_000),
+      lastTarget: { dedicated: 10, lowPriority: 0 },
+      lastError: { code: 'AllocationTimedout', message: 't', observedAt: iso(T0 - 601_000) },
+    };
+    const r = plan(input(afterTimeouts, { observed: { pool } }));
+    expect(r.status.phase).toBe('Backoff');
+    expect(r.requeueAfterMs).toBe(30_000);
+    // A failure after a failure still doubles.
+    const afterFailure = issued(10);
+    afterFailure.status!.resize = {
+      ...afterTimeouts.status!.resize,
+      lastError: { code: 'AllocationFailed', message: 'x', observedAt: iso(T0 - 700_000) },
+    };
+    expect(plan(input(afterFailure, { observed: { pool } })).requeueAfterMs).toBe(240_000);
   });
 
   it('waits the maximum backoff after a quota error: quota rarely clears fast', () => {
