@@ -143,7 +143,9 @@ async function main(): Promise<void> {
   const namespaces = ['vfx', 'genomics'];
   for (const ns of namespaces) await kubectl(['create', 'namespace', ns]);
   const operatorLog = path.join(work, 'operator.log');
-  const operator: ChildProcess = spawn(process.execPath, [path.join(root, 'src/cli.ts'), 'run'], {
+  // Probes and metrics on free loopback ports: the defaults (:8080, :8081) are for a pod, not a laptop.
+  const operatorArgs = ['run', '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0'];
+  const operator: ChildProcess = spawn(process.execPath, [path.join(root, 'src/cli.ts'), ...operatorArgs], {
     env: {
       ...process.env,
       KUBECONFIG: cluster.env.KUBECONFIG,

@@ -42,7 +42,9 @@ export async function startOperator(
 ): Promise<OperatorProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['src/cli.ts', 'run', '--health-addr', '127.0.0.1:0', ...args],
+    // Loopback and free ports only: the defaults (:8080, :8081) listen on every interface and collide
+    // with any other operator on the machine.
+    ['src/cli.ts', 'run', '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0', ...args],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },
