@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BatchPool } from '../src/api/types.ts';
-import { DEFAULT_SETTINGS, plan, type PlanInput } from '../src/controller/plan.ts';
+import { DEFAULT_SETTINGS, plan, type PlanInput } from '../src/controller/plan/index.ts';
 import { reconcile, type ReconcilerDeps } from '../src/controller/reconciler.ts';
 import { makeLogger } from '../src/log.ts';
 import { FakeKube } from '../test/support/fake-kube.ts';

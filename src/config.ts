@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration } from './controller/duration.ts';
-import { DEFAULT_SETTINGS, type PlanSettings } from './controller/plan.ts';
+import { DEFAULT_SETTINGS, type PlanSettings } from './controller/plan/index.ts';
 import type { IdentityConfig } from './azure/credentials.ts';
 import { DEFAULT_DURATIONS, type ElectionDurations } from './ha/leader-election.ts';
 

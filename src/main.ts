@@ -9,7 +9,8 @@ import { realClock } from './clock.ts';
 import { ConfigError, parseConfig, RUN_USAGE, type Config } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { LeaderElector } from './ha/leader-election.ts';
-import { KubeClient, kubeMessage } from './kube/client.ts';
+import { describe } from './errors.ts';
+import { KubeClient } from './kube/client.ts';
 import { KubeEventRecorder } from './kube/events.ts';
 import { makeLogger } from './log.ts';
 import { reuseDispatchers } from './kube/dispatcher.ts';
@@ -68,7 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const events = new KubeEventRecorder(kc, {
     clock,
-    onError: (err) => log.warn({ error: kubeMessage(err) }, 'event not recorded'),
+    onError: (err) => log.warn({ error: describe(err) }, 'event not recorded'),
   });
   const controller = new Controller({
     kc,
@@ -91,9 +92,9 @@ export async function runCommand(argv: string[]): Promise<number> {
           ...(st.image && { imageAvailable: st.image.exists }),
         }),
       poolDeleted: (obj) => metrics.pool.forget(obj.metadata.namespace ?? '', obj.metadata.name),
-      actionTaken: (obj, action, reason) => {
+      actionTaken: (obj, action) => {
         if (action.kind !== 'resize' && action.kind !== 'create') return;
-        const code = reason.startsWith('Reissue') ? reason.slice('Reissue'.length) : 'none';
+        const code = (action.kind === 'resize' && action.afterError) || 'none';
         metrics.pool.resizeAttempt(obj.metadata.namespace ?? '', obj.metadata.name, code);
       },
     },
@@ -162,9 +163,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       )
       .then((reason) => `lease ${reason}`);
   } else {
-    void begin().catch((err: unknown) =>
-      log.error({ error: kubeMessage(err) }, 'controller failed to start'),
-    );
+    void begin().catch((err: unknown) => log.error({ error: describe(err) }, 'controller failed to start'));
   }
   const why = await Promise.race([stopSignal, lost]);
   const leaseLost = why === 'lease lost';

@@ -9,7 +9,7 @@ import { makeLogger } from '../../src/log.ts';
 import { MemoryKube } from '../support/memory-kube.ts';
 import { parseDuration } from '../../src/controller/duration.ts';
 import { parseIsoDuration } from '../../src/simulator/state/duration.ts';
-import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan.ts';
+import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 import type { Random } from '../support/prng.ts';
 import type { SimAzure } from '../support/sim-azure.ts';

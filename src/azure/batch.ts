@@ -13,8 +13,10 @@ import {
   type PoolSnapshot,
   type ResizeParams,
 } from './ports.ts';
-import { RetryableError } from '../controller/queue.ts';
-import { AzureCallError, classifyCall, withRetry, type RetryOptions } from './retry.ts';
+import { realClock, type Clock } from '../clock.ts';
+import { failureOf, isAzureCode } from '../errors.ts';
+import { FailFast } from '../retry-policy.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
 
 export const BATCH_SCOPE = 'https://batch.core.windows.net//.default';
 
@@ -23,8 +25,9 @@ export interface BatchOptions {
   retry?: RetryOptions;
   /** Told about every call made (for metrics and the request log). */
   onCall?: (operation: string) => void;
-  /** How long to fail fast after the endpoint stopped answering (default 15 s). */
+  /** How long to fail fast after the endpoint stopped answering (default: the retry policy's). */
   unreachableBackoffMs?: number;
+  clock?: Clock;
 }
 
 export function makeBatchClient(cred: TokenCredential, endpoint: string, ca?: string): BatchServiceClient {
@@ -100,32 +103,20 @@ export function toPoolAddParameter(c: CreatePoolParams): BatchServiceModels.Pool
 export class BatchPoolsAdapter implements BatchPools {
   private readonly client: BatchServiceClient;
   private readonly o: BatchOptions;
-  /** Until when (ms) the account's endpoint is taken as unreachable: calls fail fast instead of each waiting. */
-  private unreachableUntil = 0;
+  private readonly failFast: FailFast;
 
   constructor(client: BatchServiceClient, options: BatchOptions = {}) {
     this.client = client;
     this.o = options;
+    this.failFast = new FailFast(options.clock ?? realClock, options.unreachableBackoffMs);
   }
 
   private async call<T>(operation: string, fn: (signal: AbortSignalLike) => Promise<T>): Promise<T> {
-    // One unreachable account must not hold every worker: after its retries ran out on a transport error,
-    // the other pools of that account fail fast for a while and go back to the queue's per-key backoff.
-    const wait = this.unreachableUntil - Date.now();
-    if (wait > 0) {
-      throw new RetryableError(
-        `${operation}: the Batch account did not answer recently; not trying for ${Math.ceil(wait / 1000)} s`,
-        {
-          retryAfterMs: wait,
-        },
-      );
-    }
+    this.failFast.check(operation);
     try {
       return await this.attempts(operation, fn);
     } catch (err) {
-      const c = classifyCall(err);
-      if (c.kind === 'retryable' && c.status === undefined)
-        this.unreachableUntil = Date.now() + (this.o.unreachableBackoffMs ?? 15_000);
+      this.failFast.observe(failureOf(err));
       throw err;
     }
   }
@@ -138,7 +129,7 @@ export class BatchPoolsAdapter implements BatchPools {
         // ms-rest-js declares its own AbortSignalLike; the platform signal behaves as one.
         return fn(signal as unknown as AbortSignalLike);
       },
-      this.o.retry,
+      { ...(this.o.clock && { clock: this.o.clock }), ...this.o.retry },
     );
   }
 
@@ -149,7 +140,7 @@ export class BatchPoolsAdapter implements BatchPools {
       );
       return toSnapshot(pool);
     } catch (err) {
-      if (classifyCall(err).kind === 'not-found') return undefined;
+      if (failureOf(err).kind === 'not-found') return undefined;
       throw err;
     }
   }
@@ -183,12 +174,10 @@ export class BatchPoolsAdapter implements BatchPools {
     try {
       await this.call('pool.delete', (abortSignal) => this.client.pool.deleteMethod(poolId, { abortSignal }));
     } catch (err) {
-      const c = classifyCall(err);
+      const f = failureOf(err);
       // Gone already, or already being deleted: both are what we asked for.
-      if (c.kind === 'not-found' || (c.kind === 'conflict' && /PoolBeingDeleted/i.test(c.code ?? ''))) return;
+      if (f.kind === 'not-found' || isAzureCode(f.code, 'poolbeingdeleted')) return;
       throw err;
     }
   }
 }
-
-export { AzureCallError };

@@ -1,18 +1,9 @@
-// The one place that sorts failures of Azure calls: @azure/batch (ms-rest-js RestError, whose `message` is an
-// object), @azure/arm-compute (core-rest-pipeline RestError), @azure/identity errors and bare network errors.
+// Turns whatever an Azure SDK throws — @azure/batch (ms-rest-js RestError, whose `message` is an object),
+// @azure/arm-compute (core-rest-pipeline RestError), @azure/identity errors, bare network errors — into the
+// project's one Failure (src/errors.ts). The kind comes from src/errors.ts's code table and status fallback;
+// what is Azure-specific here is reading the status, code, headers and the detail that says why.
 
-export type ErrorKind = 'retryable' | 'not-found' | 'conflict' | 'terminal';
-
-export interface Classified {
-  kind: ErrorKind;
-  status?: number;
-  /** Azure's error code (e.g. PoolNotFound, TooManyRequests), or the network error code. */
-  code?: string;
-  /** A readable message; never a token. */
-  message: string;
-  /** From Retry-After / retry-after-ms / x-ms-retry-after-ms, when the service sent one. */
-  retryAfterMs?: number;
-}
+import { azureKind, type Failure } from '../errors.ts';
 
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -44,7 +35,7 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 /** Retry-After in seconds or as an HTTP date, or the millisecond variants Azure also sends. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: Headers, now: number): number | undefined {
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const v = header(headers, name);
     if (v !== undefined && /^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v));
@@ -122,15 +113,8 @@ function messageOf(err: Record<string, unknown>): string {
   return redact(detail ? `${first} (${detail})` : first);
 }
 
-function byStatus(status: number): ErrorKind {
-  if (status === 404) return 'not-found';
-  if (status === 409 || status === 412) return 'conflict';
-  if (status === 408 || status === 429) return 'retryable';
-  if (status >= 500 && status !== 501 && status !== 505) return 'retryable';
-  return 'terminal';
-}
-
-export function classify(error: unknown): Classified {
+/** Sorts a failed Azure call; `now` reads an HTTP-date Retry-After (the caller's clock). */
+export function azureFailure(error: unknown, now: number): Failure {
   if (!error || typeof error !== 'object') return { kind: 'terminal', message: String(error) };
   const err = error as Record<string, unknown>;
   const name = typeof err.name === 'string' ? err.name : '';
@@ -145,9 +129,9 @@ export function classify(error: unknown): Classified {
   const message = messageOf(err);
 
   if (status !== undefined && status > 0) {
-    const after = retryAfterMs(response?.headers);
+    const after = retryAfterMs(response?.headers, now);
     return {
-      kind: byStatus(status),
+      kind: azureKind(code, status),
       status,
       ...(code !== undefined && { code }),
       message,
@@ -157,18 +141,13 @@ export function classify(error: unknown): Classified {
   // No HTTP status: the call never got an answer, or the credential could not get a token.
   const cause = err.cause as { code?: unknown } | undefined;
   const netCode = code ?? (typeof cause?.code === 'string' ? cause.code : undefined);
-  if (netCode && NETWORK_CODES.has(netCode)) return { kind: 'retryable', code: netCode, message };
-  if (name === 'AbortError' || name === 'TimeoutError') return { kind: 'retryable', code: name, message };
-  if (name === 'CredentialUnavailableError') return { kind: 'retryable', code: name, message };
+  if (netCode && NETWORK_CODES.has(netCode)) return { kind: 'unreachable', code: netCode, message };
+  if (name === 'AbortError' || name === 'TimeoutError') return { kind: 'unreachable', code: name, message };
+  if (name === 'CredentialUnavailableError') return { kind: 'unreachable', code: name, message };
   if (name === 'AuthenticationError' || name === 'AuthenticationRequiredError')
     return { kind: 'terminal', code: name, message };
   if (name === 'FetchError' || /socket hang up|network|ECONNRESET|ETIMEDOUT/i.test(message)) {
-    return { kind: 'retryable', code: netCode ?? 'NetworkError', message };
+    return { kind: 'unreachable', code: netCode ?? 'NetworkError', message };
   }
   return { kind: 'terminal', ...(code !== undefined && { code }), message };
-}
-
-/** A short description for logs and conditions. */
-export function describe(c: Classified): string {
-  return [c.status, c.code, c.message].filter((x) => x !== undefined && x !== '').join(' ');
 }

@@ -5,7 +5,8 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import type { TokenCredential } from '@azure/identity';
 import type { ImageChecker } from './ports.ts';
-import { classifyCall, withRetry, type RetryOptions } from './retry.ts';
+import { failureOf } from '../errors.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
 
 export type ImageRef =
   | { kind: 'managed'; subscriptionId: string; resourceGroup: string; name: string }
@@ -112,7 +113,7 @@ export class ImagesAdapter implements ImageChecker {
       );
       return true;
     } catch (err) {
-      if (classifyCall(err).kind === 'not-found') return false;
+      if (failureOf(err).kind === 'not-found') return false;
       throw err;
     }
   }

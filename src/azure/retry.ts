@@ -1,10 +1,13 @@
-// Our retries around every Azure call (the SDKs' own are off): honour Retry-After on 429/503 when it is short,
-// back off exponentially on 5xx, dropped connections and timeouts, give up at once on what retrying cannot fix.
-// A Retry-After too long to wait inline is handed to the work queue as a RetryableError.
+// Layer 1 of the retry policy (src/retry-policy.ts) for every Azure call, the SDKs' own retries being off:
+// p-retry tries transient and unreachable failures again with a short exponential backoff, waits out a short
+// Retry-After in place, and gives up at once on what retrying cannot fix. Whatever is left reaches the
+// caller as a CallError carrying the Failure, Retry-After included, for the queue to honour.
 
 import pRetry, { AbortError } from 'p-retry';
-import { RetryableError } from '../controller/queue.ts';
-import { classify, describe, type Classified } from './errors.ts';
+import { realClock, sleep, type Clock } from '../clock.ts';
+import { CallError, type Failure } from '../errors.ts';
+import { RETRY_POLICY, retriesInline } from '../retry-policy.ts';
+import { azureFailure } from './errors.ts';
 
 export interface RetryOptions {
   /** Retries after the first attempt. */
@@ -18,51 +21,22 @@ export interface RetryOptions {
   /** Longest Retry-After honoured by waiting here; longer ones go back to the queue. */
   maxInlineRetryAfterMs?: number;
   signal?: AbortSignal;
-  onRetry?: (c: Classified, attempt: number) => void;
+  /** Reads the time for Retry-After dates and waits out Retry-After (default: the real clock). */
+  clock?: Clock;
+  onRetry?: (f: Failure, attempt: number) => void;
   /** Told about every attempt: HTTP status (or error code) and duration, for metrics. */
   onAttempt?: (operation: string, code: number | string, seconds: number) => void;
 }
-
-/** The error a failed Azure call surfaces with: the classification plus the original cause. */
-export class AzureCallError extends Error {
-  readonly classified: Classified;
-  constructor(operation: string, classified: Classified, cause: unknown) {
-    super(`${operation}: ${describe(classified)}`, { cause });
-    this.name = 'AzureCallError';
-    this.classified = classified;
-  }
-}
-
-export function classifyCall(err: unknown): Classified {
-  if (err instanceof AzureCallError) return err.classified;
-  if (err instanceof RetryableError) {
-    const inner = err.cause instanceof AzureCallError ? err.cause.classified : undefined;
-    return {
-      ...(inner ?? { message: err.message }),
-      kind: 'retryable',
-      ...(err.retryAfterMs !== undefined && { retryAfterMs: err.retryAfterMs }),
-    };
-  }
-  return classify(err);
-}
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 
 export async function withRetry<T>(
   operation: string,
   fn: (signal: AbortSignal) => Promise<T>,
   o: RetryOptions = {},
 ): Promise<T> {
-  const callTimeout = o.callTimeoutMs ?? 30_000;
-  const maxInline = o.maxInlineRetryAfterMs ?? 10_000;
-  let last: Classified | undefined;
+  const p = RETRY_POLICY.inline;
+  const clock = o.clock ?? realClock;
+  const callTimeout = o.callTimeoutMs ?? p.callTimeoutMs;
+  const maxInline = o.maxInlineRetryAfterMs ?? p.maxInlineRetryAfterMs;
   try {
     return await pRetry(
       async () => {
@@ -75,45 +49,31 @@ export async function withRetry<T>(
           o.onAttempt?.(operation, 200, (performance.now() - t0) / 1000);
           return result;
         } catch (err) {
-          const c = classify(err);
-          last = c;
-          o.onAttempt?.(operation, c.status ?? c.code ?? 'error', (performance.now() - t0) / 1000);
-          if (
-            c.kind !== 'retryable' ||
-            (c.retryAfterMs !== undefined && c.retryAfterMs > maxInline) ||
-            o.signal?.aborted
-          ) {
-            throw new AbortError(new AzureCallError(operation, c, err));
-          }
-          throw new AzureCallError(operation, c, err);
+          const f = azureFailure(err, clock.now());
+          o.onAttempt?.(operation, f.status ?? f.code ?? 'error', (performance.now() - t0) / 1000);
+          const failed = new CallError(operation, f, { cause: err });
+          if (!retriesInline(f, maxInline) || o.signal?.aborted) throw new AbortError(failed);
+          throw failed;
         }
       },
       {
-        // Short inline retries: a longer outage is the work queue's job (per-key backoff), so one unreachable
-        // account cannot hold a worker — and the pools of every other account — for long.
-        retries: o.retries ?? 3,
-        minTimeout: o.minTimeoutMs ?? 250,
-        maxTimeout: o.maxTimeoutMs ?? 4_000,
+        retries: o.retries ?? p.retries,
+        minTimeout: o.minTimeoutMs ?? p.minTimeoutMs,
+        maxTimeout: o.maxTimeoutMs ?? p.maxTimeoutMs,
         randomize: true,
-        maxRetryTime: o.maxRetryTimeMs ?? 15_000,
+        maxRetryTime: o.maxRetryTimeMs ?? p.budgetMs,
         ...(o.signal && { signal: o.signal }),
         shouldRetry: async ({ error, attemptNumber }) => {
-          const c = (error as AzureCallError).classified ?? classify(error);
-          o.onRetry?.(c, attemptNumber);
-          if (c.retryAfterMs) await sleep(c.retryAfterMs, o.signal);
+          const f = (error as CallError).failure;
+          o.onRetry?.(f, attemptNumber);
+          if (f.retryAfterMs) await sleep(clock, f.retryAfterMs, o.signal);
           return true;
         },
       },
     );
   } catch (err) {
-    const c = err instanceof AzureCallError ? err.classified : (last ?? classify(err));
-    const wrapped = err instanceof AzureCallError ? err : new AzureCallError(operation, c, err);
-    if (c.kind === 'retryable') {
-      throw new RetryableError(wrapped.message, {
-        cause: wrapped,
-        ...(c.retryAfterMs !== undefined && { retryAfterMs: c.retryAfterMs }),
-      });
-    }
-    throw wrapped;
+    if (err instanceof CallError) throw err;
+    // p-retry's own failures (an aborted signal) and anything the wrapper did not see.
+    throw new CallError(operation, azureFailure(err, clock.now()), { cause: err });
   }
 }

@@ -22,8 +22,8 @@ export const Reason = {
   AccountNotFound: 'AccountNotFound',
   NamespaceNotAllowed: 'NamespaceNotAllowed',
   ResizeAttemptsExhausted: 'ResizeAttemptsExhausted',
-  ResizeRejected: 'ResizeRejected',
-  InvalidSpec: 'InvalidSpec',
+  AzureRejected: 'AzureRejected',
+  NotStalled: 'NotStalled',
   // ImageAvailable
   ImageFound: 'ImageFound',
   NotChecked: 'NotChecked',
@@ -32,10 +32,20 @@ export const Reason = {
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
+/** The reasons for which only a person can help (Stalled=True); each is also a Warning event. */
+export type StalledReason =
+  | typeof Reason.ImageNotFound
+  | typeof Reason.ImageLimitExceeded
+  | typeof Reason.PoolNotOwned
+  | typeof Reason.AccountNotFound
+  | typeof Reason.NamespaceNotAllowed
+  | typeof Reason.ResizeAttemptsExhausted
+  | typeof Reason.AzureRejected;
+
 export interface ConditionInput {
   type: ConditionType;
   status: Condition['status'];
-  reason: string;
+  reason: Reason;
   message: string;
 }
 
@@ -64,8 +74,4 @@ export function setCondition(
 
 export function findCondition(conditions: readonly Condition[] | undefined, type: ConditionType) {
   return conditions?.find((c) => c.type === type);
-}
-
-export function isTrue(conditions: readonly Condition[] | undefined, type: ConditionType): boolean {
-  return findCondition(conditions, type)?.status === 'True';
 }

@@ -18,34 +18,31 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
 import { ResilientInformer } from '../kube/informer.ts';
 import type { EventRecorder } from '../kube/ports.ts';
+import { describe, failureOf } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Action, PlanSettings } from './plan.ts';
+import { keyOf, splitKey } from '../kube/object-key.ts';
+import type { ReconcileResult } from '../observability/metrics.ts';
+import type { Action, Decision, PlanSettings } from './plan/index.ts';
 import { WorkQueue, type HandlerResult, type QueueObserver } from './queue.ts';
-import { kubeMessage } from '../kube/client.ts';
-import { keyOf, reconcile, splitKey } from './reconciler.ts';
-import { classifyCall } from '../azure/retry.ts';
+import { reconcile } from './reconciler.ts';
 
-/** How a reconcile ended, in controller-runtime's `controller_runtime_reconcile_total` result values. */
-export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
-
-/** controller-runtime's order: an error first, then a delayed requeue, then a rate-limited one. */
-export function reconcileOutcome(ended: { result: HandlerResult } | { error: unknown }): ReconcileOutcome {
+/** How a reconcile ended, in controller-runtime's `controller_runtime_reconcile_total` result values: an
+ * error first, then a delayed requeue. (Its rate-limited `requeue` never happens here: a handler that wants
+ * to be retried throws.) */
+export function reconcileOutcome(ended: { result: HandlerResult } | { error: unknown }): ReconcileResult {
   if (!('result' in ended)) return 'error';
-  if ((ended.result.requeueAfterMs ?? 0) > 0) return 'requeue_after';
-  return ended.result.requeue ? 'requeue' : 'success';
+  return (ended.result.requeueAfterMs ?? 0) > 0 ? 'requeue_after' : 'success';
 }
 
 /** Where metrics plug in; every hook is optional. */
 export interface ControllerHooks {
-  reconciled?(key: string, outcome: ReconcileOutcome, durationMs: number): void;
+  reconciled?(key: string, outcome: ReconcileResult, durationMs: number): void;
   poolStatus?(obj: BatchPool, status: BatchPoolStatus): void;
   poolDeleted?(obj: BatchPool): void;
   /** An Azure write (or finalizer removal) succeeded; `reason` is the plan's, e.g. ReissueAllocationFailed. */
-  actionTaken?(obj: BatchPool, action: Action, reason: string): void;
+  actionTaken?(obj: BatchPool, action: Action, reason: Decision): void;
   /** Queue metrics. */
   queue?: QueueObserver;
-  /** Leader election seam: while this returns false, keys are deferred, not processed. */
-  isLeader?(): boolean;
 }
 
 export interface ControllerOptions {
@@ -83,49 +80,49 @@ export class Controller {
 
   constructor(o: ControllerOptions) {
     this.o = o;
-    const random = o.random ?? Math.random;
-    const log = o.log;
     this.queue = new WorkQueue({
       clock: o.clock,
       concurrency: o.concurrency,
-      random,
-      baseBackoffMs: 1000,
-      maxBackoffMs: 5 * 60_000,
+      random: o.random ?? Math.random,
       ...(o.hooks?.queue && { observer: o.hooks.queue }),
-      handler: async (key) => {
-        if (o.hooks?.isLeader && !o.hooks.isLeader()) return { requeueAfterMs: 5000 };
-        const start = o.clock.now();
-        try {
-          const r = await reconcile(key, {
-            kube: o.kube,
-            events: o.events,
-            azure: o.azure,
-            clock: o.clock,
-            random,
-            settings: o.settings,
-            log,
-            account: (name) => this.accounts.get(name),
-            pools: (imageId) => this.poolsOnImage(imageId),
-            ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
-            ...(o.hooks?.actionTaken && { onAction: (obj, a, why) => o.hooks?.actionTaken?.(obj, a, why) }),
-          });
-          o.hooks?.reconciled?.(key, reconcileOutcome({ result: r }), o.clock.now() - start);
-          return r;
-        } catch (err) {
-          o.hooks?.reconciled?.(key, reconcileOutcome({ error: err }), o.clock.now() - start);
-          throw err;
-        }
-      },
+      handler: (key) => this.handle(key),
       onError: (key, err, retryInMs) => {
-        log.warn(
-          { key, error: kubeMessage(err), kind: classifyCall(err).kind, retryInMs },
-          'reconcile failed',
-        );
+        o.log.warn({ key, error: describe(err), kind: failureOf(err).kind, retryInMs }, 'reconcile failed');
       },
     });
+    this.pools = this.watchPools();
+    this.accounts = this.watchAccounts();
+  }
 
-    const poolsPath = `/apis/${GROUP}/${VERSION}/${BATCHPOOL_PLURAL}`;
-    this.pools = new ResilientInformer<BatchPool>(o.kc, poolsPath, () => o.kube.listPools(), o.clock, {
+  private async handle(key: string): Promise<HandlerResult> {
+    const { o } = this;
+    const start = o.clock.now();
+    try {
+      const r = await reconcile(key, {
+        kube: o.kube,
+        events: o.events,
+        azure: o.azure,
+        clock: o.clock,
+        random: o.random ?? Math.random,
+        settings: o.settings,
+        log: o.log,
+        account: (name) => this.accounts.get(name),
+        pools: (imageId) => this.poolsOnImage(imageId),
+        ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
+        ...(o.hooks?.actionTaken && { onAction: (obj, a, why) => o.hooks?.actionTaken?.(obj, a, why) }),
+      });
+      o.hooks?.reconciled?.(key, reconcileOutcome({ result: r }), o.clock.now() - start);
+      return r;
+    } catch (err) {
+      o.hooks?.reconciled?.(key, reconcileOutcome({ error: err }), o.clock.now() - start);
+      throw err;
+    }
+  }
+
+  private watchPools(): ResilientInformer<BatchPool> {
+    const { o } = this;
+    const path = `/apis/${GROUP}/${VERSION}/${BATCHPOOL_PLURAL}`;
+    return new ResilientInformer<BatchPool>(o.kc, path, () => o.kube.listPools(), o.clock, {
       onAdd: (p) => this.poolChanged(p, true),
       onUpdate: (p) => this.poolChanged(p, false),
       onDelete: (p) => {
@@ -142,27 +139,26 @@ export class Controller {
         }
       },
       onError: (err, ms) =>
-        log.warn({ watch: 'batchpools', error: kubeMessage(err), restartInMs: ms }, 'watch failed'),
+        o.log.warn({ watch: 'batchpools', error: describe(err), restartInMs: ms }, 'watch failed'),
     });
-    const accountsPath = `/apis/${GROUP}/${VERSION}/${BATCHACCOUNT_PLURAL}`;
-    const accountChanged = (a: BatchAccount) => {
+  }
+
+  /** A change to a BatchAccount wakes the pools that use it. */
+  private watchAccounts(): ResilientInformer<BatchAccount> {
+    const { o } = this;
+    const path = `/apis/${GROUP}/${VERSION}/${BATCHACCOUNT_PLURAL}`;
+    const changed = (a: BatchAccount) => {
       for (const p of this.pools.list())
         if (p.spec.accountRef.name === a.metadata.name) this.queue.add(keyOf(p));
     };
-    this.accounts = new ResilientInformer<BatchAccount>(
-      o.kc,
-      accountsPath,
-      () => o.kube.listAccounts(),
-      o.clock,
-      {
-        onAdd: accountChanged,
-        onUpdate: accountChanged,
-        onDelete: accountChanged,
-        onResync: () => {},
-        onError: (err, ms) =>
-          log.warn({ watch: 'batchaccounts', error: kubeMessage(err), restartInMs: ms }, 'watch failed'),
-      },
-    );
+    return new ResilientInformer<BatchAccount>(o.kc, path, () => o.kube.listAccounts(), o.clock, {
+      onAdd: changed,
+      onUpdate: changed,
+      onDelete: changed,
+      onResync: () => {},
+      onError: (err, ms) =>
+        o.log.warn({ watch: 'batchaccounts', error: describe(err), restartInMs: ms }, 'watch failed'),
+    });
   }
 
   private poolChanged(p: BatchPool, added: boolean) {

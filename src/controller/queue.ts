@@ -1,33 +1,14 @@
 // A keyed work queue with its workers, after client-go's workqueue: watch events only enqueue keys, a key is
 // never processed twice at once, a key added while it is processed runs once more afterwards, delayed adds keep
-// the earliest time, failures back off per key (exponential, jittered) and success forgets them.
+// the earliest time, failures back off per key (exponential, jittered) and success forgets them. When a
+// failed key runs again is layer 4 of the retry policy (src/retry-policy.ts).
 
 import type { Clock, TimerHandle } from '../clock.ts';
+import { queueBackoffMs, queueDelayMs, RETRY_POLICY } from '../retry-policy.ts';
 
-/** What a handler returns: look again after this long, or not at all. */
+/** What a handler returns: look again after this long, or not at all. A thrown error is a failure. */
 export interface HandlerResult {
   requeueAfterMs?: number;
-  /** Look again after the key's backoff, as after a failure but without one (controller-runtime's `Requeue`).
-   * `requeueAfterMs` wins when both are set. */
-  requeue?: boolean;
-}
-
-/** Thrown by a handler for a failed call that is worth retrying; `retryAfterMs` overrides the backoff. */
-export class RetryableError extends Error {
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, options?: { retryAfterMs?: number; cause?: unknown }) {
-    super(message, { cause: options?.cause });
-    this.name = 'RetryableError';
-    this.retryAfterMs = options?.retryAfterMs;
-  }
-}
-
-/** Thrown for a failure that retrying cannot fix; the key is dropped until something enqueues it again. */
-export class TerminalError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { cause: options?.cause });
-    this.name = 'TerminalError';
-  }
 }
 
 /** Where queue metrics go (the shape of client-go's workqueue metrics); every call is optional. */
@@ -45,7 +26,7 @@ export interface QueueOptions {
   clock: Clock;
   handler: (key: string) => Promise<HandlerResult>;
   concurrency: number;
-  /** First retry delay after a failure; doubles per consecutive failure. */
+  /** First retry delay after a failure; doubles per consecutive failure (default: the retry policy's). */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
@@ -69,7 +50,12 @@ export class WorkQueue {
   private paused = true;
 
   constructor(options: QueueOptions) {
-    this.o = { baseBackoffMs: 1000, maxBackoffMs: 300_000, random: Math.random, ...options };
+    this.o = {
+      baseBackoffMs: RETRY_POLICY.queue.baseMs,
+      maxBackoffMs: RETRY_POLICY.queue.maxMs,
+      random: Math.random,
+      ...options,
+    };
   }
 
   /** Begin processing (adds made before start are kept). */
@@ -122,8 +108,7 @@ export class WorkQueue {
   private nextBackoff(key: string): number {
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
-    const base = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** Math.min(n - 1, 30));
-    return Math.round(base * (0.75 + 0.5 * this.o.random()));
+    return queueBackoffMs(n, this.o.random, this.o.baseBackoffMs, this.o.maxBackoffMs);
   }
 
   forget(key: string): void {
@@ -172,23 +157,12 @@ export class WorkQueue {
     const started = this.o.clock.now();
     try {
       const result = await this.o.handler(key);
-      if (result.requeue && result.requeueAfterMs === undefined) {
-        requeueMs = this.nextBackoff(key);
-        this.o.observer?.retry?.();
-      } else {
-        this.forget(key);
-        requeueMs = result.requeueAfterMs;
-      }
+      this.forget(key);
+      requeueMs = result.requeueAfterMs;
     } catch (err) {
-      if (err instanceof TerminalError) {
-        this.forget(key);
-        requeueMs = undefined;
-      } else {
-        const backoff = this.nextBackoff(key);
-        this.o.observer?.retry?.();
-        requeueMs =
-          err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff;
-      }
+      const backoff = this.nextBackoff(key);
+      this.o.observer?.retry?.();
+      requeueMs = queueDelayMs(err, backoff);
       try {
         this.o.onError?.(key, err, requeueMs);
       } catch {

@@ -3,15 +3,15 @@
 
 import type { BatchPoolStatus, ImageStatus, Phase, ResizeStatus } from '../api/types.ts';
 import type { PoolSnapshot } from '../azure/ports.ts';
-import { Reason, setCondition } from './conditions.ts';
+import { Reason, setCondition, type StalledReason } from './conditions.ts';
 
 export interface Verdict {
   phase: Phase;
   /** Reason for Ready=False / Reconciling=True (or TargetReached when Ready). */
-  reason: string;
+  reason: Reason;
   message: string;
   /** Set when phase is Stalled. */
-  stalledReason?: string;
+  stalledReason?: StalledReason;
 }
 
 export interface StatusInput {
@@ -75,7 +75,7 @@ export function buildStatus(s: StatusInput): BatchPoolStatus {
     c,
     v.phase === 'Stalled'
       ? { type: 'Stalled', status: 'True', reason: v.stalledReason ?? v.reason, message: v.message }
-      : { type: 'Stalled', status: 'False', reason: 'NotStalled', message: 'Nothing needs a person' },
+      : { type: 'Stalled', status: 'False', reason: Reason.NotStalled, message: 'Nothing needs a person' },
     g,
     nowIso,
   );
@@ -133,4 +133,35 @@ export function statusAfterFailedAction(
     nowIso,
   );
   return next;
+}
+
+/** Says on the conditions that Azure could not be used; `stalled` when only a person can fix it. */
+export function withAzureProblem(
+  status: BatchPoolStatus,
+  generation: number | undefined,
+  stalled: boolean,
+  message: string,
+  nowIso: string,
+): BatchPoolStatus {
+  let c = setCondition(
+    status.conditions,
+    { type: 'Ready', status: 'False', reason: Reason.AzureError, message },
+    generation,
+    nowIso,
+  );
+  c = setCondition(
+    c,
+    { type: 'Reconciling', status: stalled ? 'False' : 'True', reason: Reason.AzureError, message },
+    generation,
+    nowIso,
+  );
+  if (stalled) {
+    c = setCondition(
+      c,
+      { type: 'Stalled', status: 'True', reason: Reason.AzureRejected, message },
+      generation,
+      nowIso,
+    );
+  }
+  return { ...status, ...(stalled && { phase: 'Stalled' as const }), conditions: c };
 }

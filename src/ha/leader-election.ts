@@ -4,6 +4,7 @@
 // (a 409 means another replica won the race). Expiry is judged by the time *we* last saw the
 // record change, not by the renewTime written in it, so clock skew between nodes cannot make a
 // standby take a Lease that is still being renewed.
+import { realClock, type Clock } from '../clock.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ApiException, CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
@@ -16,12 +17,8 @@ export interface LeaseClient {
   replaceNamespacedLease(req: { name: string; namespace: string; body: V1Lease }): Promise<V1Lease>;
 }
 
-/** Wall-clock time and timers; structurally compatible with the operator's Clock. */
-export interface ElectionClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Wall-clock time and timers: the operator's Clock. */
+export type ElectionClock = Clock;
 
 export interface ElectionLog {
   info(obj: object, msg: string): void;
@@ -65,12 +62,6 @@ export interface LeaderElectorOptions {
   /** Source of the retry jitter, in [0, 1); default Math.random. Tests fix it to stay deterministic. */
   random?: () => number;
 }
-
-export const realClock: ElectionClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 const silentLog: ElectionLog = { info: () => undefined, warn: () => undefined };
 

@@ -17,7 +17,8 @@ import {
   type BatchPool,
   type BatchPoolStatus,
 } from '../api/types.ts';
-import { RetryableError } from '../controller/queue.ts';
+import { CallError, kindOfStatus, type Failure } from '../errors.ts';
+import { RETRY_POLICY } from '../retry-policy.ts';
 import type { KubeApi } from './ports.ts';
 import { mergePatch } from './merge-patch.ts';
 
@@ -43,17 +44,22 @@ export function kubeMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Conflicts and failed `test` ops mean "someone changed it": re-read and try again soon. */
-function rethrow(err: unknown, what: string): never {
+/**
+ * A failed apiserver call in the project's vocabulary. A conflict — a stale resourceVersion, or a failed
+ * `test` op, which the apiserver answers with 422 — means "someone changed it": re-read and try again soon.
+ */
+export function kubeFailure(err: unknown): Failure {
   const s = kubeStatus(err);
-  if (s === 409 || s === 422 || s === 429 || (s !== undefined && s >= 500)) {
-    throw new RetryableError(`${what}: ${kubeMessage(err)}`, {
-      cause: err,
-      retryAfterMs: s === 409 || s === 422 ? 200 : undefined,
-    });
+  const message = kubeMessage(err);
+  if (s === undefined) return { kind: 'unreachable', message };
+  if (s === 409 || s === 422) {
+    return { kind: 'conflict', status: s, message, retryAfterMs: RETRY_POLICY.kubeConflictRetryAfterMs };
   }
-  if (s === undefined) throw new RetryableError(`${what}: ${kubeMessage(err)}`, { cause: err });
-  throw err;
+  return { kind: kindOfStatus(s), status: s, message };
+}
+
+function rethrow(err: unknown, what: string): never {
+  throw new CallError(what, kubeFailure(err), { cause: err });
 }
 
 export class KubeClient implements KubeApi {
@@ -87,17 +93,23 @@ export class KubeClient implements KubeApi {
   }
 
   async listPools(): Promise<{ items: BatchPool[]; metadata?: { resourceVersion?: string } }> {
-    return (await this.custom.listClusterCustomObject(GVP)) as { items: BatchPool[] };
+    try {
+      return (await this.custom.listClusterCustomObject(GVP)) as { items: BatchPool[] };
+    } catch (err) {
+      rethrow(err, 'list BatchPools');
+    }
   }
 
   async listAccounts(): Promise<{ items: BatchAccount[]; metadata?: { resourceVersion?: string } }> {
-    return (await this.custom.listClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: BATCHACCOUNT_PLURAL,
-    })) as {
-      items: BatchAccount[];
-    };
+    try {
+      return (await this.custom.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: BATCHACCOUNT_PLURAL,
+      })) as { items: BatchAccount[] };
+    } catch (err) {
+      rethrow(err, 'list BatchAccounts');
+    }
   }
 
   async addFinalizer(pool: BatchPool, finalizer: string): Promise<BatchPool> {

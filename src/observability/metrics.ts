@@ -67,8 +67,6 @@ export interface OperatorMetrics {
   azure: {
     /** One Azure call: `code` is the HTTP status, or a transport error name such as ECONNRESET. */
     observe(service: AzureService, operation: string, code: number | string, seconds: number): void;
-    /** Runs `call`, timing it and recording its status (from the result, or from the thrown error). */
-    track<T>(service: AzureService, operation: string, call: () => Promise<T>): Promise<T>;
   };
   /** The text exposition, and the Content-Type to serve it with. */
   render(): Promise<string>;
@@ -298,41 +296,6 @@ export function createMetrics(opts: MetricsOptions = {}): OperatorMetrics {
       },
     },
 
-    azure: {
-      observe: azureObserve,
-      async track(service, operation, call) {
-        const started = performance.now();
-        try {
-          const result = await call();
-          azureObserve(service, operation, statusOf(result) ?? 200, (performance.now() - started) / 1000);
-          return result;
-        } catch (err) {
-          azureObserve(
-            service,
-            operation,
-            statusOf(err) ?? errorName(err),
-            (performance.now() - started) / 1000,
-          );
-          throw err;
-        }
-      },
-    },
+    azure: { observe: azureObserve },
   };
-}
-
-// Both Azure SDK generations carry the status as `statusCode` (RestError) or under `_response.status`.
-function statusOf(x: unknown): number | undefined {
-  if (typeof x !== 'object' || x === null) return undefined;
-  const o = x as { statusCode?: unknown; _response?: { status?: unknown } };
-  if (typeof o.statusCode === 'number') return o.statusCode;
-  if (typeof o._response?.status === 'number') return o._response.status;
-  return undefined;
-}
-
-function errorName(err: unknown): string {
-  if (typeof err === 'object' && err !== null) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code; // ECONNRESET, ETIMEDOUT …
-  }
-  return 'error';
 }

@@ -9,7 +9,7 @@ import {
   type BatchPoolStatus,
 } from '../../src/api/types.ts';
 import { OWNER_METADATA, type PoolSnapshot } from '../../src/azure/ports.ts';
-import { DEFAULT_SETTINGS, type PlanInput } from '../../src/controller/plan.ts';
+import { DEFAULT_SETTINGS, type PlanInput } from '../../src/controller/plan/index.ts';
 
 export const IMAGE =
   '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/ubuntu/versions/1.4.0';

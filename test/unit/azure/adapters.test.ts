@@ -6,8 +6,7 @@ import { BatchPoolsAdapter, makeBatchClient } from '../../../src/azure/batch.ts'
 import { AzureClients } from '../../../src/azure/clients.ts';
 import { ImagesAdapter, parseImageId } from '../../../src/azure/images.ts';
 import { OWNER_METADATA, type CreatePoolParams } from '../../../src/azure/ports.ts';
-import { AzureCallError } from '../../../src/azure/retry.ts';
-import { RetryableError } from '../../../src/controller/queue.ts';
+import { CallError } from '../../../src/errors.ts';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.ts';
 
 let sim: Simulator;
@@ -92,8 +91,8 @@ describe('Batch adapter against the simulator', () => {
         nodeDeallocationOption: 'requeue',
       })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AzureCallError);
-    expect((err as AzureCallError).classified).toMatchObject({ kind: 'conflict', status: 409 });
+    expect(err).toBeInstanceOf(CallError);
+    expect((err as CallError).failure).toMatchObject({ kind: 'conflict', status: 409 });
     sim.clock.setTimeScale(600);
     await until(async () => (await batch.get('a2'))?.allocationState === 'steady');
     const snap = await batch.get('a2');
@@ -142,12 +141,13 @@ describe('Batch adapter against the simulator', () => {
     });
     const rule = sim.faults.dropConnections({ scope: 'batch', operation: 'Pool_Get' });
     const before = sim.requests.cursor();
-    await expect(b.get('nope')).rejects.toBeInstanceOf(RetryableError);
+    const first = await b.get('nope').catch((e: unknown) => e);
+    expect((first as CallError).failure).toMatchObject({ kind: 'unreachable' });
     const tried = sim.requests.list({ since: before, operation: 'Pool_Get' }).length;
     expect(tried).toBe(4); // the first attempt and three retries
     const fast = await b.get('nope').catch((e: unknown) => e);
-    expect(fast).toBeInstanceOf(RetryableError);
-    expect((fast as RetryableError).retryAfterMs).toBeLessThanOrEqual(800);
+    expect((fast as CallError).failure).toMatchObject({ kind: 'unreachable' });
+    expect((fast as CallError).failure.retryAfterMs).toBeLessThanOrEqual(800);
     expect(sim.requests.list({ since: before, operation: 'Pool_Get' })).toHaveLength(tried);
     sim.faults.remove(rule.id);
     await new Promise((r) => setTimeout(r, 850));
@@ -157,14 +157,17 @@ describe('Batch adapter against the simulator', () => {
   it('hands a long Retry-After back to the queue instead of waiting', async () => {
     sim.faults.throttle({ operation: 'Pool_Get', count: 1, retryAfterSeconds: 120 });
     const err = await batch.get('nope').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as RetryableError).retryAfterMs).toBe(120_000);
+    expect((err as CallError).failure).toMatchObject({
+      kind: 'transient',
+      status: 429,
+      retryAfterMs: 120_000,
+    });
   });
 
   it('gives up at once on a 4xx that retrying cannot fix', async () => {
     const before = sim.requests.cursor();
     const err = await batch.create({ ...params('a5', '/not/an/image') }).catch((e: unknown) => e);
-    expect((err as AzureCallError).classified).toMatchObject({ kind: 'terminal', status: 400 });
+    expect((err as CallError).failure).toMatchObject({ kind: 'terminal', status: 400 });
     expect(sim.requests.list({ since: before, operation: 'Pool_Add' })).toHaveLength(1);
   });
 });

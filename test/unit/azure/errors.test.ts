@@ -1,7 +1,11 @@
 import { RestError as MsRestError } from '@azure/ms-rest-js';
 import { RestError as CoreRestError, createHttpHeaders } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { classify, describe as describeError, retryAfterMs } from '../../../src/azure/errors.ts';
+import { azureFailure, retryAfterMs } from '../../../src/azure/errors.ts';
+import { describe as describeError } from '../../../src/errors.ts';
+
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const classify = (e: unknown) => azureFailure(e, NOW);
 
 function batchError(status: number, code: string, headers: Record<string, string> = {}) {
   const e = new MsRestError('x', code, status) as MsRestError & { body: unknown; message: unknown };
@@ -18,10 +22,11 @@ describe('classify', () => {
     [409, 'PoolExists', 'conflict'],
     [409, 'OperationInvalidForCurrentState', 'conflict'],
     [412, 'ConditionNotMet', 'conflict'],
-    [429, 'TooManyRequests', 'retryable'],
-    [503, 'ServerBusy', 'retryable'],
-    [500, 'InternalError', 'retryable'],
-    [408, 'OperationTimedOut', 'retryable'],
+    [409, 'PoolQuotaReached', 'quota'],
+    [429, 'TooManyRequests', 'transient'],
+    [503, 'ServerBusy', 'transient'],
+    [500, 'InternalError', 'transient'],
+    [408, 'OperationTimedOut', 'transient'],
     [400, 'InvalidPropertyValue', 'terminal'],
     [403, 'Forbidden', 'terminal'],
     [501, 'NotImplemented', 'terminal'],
@@ -51,18 +56,20 @@ describe('classify', () => {
         request: {} as never,
       },
     });
-    expect(classify(t)).toMatchObject({ kind: 'retryable', retryAfterMs: 1500 });
+    expect(classify(t)).toMatchObject({ kind: 'transient', retryAfterMs: 1500 });
   });
 
-  it('treats dropped connections, timeouts and unreachable token endpoints as retryable', () => {
+  it('takes dropped connections, timeouts and unreachable token endpoints as unreachable', () => {
     expect(classify(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).kind).toBe(
-      'retryable',
+      'unreachable',
     );
-    expect(classify(new CoreRestError('send failed', { code: 'REQUEST_SEND_ERROR' })).kind).toBe('retryable');
-    expect(classify(new MsRestError('aborted', 'REQUEST_ABORTED_ERROR')).kind).toBe('retryable');
-    expect(classify(Object.assign(new Error('t'), { name: 'TimeoutError' })).kind).toBe('retryable');
+    expect(classify(new CoreRestError('send failed', { code: 'REQUEST_SEND_ERROR' })).kind).toBe(
+      'unreachable',
+    );
+    expect(classify(new MsRestError('aborted', 'REQUEST_ABORTED_ERROR')).kind).toBe('unreachable');
+    expect(classify(Object.assign(new Error('t'), { name: 'TimeoutError' })).kind).toBe('unreachable');
     expect(classify(Object.assign(new Error('x'), { name: 'CredentialUnavailableError' })).kind).toBe(
-      'retryable',
+      'unreachable',
     );
     expect(classify(Object.assign(new Error('AADSTS7000215'), { name: 'AuthenticationError' })).kind).toBe(
       'terminal',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileOutcome, wakeSignature } from '../../../src/controller/controller.ts';
-import { RetryableError } from '../../../src/controller/queue.ts';
+import { CallError } from '../../../src/errors.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { batchPool } from '../../support/fixtures.ts';
 
@@ -26,16 +26,21 @@ describe('wakeSignature (what wakes a pool)', () => {
 });
 
 describe('reconcile outcome (controller_runtime_reconcile_total result)', () => {
-  it("carries controller-runtime's four result values to the exposition", async () => {
+  it("carries controller-runtime's result values to the exposition (requeue stays at zero: a retry throws)", async () => {
     const m = createMetrics({ processMetrics: false });
     m.reconcile.register('batchpool', 1);
     const ended = [
       { result: {} }, // done: nothing to look at again
       { result: { requeueAfterMs: 30_000 } }, // resizing: look again at the next poll
       { result: { requeueAfterMs: 300_000 } }, // steady: look again at the resync
-      { result: { requeue: true } }, // rate-limited requeue without an error
-      { result: { requeue: true, requeueAfterMs: 5_000 } }, // the delay wins, as in controller-runtime
-      { error: new RetryableError('pool.get: 503', { retryAfterMs: 200 }) },
+      {
+        error: new CallError('pool.get', {
+          kind: 'transient',
+          status: 503,
+          message: 'busy',
+          retryAfterMs: 200,
+        }),
+      },
     ];
     for (const e of ended) m.reconcile.observe('batchpool', reconcileOutcome(e), 0.01);
     const lines = (await m.render())
@@ -44,8 +49,8 @@ describe('reconcile outcome (controller_runtime_reconcile_total result)', () => 
     expect(lines).toEqual([
       'controller_runtime_reconcile_total{controller="batchpool",result="success"} 1',
       'controller_runtime_reconcile_total{controller="batchpool",result="error"} 1',
-      'controller_runtime_reconcile_total{controller="batchpool",result="requeue"} 1',
-      'controller_runtime_reconcile_total{controller="batchpool",result="requeue_after"} 3',
+      'controller_runtime_reconcile_total{controller="batchpool",result="requeue"} 0',
+      'controller_runtime_reconcile_total{controller="batchpool",result="requeue_after"} 2',
     ]);
   });
 });

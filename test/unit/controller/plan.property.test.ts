@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchPool } from '../../../src/api/types.ts';
 import type { PoolSnapshot } from '../../../src/azure/ports.ts';
-import { DEFAULT_SETTINGS, plan } from '../../../src/controller/plan.ts';
+import { DEFAULT_SETTINGS, plan } from '../../../src/controller/plan/index.ts';
 import { batchPool, input, T0 } from '../../support/fixtures.ts';
 
 type Outcome = { kind: 'ok' } | { kind: 'fail'; code: string; fraction: number };

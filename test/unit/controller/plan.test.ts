@@ -8,7 +8,7 @@ import {
   nextStep,
   plan,
   type PlanResult,
-} from '../../../src/controller/plan.ts';
+} from '../../../src/controller/plan/index.ts';
 import {
   batchPool,
   deleting,

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  RetryableError,
-  TerminalError,
-  WorkQueue,
-  type HandlerResult,
-} from '../../../src/controller/queue.ts';
+import { WorkQueue, type HandlerResult } from '../../../src/controller/queue.ts';
+import { CallError } from '../../../src/errors.ts';
 import { FakeClock, flush } from '../../support/fake-clock.ts';
 
 function deferred<T>() {
@@ -143,35 +139,20 @@ describe('WorkQueue', () => {
     expect(q.scheduledAt('a')).toBe(clock.now() + 1000);
   });
 
-  it('a rate-limited requeue waits out the growing per-key backoff without an error, and a success resets it', async () => {
-    let requeues = 2;
-    const { q, calls, clock } = setup(1, () => Promise.resolve(requeues-- > 0 ? { requeue: true } : {}));
-    q.add('a');
-    await flush();
-    expect(q.scheduledAt('a')).toBe(clock.now() + 1000);
-    await clock.advance(1000);
-    expect(q.scheduledAt('a')).toBe(clock.now() + 2000);
-    await clock.advance(2000);
-    expect(calls).toEqual(['a', 'a', 'a']);
-    expect(q.failureCount('a')).toBe(0);
-    expect(q.scheduledAt('a')).toBeUndefined();
-  });
-
-  it('caps the backoff and honours Retry-After from a RetryableError', async () => {
+  it('caps the backoff and honours the Retry-After a failed call carries', async () => {
     const { q, clock } = setup(1, () =>
-      Promise.reject(new RetryableError('throttled', { retryAfterMs: 7_000 })),
+      Promise.reject(
+        new CallError('pool.get', {
+          kind: 'transient',
+          status: 429,
+          message: 'throttled',
+          retryAfterMs: 7_000,
+        }),
+      ),
     );
     q.add('a');
     await flush();
     expect(q.scheduledAt('a')).toBe(clock.now() + 7_000);
-  });
-
-  it('drops a key after a TerminalError', async () => {
-    const { q, clock, calls } = setup(1, () => Promise.reject(new TerminalError('no')));
-    q.add('a');
-    await clock.advance(60_000);
-    expect(calls).toEqual(['a']);
-    expect(q.length).toBe(0);
   });
 
   it('jitters the backoff within ±25 %', async () => {

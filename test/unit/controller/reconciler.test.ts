@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FINALIZER, type BatchAccount, type BatchPool } from '../../../src/api/types.ts';
-import { AzureCallError } from '../../../src/azure/retry.ts';
-import { DEFAULT_SETTINGS } from '../../../src/controller/plan.ts';
-import { RetryableError } from '../../../src/controller/queue.ts';
+import { DEFAULT_SETTINGS } from '../../../src/controller/plan/index.ts';
+import { CallError } from '../../../src/errors.ts';
 import { reconcile, type ReconcilerDeps } from '../../../src/controller/reconciler.ts';
 import { makeLogger } from '../../../src/log.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
@@ -100,8 +99,11 @@ describe('reconcile', () => {
     await reconcile(w.key, w.deps); // records the error, backs off
     await w.clock.advance(60_000);
     const before = structuredClone(w.obj().status?.resize);
-    w.azure.failNext.set('resize', new RetryableError('pool.resize: 503 ServerBusy'));
-    await expect(reconcile(w.key, w.deps)).rejects.toBeInstanceOf(RetryableError);
+    w.azure.failNext.set(
+      'resize',
+      new CallError('pool.resize', { kind: 'transient', status: 503, code: 'ServerBusy', message: 'busy' }),
+    );
+    await expect(reconcile(w.key, w.deps)).rejects.toBeInstanceOf(CallError);
     expect(w.obj().status?.resize).toEqual(before);
     expect(w.obj().status?.conditions?.find((c) => c.type === 'Reconciling')?.reason).toBe('AzureError');
     expect(w.kube.events.map((e) => e.reason)).not.toContain('ResizeIssued');
@@ -111,11 +113,7 @@ describe('reconcile', () => {
     const w = world();
     w.azure.failNext.set(
       'create',
-      new AzureCallError(
-        'pool.add',
-        { kind: 'conflict', status: 409, code: 'PoolExists', message: 'exists' },
-        null,
-      ),
+      new CallError('pool.add', { kind: 'conflict', status: 409, code: 'PoolExists', message: 'exists' }),
     );
     const r = await reconcile(w.key, w.deps);
     expect(r.requeueAfterMs).toBeLessThanOrEqual(DEFAULT_SETTINGS.resizingPollMs);
@@ -126,11 +124,12 @@ describe('reconcile', () => {
     const w = world();
     w.azure.failNext.set(
       'create',
-      new AzureCallError(
-        'pool.add',
-        { kind: 'terminal', status: 400, code: 'InvalidPropertyValue', message: 'bad vmSize' },
-        null,
-      ),
+      new CallError('pool.add', {
+        kind: 'terminal',
+        status: 400,
+        code: 'InvalidPropertyValue',
+        message: 'bad vmSize',
+      }),
     );
     const r = await reconcile(w.key, w.deps);
     expect(r.requeueAfterMs).toBe(DEFAULT_SETTINGS.steadyResyncMs);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deepEqual, mergePatch } from '../../../src/kube/merge-patch.ts';
+import { deepEqual } from '../../../src/json.ts';
+import { mergePatch } from '../../../src/kube/merge-patch.ts';
 
 describe('mergePatch', () => {
   it('sends changed fields, nulls removed ones, replaces arrays whole', () => {

@@ -1,0 +1,105 @@
+// What a failed call means for the object, decided as purely as the plan itself: which status to write,
+// which events still stand, and whether to look again after a delay or hand the error back to the queue
+// (its per-key backoff, or the service's Retry-After). The reconciler only carries it out.
+
+import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
+import { describe, type Failure } from '../../errors.ts';
+import { statusAfterFailedAction, withAzureProblem } from '../status.ts';
+import { note, phrase } from './messages.ts';
+import { poolIdOf } from './targets.ts';
+import type { Action, PlannedEvent, PlanResult, PlanSettings } from './types.ts';
+
+export interface FailureInput {
+  object: BatchPool;
+  failure: Failure;
+  /** Reading Azure failed (no plan was made), or the plan's action failed. */
+  stage: { kind: 'observe' } | { kind: 'act'; planned: PlanResult };
+  settings: PlanSettings;
+  nowIso: string;
+}
+
+export interface FailurePlan {
+  /** The status to write; undefined = write nothing. */
+  status: BatchPoolStatus | undefined;
+  events: PlannedEvent[];
+  /** Look again after this long; undefined = rethrow, so the queue retries the key. */
+  requeueAfterMs: number | undefined;
+}
+
+export function planFailure(i: FailureInput): FailurePlan {
+  return i.stage.kind === 'observe' ? observeFailed(i) : actFailed(i, i.stage.planned);
+}
+
+/** Without an observation there is no plan: say so on the object and let the queue retry, unless only a
+ * person can fix it (then wait for the steady resync, or for a change). */
+function observeFailed(i: FailureInput): FailurePlan {
+  const previous = i.object.status;
+  const g = i.object.metadata.generation;
+  const terminal = i.failure.kind === 'terminal';
+  const msg = phrase.readFailed(describe(i.failure));
+  const status =
+    previous || terminal ? withAzureProblem(previous ?? {}, g, terminal, msg, i.nowIso) : undefined;
+  return { status, events: [], requeueAfterMs: terminal ? i.settings.steadyResyncMs : undefined };
+}
+
+function actFailed(i: FailureInput, planned: PlanResult): FailurePlan {
+  const { action } = planned;
+  const g = i.object.metadata.generation;
+  const why = describe(i.failure);
+  // Planned events that announce the call describe something that did not happen; observations stand.
+  const events = planned.events.filter((e) => e.action === 'Observe');
+  const status = statusAfterFailedAction(
+    i.object.status ?? {},
+    planned.status,
+    phrase.actionFailed(action.kind, why),
+    g,
+    i.nowIso,
+  );
+  switch (howToRecover(action, i.failure)) {
+    case 'look-again':
+      // Azure changed under us (resized elsewhere, created meanwhile, gone): look again at the next poll,
+      // and not sooner, so a pool that keeps answering 409 is not hammered.
+      return {
+        status,
+        events,
+        requeueAfterMs: Math.min(
+          planned.requeueAfterMs ?? i.settings.resizingPollMs,
+          i.settings.resizingPollMs,
+        ),
+      };
+    case 'person':
+      events.push({
+        type: 'Warning',
+        reason: 'AzureRejected',
+        message: note.rejected(action.kind, poolIdOf(i.object), why),
+        action: 'Observe',
+      });
+      return {
+        status: withAzureProblem(status, g, true, phrase.rejected(action.kind, why), i.nowIso),
+        events,
+        requeueAfterMs: i.settings.steadyResyncMs,
+      };
+    case 'queue':
+      return { status, events, requeueAfterMs: undefined };
+  }
+}
+
+/**
+ * Removing the finalizer is a Kubernetes write that always goes back to the queue. For Azure writes a
+ * conflict, a missing pool or a reached quota means "look again soon"; a rejection waits for a person; a
+ * transient or unreachable failure is the queue's to retry.
+ */
+function howToRecover(action: Action, f: Failure): 'look-again' | 'person' | 'queue' {
+  if (action.kind === 'removeFinalizer') return 'queue';
+  switch (f.kind) {
+    case 'conflict':
+    case 'not-found':
+    case 'quota':
+      return 'look-again';
+    case 'terminal':
+      return 'person';
+    case 'transient':
+    case 'unreachable':
+      return 'queue';
+  }
+}

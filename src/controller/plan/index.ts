@@ -1,0 +1,54 @@
+// Every decision the controller makes, as pure functions: given the object, what Azure looks like and the
+// time, say what to do, what the status should become, which events to record and when to look again — and,
+// when a call fails, what that means (planFailure). No I/O, no clock, no randomness of its own: the
+// reconciler observes, this decides, the reconciler acts. The steps below read in the order of the decision
+// table in docs/controller.md.
+
+import { Reason } from '../conditions.ts';
+import { NONE, Planner } from './context.ts';
+import { planCreate } from './create.ts';
+import { planDeletion } from './deletion.ts';
+import { guardAccount, guardImage, guardImageLimits, guardOwnership } from './guards.ts';
+import { note, phrase } from './messages.ts';
+import { planResizing, planSteady } from './resize.ts';
+import type { PlanInput, PlanResult } from './types.ts';
+
+export function plan(input: PlanInput): PlanResult {
+  const p = new Planner(input);
+  return input.object.metadata.deletionTimestamp ? planDeletion(p) : planLiving(p);
+}
+
+function planLiving(p: Planner): PlanResult {
+  const blocked = guardAccount(p);
+  if (blocked) return blocked;
+  noteSharedImage(p);
+  const observed = p.in.observed;
+  if (!observed) return p.working('Pending', Reason.Creating, phrase.waitingToObserve, NONE, p.poll());
+  const pool = observed.pool;
+  const guarded = guardOwnership(p, pool) ?? guardImageLimits(p, pool) ?? guardImage(p);
+  if (guarded) return guarded;
+  if (!pool) return planCreate(p);
+  if (pool.state === 'deleting') {
+    return p.working('Pending', Reason.Creating, phrase.deletedOutOfBand(p.poolId), NONE, p.poll());
+  }
+  if (pool.allocationState === 'stopping') {
+    return p.working('Resizing', Reason.StoppingResize, phrase.stopping(p.poolId), NONE, p.poll());
+  }
+  return pool.allocationState === 'resizing' ? planResizing(p, pool) : planSteady(p, pool);
+}
+
+/** Pools that share an image share its limits: say so whenever a new spec is first seen. */
+function noteSharedImage(p: Planner): void {
+  const { sharedWith } = p.in.usage;
+  if (sharedWith.length === 0 || p.prev.observedGeneration === p.object.metadata.generation) return;
+  p.event('Warning', 'ImageShared', note.imageShared(p.object.spec.image.id, sharedWith));
+}
+
+export { backoffMs } from './backoff.ts';
+export { planFailure, type FailureInput, type FailurePlan } from './failure.ts';
+export { imageUsage } from './image-usage.ts';
+export { IMAGE_ADVICE, sentence } from './messages.ts';
+export { needsImageCheck, shouldObserve } from './observe.ts';
+export { isOwnedBy, ownerMetadata } from './ownership.ts';
+export { desiredTargets, isPaused, nextStep, poolIdOf } from './targets.ts';
+export * from './types.ts';

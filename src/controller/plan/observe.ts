@@ -1,0 +1,42 @@
+// What the reconciler should look at in Azure before the plan decides: the pool, and the image only when
+// its answer could change a decision — not on every pass.
+
+import type { BatchPool } from '../../api/types.ts';
+import type { PoolSnapshot } from '../../azure/ports.ts';
+import { isRecordedError } from './resize.ts';
+import { isPaused } from './targets.ts';
+import type { AccountState, PlanSettings } from './types.ts';
+
+/**
+ * Whether to read the pool from Azure at all: never for an account we may not use, and not for a deleted
+ * object whose pool is kept (Retain) or whose deletion is paused — there is nothing to decide about it.
+ */
+export function shouldObserve(object: BatchPool, account: AccountState): boolean {
+  if (account.kind !== 'ok') return false;
+  if (!object.metadata.deletionTimestamp) return true;
+  return (object.spec.deletionPolicy ?? 'Delete') !== 'Retain' && !isPaused(object);
+}
+
+/**
+ * Whether to ask ARM about the image in this pass: before a create, after a resize error not yet recorded,
+ * while it is known missing, and every `imageCheckIntervalMs` otherwise. Never for a deleted object.
+ */
+export function needsImageCheck(
+  object: BatchPool,
+  pool: PoolSnapshot | undefined,
+  now: number,
+  s: PlanSettings,
+): boolean {
+  if (object.metadata.deletionTimestamp) return false;
+  const img = object.status?.image;
+  if (!img || img.id !== object.spec.image.id || !img.exists) return true;
+  if (!pool) return true;
+  const short =
+    pool.currentDedicatedNodes < pool.targetDedicatedNodes ||
+    pool.currentLowPriorityNodes < pool.targetLowPriorityNodes;
+  if (pool.allocationState === 'steady' && pool.resizeErrors.length > 0 && short) {
+    const r = object.status?.resize;
+    if (!r || !isRecordedError(r)) return true;
+  }
+  return now - Date.parse(img.checkedAt) >= s.imageCheckIntervalMs;
+}

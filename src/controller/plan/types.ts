@@ -1,0 +1,117 @@
+// The plan's inputs and outputs. Every name a decision can take is a union here, so that nothing downstream
+// (the reconciler, metrics, logs) has to recover a decision by parsing a string.
+
+import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
+import type { CreatePoolParams, PoolSnapshot, ResizeParams } from '../../azure/ports.ts';
+import type { Reason, StalledReason } from '../conditions.ts';
+
+export interface PlanSettings {
+  /** How often to look at a pool that is resizing, being created, or being deleted. */
+  resizingPollMs: number;
+  /** How often to look at a pool that needs nothing (plus up to 25 % jitter, never less). */
+  steadyResyncMs: number;
+  /** How often to re-check an image that was found missing. */
+  imageRecheckMs: number;
+  /** How often to re-check an image that exists, for a pool that lives. */
+  imageCheckIntervalMs: number;
+}
+
+export const DEFAULT_SETTINGS: PlanSettings = {
+  resizingPollMs: 30_000,
+  steadyResyncMs: 300_000,
+  imageRecheckMs: 60_000,
+  imageCheckIntervalMs: 600_000,
+};
+
+export type AccountState =
+  | { kind: 'ok'; name: string }
+  | { kind: 'missing'; name: string }
+  | { kind: 'not-allowed'; name: string; allowedNamespaces: string[] };
+
+/**
+ * Nodes the other BatchPools on the same image claim: the targets of those that come before this one
+ * (older first), and the nodes the later ones already hold (they exist, whatever the order says).
+ */
+export interface ImageUsage {
+  dedicated: number;
+  lowPriority: number;
+  /** namespace/name of every other BatchPool that uses the same image. */
+  sharedWith: string[];
+}
+
+export interface PlanInput {
+  object: BatchPool;
+  account: AccountState;
+  /** The pool as Azure reports it; `pool: undefined` = it does not exist. Absent when Azure was not asked. */
+  observed?: { pool: PoolSnapshot | undefined };
+  /** A fresh image check made during this pass, if one was made. */
+  imageCheck?: { exists: boolean };
+  usage: ImageUsage;
+  now: number;
+  /** A number in [0, 1); the only source of jitter. */
+  random: () => number;
+  settings: PlanSettings;
+}
+
+export type Action =
+  | { kind: 'none' }
+  | { kind: 'create'; params: CreatePoolParams }
+  /** `afterError`: the resize error code this resize is re-issued after, if it is a re-issue. */
+  | { kind: 'resize'; poolId: string; params: ResizeParams; afterError?: string }
+  | { kind: 'stopResize'; poolId: string }
+  | { kind: 'delete'; poolId: string }
+  | { kind: 'removeFinalizer' };
+
+/** The events.k8s.io `action` of an event: the Azure write it announces, or Observe for what was seen. */
+export type EventAction = 'Create' | 'Resize' | 'StopResize' | 'Delete' | 'Observe';
+
+export type EventReason =
+  | 'PoolCreating'
+  | 'PoolRecreated'
+  | 'ResizeIssued'
+  | 'ResizeError'
+  | 'ResizeStopping'
+  | 'TargetReached'
+  | 'Drift'
+  | 'ImageNotFound'
+  | 'ImageRestored'
+  | 'ImageShared'
+  | 'PoolDeleting'
+  | 'PoolDeleted'
+  | 'PoolRetained'
+  | 'PoolLeftInAzure'
+  | StalledReason;
+
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning';
+  reason: EventReason;
+  message: string;
+  action: EventAction;
+}
+
+/** Why the plan decided what it did, for the decision log: a condition reason or one of these. */
+export type Decision =
+  | Reason
+  | 'AccountUnusable'
+  | 'PoolRetained'
+  | 'PoolDeleted'
+  | 'ResizeStoppedOutOfBand'
+  | `Reissue${string}`
+  | 'Drift'
+  | 'StaleResizeError'
+  | 'SpecChanged'
+  | 'NextStep';
+
+export interface PlanResult {
+  action: Action;
+  status: BatchPoolStatus;
+  events: PlannedEvent[];
+  reason: Decision;
+  /** When to look again; undefined = only when something changes. */
+  requeueAfterMs: number | undefined;
+}
+
+export interface Targets {
+  dedicated: number;
+  lowPriority: number;
+}
