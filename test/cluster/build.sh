@@ -35,7 +35,8 @@ mkdir -p "$tmp"
 (cd "$HERE/apiserver" && go build -ldflags "$ldf" -o "$tmp/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl) >&2
 "$tmp/kube-apiserver" --version >&2
-"$tmp/etcd" --version | head -1 >&2
+# sed, not head: head would end etcd with SIGPIPE, and pipefail would fail the build.
+"$tmp/etcd" --version | sed -n 1p >&2
 mkdir -p "$(dirname "$BIN")"
 # Atomic publish: a concurrent build that loses the race just discards its copy.
 mv -T "$tmp" "$BIN" 2>/dev/null || rm -rf "$tmp"
