@@ -11,7 +11,7 @@ import {
   BATCHPOOL_PLURAL,
   GROUP,
   VERSION,
-} from './types.ts';
+} from './constants.ts';
 
 export interface PrinterColumn {
   name: string;

@@ -1,13 +1,14 @@
-// OpenAPI v3 schemas of BatchPool and BatchAccount: the other half (with types.ts) of the single
-// source of the CRDs in crds/. The descriptions are what `kubectl explain` shows, so they are
+// OpenAPI v3 schemas of BatchPool and BatchAccount: the one hand-written source of both the CRDs in
+// crds/ and the TypeScript types in types.ts, which the builders derive from what is written here (a
+// field is added here and nowhere else). The descriptions are what `kubectl explain` shows, so they are
 // written for someone who has never seen this operator or Azure Batch. The CEL rules
 // (x-kubernetes-validations) make the apiserver itself reject what Azure would reject later, or
 // what could never be carried out (changing a pool's VM size in place); every message names the
 // field and the rule. Strings and lists that rules read carry maxLength/maxItems so that the
 // apiserver's CEL cost estimate stays inside its budget.
 
-import { IMAGE_LIMITS, DEFAULTS } from './types.ts';
-import type { JSONSchemaProps, ValidationRule } from './openapi.ts';
+import { IMAGE_LIMITS, DEFAULTS } from './constants.ts';
+import type { ValidationRule } from './openapi.ts';
 import { bool, immutable, int, int64, list, obj, str } from './openapi.ts';
 
 // ---------------------------------------------------------------- shared pieces
@@ -44,7 +45,7 @@ const isoAtLeast5m =
 const goDurationOk = (field: string) =>
   `(has(self.${field}) && self.${field}.matches('${GO_DURATION_REGEX}'))`;
 
-function nameValueList(what: string, maxItems: number): JSONSchemaProps {
+function nameValueList(what: string, maxItems: number) {
   return list(
     what,
     obj(
@@ -60,7 +61,7 @@ function nameValueList(what: string, maxItems: number): JSONSchemaProps {
 }
 
 /** The standard metav1.Condition shape, so kstatus, Flux and Argo CD read the conditions as usual. */
-function conditions(what: string): JSONSchemaProps {
+function conditions(what: string) {
   return list(
     what,
     obj(
@@ -418,7 +419,7 @@ const poolSpecRules: ValidationRule[] = [
   },
 ];
 
-export const batchPoolSpecSchema: JSONSchemaProps = obj(
+export const batchPoolSpecSchema = obj(
   'What the Azure Batch pool should look like. The operator creates the pool from a custom VM image, ' +
     'drives it to the target node counts (issuing the resize again, with backoff, when Azure stops short), ' +
     'checks that the image still exists, and deletes or keeps the pool when this object is deleted. ' +
@@ -573,7 +574,7 @@ export const batchPoolSpecSchema: JSONSchemaProps = obj(
   },
 );
 
-export const batchPoolStatusSchema: JSONSchemaProps = obj(
+export const batchPoolStatusSchema = obj(
   'What the operator last observed and did. Written only by the operator, through the status subresource.',
   {
     observedGeneration: int64(
@@ -638,7 +639,7 @@ export const batchPoolStatusSchema: JSONSchemaProps = obj(
   },
 );
 
-export const batchPoolSchema: JSONSchemaProps = obj(
+export const batchPoolSchema = obj(
   'BatchPool is an Azure Batch pool built from a custom VM image and kept at its target size by ' +
     'batchpool-operator. Write it in Git or apply it with kubectl; read its state with `kubectl get batchpools` ' +
     '(short name bp).',
@@ -668,7 +669,7 @@ export const batchPoolSchema: JSONSchemaProps = obj(
 
 // ---------------------------------------------------------------- BatchAccount
 
-export const batchAccountSpecSchema: JSONSchemaProps = obj(
+export const batchAccountSpecSchema = obj(
   'An Azure Batch account that BatchPools may use, and which namespaces may use it. Set up by a cluster ' +
     'admin. The operator talks to Azure Batch with Microsoft Entra ID tokens (shared keys are not enough for ' +
     'custom-image pools); the identity needs rights on the Batch account and read access to the images.',
@@ -738,7 +739,7 @@ export const batchAccountSpecSchema: JSONSchemaProps = obj(
   { required: ['endpoint'] },
 );
 
-export const batchAccountStatusSchema: JSONSchemaProps = obj(
+export const batchAccountStatusSchema = obj(
   'What the operator last observed about the account. Written only by the operator, through the status subresource.',
   {
     observedGeneration: int64('The metadata.generation this status describes.'),
@@ -746,7 +747,7 @@ export const batchAccountStatusSchema: JSONSchemaProps = obj(
   },
 );
 
-export const batchAccountSchema: JSONSchemaProps = obj(
+export const batchAccountSchema = obj(
   'BatchAccount (cluster-scoped) names an Azure Batch account that BatchPools in the allowed namespaces may ' +
     'use. Short name ba.',
   {

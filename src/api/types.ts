@@ -1,20 +1,28 @@
-// The BatchPool and BatchAccount API as TypeScript types. The OpenAPI schema in schema.ts is the
-// other half of the single source of truth for the CRDs in crds/; a test fails if the two drift.
+// The BatchPool and BatchAccount API as TypeScript types, derived from the OpenAPI schemas in
+// schema.ts, which are the one hand-written source of the types and of the CRDs in crds/. A field
+// is added to the schema only, and is in these types at once. Only what the apiserver owns is
+// written here by hand: apiVersion, kind and metadata, which the schema leaves open. The named types
+// below are views into the derived ones, so that callers can name the pieces they pass around.
 
-export const GROUP = 'batch.pooloperator.dev';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+import type { API_VERSION, BATCHACCOUNT_KIND, BATCHPOOL_KIND } from './constants.ts';
+import type { Static } from './openapi.ts';
+import type { batchAccountSchema, batchPoolSchema } from './schema.ts';
 
-export const BATCHPOOL_KIND = 'BatchPool';
-export const BATCHPOOL_PLURAL = 'batchpools';
-export const BATCHACCOUNT_KIND = 'BatchAccount';
-export const BATCHACCOUNT_PLURAL = 'batchaccounts';
+export {
+  API_VERSION,
+  BATCHACCOUNT_KIND,
+  BATCHACCOUNT_PLURAL,
+  BATCHPOOL_KIND,
+  BATCHPOOL_PLURAL,
+  DEFAULTS,
+  FINALIZER,
+  GROUP,
+  IMAGE_LIMITS,
+  PAUSED_ANNOTATION,
+  VERSION,
+} from './constants.ts';
 
-/** Finalizer that guards the Azure pool; put on before the first Azure write. */
-export const FINALIZER = `${GROUP}/pool`;
-/** Annotation that stops all Azure writes for one object while it is "true". */
-export const PAUSED_ANNOTATION = `${GROUP}/paused`;
-
+/** The part of metav1.ObjectMeta the operator reads and writes. */
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -28,97 +36,44 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
 }
 
+/** An object of the given schema and kind, with the envelope the apiserver owns pinned down. */
+type Resource<S, Kind extends string> = {
+  apiVersion: typeof API_VERSION;
+  kind: Kind;
+  metadata: ObjectMeta;
+} & Omit<Static<S>, 'apiVersion' | 'kind' | 'metadata'> extends infer T
+  ? { [K in keyof T]: T[K] }
+  : never;
+
 // ---------------------------------------------------------------- BatchAccount (cluster-scoped)
 
-export interface BatchAccountSpec {
-  /** Batch account URL, e.g. https://prodbatch.westeurope.batch.azure.com */
-  endpoint: string;
-  /** Namespaces whose BatchPools may use this account; empty = none, ["*"] = all. */
-  allowedNamespaces?: string[];
-  identity?: {
-    /** Workload-identity client ID used for this account instead of the operator's own. */
-    clientId?: string;
-  };
-}
-
+export type BatchAccount = Resource<typeof batchAccountSchema, typeof BATCHACCOUNT_KIND>;
+export type BatchAccountSpec = BatchAccount['spec'];
 /** Written by the operator through the status subresource (the CRD has one for both kinds). */
-export interface BatchAccountStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-}
-
-export interface BatchAccount {
-  apiVersion: typeof API_VERSION;
-  kind: typeof BATCHACCOUNT_KIND;
-  metadata: ObjectMeta;
-  spec: BatchAccountSpec;
-  status?: BatchAccountStatus;
-}
+export type BatchAccountStatus = NonNullable<BatchAccount['status']>;
 
 // ---------------------------------------------------------------- BatchPool (namespaced)
 
-export type NodeDeallocationOption = 'requeue' | 'terminate' | 'taskcompletion' | 'retaineddata';
-export type DeletionPolicy = 'Delete' | 'Retain';
+export type BatchPool = Resource<typeof batchPoolSchema, typeof BATCHPOOL_KIND>;
+export type BatchPoolSpec = BatchPool['spec'];
+export type BatchPoolStatus = NonNullable<BatchPool['status']>;
 
-export interface ResizeStrategy {
-  /** 0 = ask for the whole target at once; otherwise grow by at most this many nodes per resize. */
-  maxNodesPerResize?: number;
-  /** Wait between re-issued resizes: grows from `initial` to `max` (Go-style durations, e.g. 30s, 10m). */
-  backoff?: { initial?: string; max?: string };
-  /** Give up (Stalled) after this many consecutive failed resizes; absent = never give up. */
-  maxAttempts?: number;
-}
+export type NodeDeallocationOption = NonNullable<BatchPoolSpec['nodeDeallocationOption']>;
+export type DeletionPolicy = NonNullable<BatchPoolSpec['deletionPolicy']>;
+export type ResizeStrategy = NonNullable<BatchPoolSpec['resizeStrategy']>;
+export type StartTask = NonNullable<BatchPoolSpec['startTask']>;
+export type NameValue = NonNullable<BatchPoolSpec['metadata']>[number];
+export type NetworkConfiguration = NonNullable<BatchPoolSpec['networkConfiguration']>;
+export type InboundNatPool = NonNullable<
+  NonNullable<NetworkConfiguration['endpointConfiguration']>['inboundNATPools']
+>[number];
 
-export interface NameValue {
-  name: string;
-  value: string;
-}
-
-export interface StartTask {
-  commandLine: string;
-  environmentSettings?: NameValue[];
-  resourceFiles?: { httpUrl?: string; storageContainerUrl?: string; filePath?: string; fileMode?: string }[];
-  maxTaskRetryCount?: number;
-  waitForSuccess?: boolean;
-  userIdentity?: {
-    userName?: string;
-    autoUser?: { scope?: 'task' | 'pool'; elevationLevel?: 'nonadmin' | 'admin' };
-  };
-}
-
-export interface InboundNatPool {
-  name: string;
-  protocol: 'tcp' | 'udp';
-  backendPort: number;
-  frontendPortRangeStart: number;
-  frontendPortRangeEnd: number;
-}
-
-export interface NetworkConfiguration {
-  subnetId?: string;
-  endpointConfiguration?: { inboundNATPools?: InboundNatPool[] };
-}
-
-export interface BatchPoolSpec {
-  accountRef: { name: string };
-  poolId?: string;
-  vmSize: string;
-  image: { id: string };
-  nodeAgentSkuId: string;
-  targetDedicatedNodes?: number;
-  targetLowPriorityNodes?: number;
-  resizeTimeout?: string;
-  nodeDeallocationOption?: NodeDeallocationOption;
-  resizeStrategy?: ResizeStrategy;
-  deletionPolicy?: DeletionPolicy;
-  taskSlotsPerNode?: number;
-  startTask?: StartTask;
-  metadata?: NameValue[];
-  networkConfiguration?: NetworkConfiguration;
-}
-
-export type Phase = 'Pending' | 'Creating' | 'Resizing' | 'Backoff' | 'Ready' | 'Stalled' | 'Deleting';
-export type AllocationState = 'steady' | 'resizing' | 'stopping';
+export type Phase = NonNullable<BatchPoolStatus['phase']>;
+export type AllocationState = NonNullable<BatchPoolStatus['allocationState']>;
+export type ResizeStatus = NonNullable<BatchPoolStatus['resize']>;
+export type ResizeError = NonNullable<ResizeStatus['lastError']>;
+export type ImageStatus = NonNullable<BatchPoolStatus['image']>;
+export type Condition = NonNullable<BatchPoolStatus['conditions']>[number];
 
 export const ConditionType = {
   Ready: 'Ready',
@@ -127,67 +82,3 @@ export const ConditionType = {
   ImageAvailable: 'ImageAvailable',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
-
-export interface ResizeError {
-  code: string;
-  message: string;
-  observedAt: string;
-}
-
-export interface ResizeStatus {
-  /** Resizes issued for the current target (the create counts as the first). */
-  attempts: number;
-  lastIssuedAt?: string;
-  nextAttemptAt?: string;
-  /** Targets of the resize last issued, so a restarted operator knows what it asked for. */
-  lastTarget?: { dedicated: number; lowPriority: number };
-  lastError?: ResizeError;
-}
-
-export interface ImageStatus {
-  id: string;
-  exists: boolean;
-  checkedAt: string;
-}
-
-export interface BatchPoolStatus {
-  observedGeneration?: number;
-  poolId?: string;
-  phase?: Phase;
-  allocationState?: AllocationState;
-  currentDedicatedNodes?: number;
-  currentLowPriorityNodes?: number;
-  resize?: ResizeStatus;
-  image?: ImageStatus;
-  conditions?: Condition[];
-}
-
-export interface BatchPool {
-  apiVersion: typeof API_VERSION;
-  kind: typeof BATCHPOOL_KIND;
-  metadata: ObjectMeta;
-  spec: BatchPoolSpec;
-  status?: BatchPoolStatus;
-}
-
-/** Defaults the apiserver applies from the schema; repeated here for code paths that read raw objects. */
-export const DEFAULTS = {
-  resizeTimeout: 'PT20M',
-  deletionPolicy: 'Delete' as DeletionPolicy,
-  nodeDeallocationOption: 'requeue' as NodeDeallocationOption,
-  targetLowPriorityNodes: 0,
-  backoffInitial: '30s',
-  backoffMax: '10m',
-} as const;
-
-/** Custom-image node limits, counted across every pool that uses the same image. */
-export const IMAGE_LIMITS = { dedicated: 2500, lowPriority: 1000 } as const;

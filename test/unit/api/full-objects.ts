@@ -1,7 +1,7 @@
-// One BatchPool and one BatchAccount with EVERY field of types.ts set. DeepRequired makes the
-// compiler insist on each field, and the object literal forbids extra ones, so these fixtures are
-// the TypeScript types spelled out; the unit tests compare them with the schema and the e2e tests
-// send them to the apiserver, which proves the types and the schema describe the same objects.
+// One BatchPool and one BatchAccount with EVERY field set. The types are derived from the schema,
+// DeepRequired makes the compiler insist on each field and the object literal forbids extra ones, so
+// a field added to the schema fails the typecheck here until it is given a value; the e2e tests send
+// these objects to the apiserver, which proves that every field can be stored and read back.
 import type { BatchAccount, BatchPool } from '../../../src/api/types.ts';
 
 type DeepRequired<T> = T extends (infer U)[]
