@@ -61,6 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     identity: cfg.identity,
     armEndpoint: cfg.armEndpoint,
     ...(cfg.ca && { ca: cfg.ca }),
+    clock,
     retry: {
       callTimeoutMs: cfg.azureCallTimeoutMs,
       maxRetryTimeMs: cfg.azureRetryBudgetMs,

@@ -4,6 +4,7 @@ import { BatchPoolsAdapter, makeBatchClient } from './batch.ts';
 import { CredentialCache, type IdentityConfig } from './credentials.ts';
 import { ImagesAdapter } from './images.ts';
 import type { AccountTarget, Azure, BatchPools, ImageChecker } from './ports.ts';
+import type { Clock } from '../clock.ts';
 import type { RetryOptions } from './retry.ts';
 
 export interface AzureConfig {
@@ -12,6 +13,8 @@ export interface AzureConfig {
   /** Extra CA (PEM) to trust for Batch, ARM and the authority host. */
   ca?: string;
   retry?: RetryOptions;
+  /** For Retry-After dates and the per-account fail-fast window (default: the real clock). */
+  clock?: Clock;
 }
 
 export class AzureClients implements Azure {
@@ -30,7 +33,10 @@ export class AzureClients implements Azure {
     let b = this.batches.get(key);
     if (!b) {
       const client = makeBatchClient(this.creds.get(account.clientId), account.endpoint, this.cfg.ca);
-      b = new BatchPoolsAdapter(client, { ...(this.cfg.retry && { retry: this.cfg.retry }) });
+      b = new BatchPoolsAdapter(client, {
+        ...(this.cfg.retry && { retry: this.cfg.retry }),
+        ...(this.cfg.clock && { clock: this.cfg.clock }),
+      });
       this.batches.set(key, b);
     }
     return b;
@@ -43,7 +49,7 @@ export class AzureClients implements Azure {
       i = new ImagesAdapter(this.creds.get(account.clientId), {
         armEndpoint: this.cfg.armEndpoint,
         ...(this.cfg.ca && { ca: this.cfg.ca }),
-        ...(this.cfg.retry && { retry: this.cfg.retry }),
+        retry: { ...this.cfg.retry, ...(this.cfg.clock && { clock: this.cfg.clock }) },
       });
       this.imageCheckers.set(key, i);
     }
