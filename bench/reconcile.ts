@@ -11,7 +11,7 @@ import type { BatchPool } from '../src/api/types.ts';
 import { DEFAULT_SETTINGS, plan, type PlanInput } from '../src/controller/plan/index.ts';
 import { reconcile, type ReconcilerDeps } from '../src/controller/reconciler.ts';
 import { makeLogger } from '../src/log.ts';
-import { FakeKube } from '../test/support/fake-kube.ts';
+import { MemoryKube } from '../test/support/memory-kube.ts';
 import { batchPool, IMAGE, input, snapshot, T0 } from '../test/support/fixtures.ts';
 import { MemoryAzure } from '../test/support/memory-azure.ts';
 import { machineLine } from './support/machine.ts';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   results.push(await measure('plan: create', n, () => plan(createInput)));
 
   // ---------------------------------------------------------------- the whole reconcile, in memory
-  const deps = (kube: FakeKube, azure: MemoryAzure, others: BatchPool[] = []): ReconcilerDeps => ({
+  const deps = (kube: MemoryKube, azure: MemoryAzure, others: BatchPool[] = []): ReconcilerDeps => ({
     kube,
     events: kube,
     azure,
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     const others = Array.from({ length: crowd }, (_, i) =>
       batchPool(`other-${i}`, { spec: { image: { id: `${IMAGE}-${i}` } } }),
     );
-    const kube = new FakeKube();
+    const kube = new MemoryKube();
     const azure = new MemoryAzure();
     azure.imageIds.add(IMAGE);
     const steady = {
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   }
 
   {
-    const kube = new FakeKube();
+    const kube = new MemoryKube();
     const azure = new MemoryAzure();
     azure.imageIds.add(IMAGE);
     const d = deps(kube, azure);

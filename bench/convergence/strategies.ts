@@ -6,7 +6,7 @@ import { API_VERSION, FINALIZER, type BatchPool } from '../../src/api/types.ts';
 import type { Azure, BatchPools, PoolSnapshot } from '../../src/azure/ports.ts';
 import { reconcile, type ReconcilerDeps } from '../../src/controller/reconciler.ts';
 import { makeLogger } from '../../src/log.ts';
-import { MemoryKube } from '../support/memory-kube.ts';
+import { MemoryKube } from '../../test/support/memory-kube.ts';
 import { parseDuration } from '../../src/controller/duration.ts';
 import { parseIsoDuration } from '../../src/simulator/state/duration.ts';
 import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan/index.ts';
@@ -188,7 +188,7 @@ export function operator(variant: OperatorVariant = {}): Strategy {
       const kube = new MemoryKube();
       const object = benchBatchPool(ctx);
       if (variant.backoff) object.spec.resizeStrategy = { backoff: variant.backoff };
-      kube.putPool(object);
+      kube.put(object);
       kube.putAccount({
         apiVersion: API_VERSION,
         kind: 'BatchAccount',
@@ -225,14 +225,11 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         } catch {
           requeue = 1000; // the work queue's first backoff step
         }
-        const resizes = kube.events.filter((e) => RESIZE_EVENTS.has(e.event.reason)).length;
+        const resizes = kube.events.filter((e) => RESIZE_EVENTS.has(e.reason)).length;
         // "Retrying in 1m2s" on each ResizeError event is the backoff plan chose.
         const backoffMs = kube.events
-          .filter((e) => e.event.reason === 'ResizeError')
-          .reduce(
-            (sum, e) => sum + (parseDuration(/Retrying in (\S+?)\.?$/.exec(e.event.message)?.[1]) ?? 0),
-            0,
-          );
+          .filter((e) => e.reason === 'ResizeError')
+          .reduce((sum, e) => sum + (parseDuration(/Retrying in (\S+?)\.?$/.exec(e.message)?.[1]) ?? 0), 0);
         if (kube.pools.get(key)?.status?.phase === 'Ready' && atTarget(lastSeen, ctx.target))
           return { reachedAfterMs: reachedAt(lastSeen!, time), finalNodes: ctx.target, resizes, backoffMs };
         if (time.elapsed() > ctx.boundMs)

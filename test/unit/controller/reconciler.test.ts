@@ -5,12 +5,12 @@ import { CallError } from '../../../src/errors.ts';
 import { reconcile, type ReconcilerDeps } from '../../../src/controller/reconciler.ts';
 import { makeLogger } from '../../../src/log.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
-import { FakeKube } from '../../support/fake-kube.ts';
+import { MemoryKube } from '../../support/memory-kube.ts';
 import { batchPool, IMAGE } from '../../support/fixtures.ts';
 import { MemoryAzure } from '../../support/memory-azure.ts';
 
 function world(pool: BatchPool = batchPool('render'), account?: Partial<BatchAccount['spec']>) {
-  const kube = new FakeKube();
+  const kube = new MemoryKube();
   const azure = new MemoryAzure();
   azure.imageIds.add(IMAGE);
   const clock = new FakeClock();

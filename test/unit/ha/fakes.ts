@@ -1,9 +1,11 @@
-// In-memory stand-ins for the Lease API and the clock. The Lease fake keeps the semantics the
-// elector relies on: 404 on a missing Lease, 409 on create-exists and on a stale resourceVersion,
-// 400 on MicroTime without 6 fractional digits, and times read back as strings (JSON round trip).
-import { ApiException } from '@kubernetes/client-node';
+// An in-memory stand-in for the Lease API, with the semantics the elector relies on: 404 on a missing
+// Lease, 409 on create-exists and on a stale resourceVersion, 400 on MicroTime without 6 fractional digits,
+// and times read back as strings (JSON round trip). Its clock is the one of the other unit tests.
 import type { V1Lease } from '@kubernetes/client-node';
-import type { ElectionClock, LeaseClient } from '../../../src/ha/leader-election.ts';
+import type { LeaseClient } from '../../../src/ha/leader-election.ts';
+import { apiserverError } from '../../support/kube-errors.ts';
+
+export { FakeClock } from '../../support/fake-clock.ts';
 
 const MICROTIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
@@ -19,7 +21,7 @@ export class FakeLeaseApi implements LeaseClient {
   readNamespacedLease(req: { name: string; namespace: string }): Promise<V1Lease> {
     return this.#call(() => {
       const l = this.leases.get(`${req.namespace}/${req.name}`);
-      if (!l) throw apiError(404, 'NotFound');
+      if (!l) throw notFound(req.name);
       return l;
     });
   }
@@ -28,7 +30,8 @@ export class FakeLeaseApi implements LeaseClient {
     return this.#call(() => {
       const body = wire(req.body);
       const key = `${req.namespace}/${body.metadata?.name}`;
-      if (this.leases.has(key)) throw apiError(409, 'AlreadyExists');
+      if (this.leases.has(key))
+        throw apiserverError(409, 'AlreadyExists', `${LEASES} "${body.metadata?.name}" already exists`);
       return this.#store(key, body);
     });
   }
@@ -38,8 +41,13 @@ export class FakeLeaseApi implements LeaseClient {
       const body = wire(req.body);
       const key = `${req.namespace}/${req.name}`;
       const cur = this.leases.get(key);
-      if (!cur) throw apiError(404, 'NotFound');
-      if (body.metadata?.resourceVersion !== cur.metadata?.resourceVersion) throw apiError(409, 'Conflict');
+      if (!cur) throw notFound(req.name);
+      if (body.metadata?.resourceVersion !== cur.metadata?.resourceVersion)
+        throw apiserverError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${LEASES} "${req.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
       return this.#store(key, body);
     });
   }
@@ -52,7 +60,7 @@ export class FakeLeaseApi implements LeaseClient {
     for (const f of ['acquireTime', 'renewTime'] as const) {
       const v = body.spec?.[f] as unknown;
       if (v !== undefined && !(typeof v === 'string' && MICROTIME.test(v)))
-        throw apiError(400, `BadRequest: cannot parse ${JSON.stringify(v)} as MicroTime`);
+        throw apiserverError(400, 'BadRequest', `cannot parse ${JSON.stringify(v)} as MicroTime`);
     }
     this.writes++;
     const stored = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.#rv) } };
@@ -75,52 +83,8 @@ function wire(l: V1Lease): V1Lease {
   return JSON.parse(JSON.stringify(l)) as V1Lease;
 }
 
-function apiError(code: number, reason: string): ApiException<string> {
-  return new ApiException(code, `HTTP ${code}`, JSON.stringify({ kind: 'Status', reason, code }), {});
-}
+const LEASES = 'leases.coordination.k8s.io';
 
-/** A manual clock: timers fire only from advance(), which also lets pending promises settle. */
-export class FakeClock implements ElectionClock {
-  #now: number;
-  #timers = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-
-  constructor(start = Date.parse('2026-01-01T00:00:00Z')) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-
-  async advance(ms: number): Promise<void> {
-    const end = this.#now + ms;
-    await settle();
-    for (;;) {
-      const due = [...this.#timers.entries()]
-        .filter(([, t]) => t.at <= end)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.#now = Math.max(this.#now, due[1].at);
-      due[1].fn();
-      await settle();
-    }
-    this.#now = end;
-    await settle();
-  }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+function notFound(name: string) {
+  return apiserverError(404, 'NotFound', `${LEASES} "${name}" not found`);
 }
