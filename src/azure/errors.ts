@@ -47,8 +47,17 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/**
+ * Where the thrown error keeps the parsed error body: ms-rest-js on `body`; clients built on
+ * @azure-rest/core-client (ours, @azure/arm-compute, @azure/batch 13) on `details`, because its
+ * createRestError keeps only the status, the code and the headers.
+ */
+function errorBody(err: Record<string, unknown>): unknown {
+  return err.body ?? err.details;
+}
+
 function firstLine(err: Record<string, unknown>): string {
-  const body = err.body as { message?: unknown; error?: { message?: unknown } } | undefined;
+  const body = errorBody(err) as { message?: unknown; error?: { message?: unknown } } | undefined;
   const candidates = [body?.message, body?.error?.message, err.message];
   for (const c of candidates) {
     if (typeof c === 'string' && c) return c.split('\n')[0]!;
@@ -82,7 +91,7 @@ function redact(text: string): string {
  */
 function detailOf(err: Record<string, unknown>): string | undefined {
   const response = err.response as { parsedBody?: unknown } | undefined;
-  for (const body of [err.body, response?.parsedBody]) {
+  for (const body of [errorBody(err), response?.parsedBody]) {
     if (!body || typeof body !== 'object') continue;
     const b = body as { values?: unknown; error?: { details?: unknown } };
     const parts: string[] = [];
