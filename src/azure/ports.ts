@@ -6,6 +6,8 @@ import type { NameValue, NetworkConfiguration, NodeDeallocationOption, StartTask
 export interface ResizeErrorSnapshot {
   code: string;
   message: string;
+  /** Azure's details of the error (resizeErrors[].values), when the adapter can read them. */
+  values?: { name: string; value: string }[];
 }
 
 /** Where the pool came from, read back from the pool's metadata. */

@@ -1,0 +1,102 @@
+// BatchPools (src/azure/ports.ts) on the 2025-06-01 data plane: the same behaviour as the @azure/batch 10.2.0
+// adapter (src/azure/batch.ts), over our own client. Every call goes through the per-account fail-fast
+// window and withRetry (layers 2 and 1 of src/retry-policy.ts); a missing pool reads as undefined, and a
+// delete of a pool that is gone or already going is done. Moving to @azure/batch 13 once it is served means
+// replacing client.ts and the wire imports of mapping.ts; this file and the port stay.
+
+import type { TokenCredential } from '@azure/identity';
+import { realClock, type Clock } from '../../clock.ts';
+import { failureOf, isAzureCode } from '../../errors.ts';
+import { FailFast } from '../../retry-policy.ts';
+import type { BatchPools, CreatePoolParams, PoolSnapshot, ResizeParams } from '../ports.ts';
+import { withRetry, type RetryOptions } from '../retry.ts';
+import { BatchClient, type BatchClientOptions } from './client.ts';
+import { toCreateOptions, toResizeOptions, toSnapshot } from './mapping.ts';
+
+export interface BatchDataPlaneOptions {
+  retry?: RetryOptions;
+  /** Told about every attempt made (for metrics and the request log). */
+  onCall?: (operation: string) => void;
+  /** How long to fail fast after the endpoint stopped answering (default: the retry policy's). */
+  unreachableBackoffMs?: number;
+  clock?: Clock;
+}
+
+export class BatchDataPlane implements BatchPools {
+  readonly client: BatchClient;
+  private readonly o: BatchDataPlaneOptions;
+  private readonly failFast: FailFast;
+
+  constructor(client: BatchClient, options: BatchDataPlaneOptions = {}) {
+    this.client = client;
+    this.o = options;
+    this.failFast = new FailFast(options.clock ?? realClock, options.unreachableBackoffMs);
+  }
+
+  private async call<T>(operation: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    this.failFast.check(operation);
+    try {
+      return await withRetry(
+        operation,
+        (abortSignal) => {
+          this.o.onCall?.(operation);
+          return fn(abortSignal);
+        },
+        { ...(this.o.clock && { clock: this.o.clock }), ...this.o.retry },
+      );
+    } catch (err) {
+      this.failFast.observe(failureOf(err));
+      throw err;
+    }
+  }
+
+  async get(poolId: string): Promise<PoolSnapshot | undefined> {
+    try {
+      return toSnapshot(
+        await this.call('pool.get', (abortSignal) => this.client.getPool(poolId, { abortSignal })),
+      );
+    } catch (err) {
+      if (failureOf(err).kind === 'not-found') return undefined;
+      throw err;
+    }
+  }
+
+  async create(params: CreatePoolParams): Promise<void> {
+    const pool = toCreateOptions(params);
+    await this.call('pool.add', (abortSignal) => this.client.createPool(pool, { abortSignal }));
+  }
+
+  async resize(poolId: string, params: ResizeParams): Promise<void> {
+    const resize = toResizeOptions(params);
+    await this.call('pool.resize', (abortSignal) => this.client.resizePool(poolId, resize, { abortSignal }));
+  }
+
+  async stopResize(poolId: string): Promise<void> {
+    await this.call('pool.stopResize', (abortSignal) => this.client.stopPoolResize(poolId, { abortSignal }));
+  }
+
+  async delete(poolId: string): Promise<void> {
+    try {
+      await this.call('pool.delete', (abortSignal) => this.client.deletePool(poolId, { abortSignal }));
+    } catch (err) {
+      const f = failureOf(err);
+      // Gone already, or already being deleted: both are what we asked for.
+      if (f.kind === 'not-found' || isAzureCode(f.code, 'poolbeingdeleted')) return;
+      throw err;
+    }
+  }
+}
+
+/** The adapter for one account endpoint and identity, as AzureClients will build it. */
+export function makeBatchDataPlane(
+  credential: TokenCredential,
+  endpoint: string,
+  options: BatchDataPlaneOptions & Pick<BatchClientOptions, 'ca' | 'onRequest'> = {},
+): BatchDataPlane {
+  const { ca, onRequest, ...adapter } = options;
+  const client = new BatchClient(endpoint, credential, {
+    ...(ca && { ca }),
+    ...(onRequest && { onRequest }),
+  });
+  return new BatchDataPlane(client, adapter);
+}
