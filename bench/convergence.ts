@@ -17,9 +17,10 @@ import {
   type Outcome,
   type Strategy,
 } from './convergence/strategies.ts';
-import { machineLine } from './support/machine.ts';
-import { seededRandom } from './support/prng.ts';
-import { connectAzure, tally, type CallTally } from './support/sim-azure.ts';
+import { machineLine } from '../test/support/machine.ts';
+import { seededRandom } from '../test/support/prng.ts';
+import { connectAzure } from '../test/support/sim-azure.ts';
+import { tally, type CallTally } from './support/tally.ts';
 import { formatSimDuration, mean, median } from './support/stats.ts';
 
 export interface RunRecord {

@@ -14,7 +14,7 @@ import { makeLogger } from '../src/log.ts';
 import { MemoryKube } from '../test/support/memory-kube.ts';
 import { batchPool, IMAGE, input, snapshot, T0 } from '../test/support/fixtures.ts';
 import { MemoryAzure } from '../test/support/memory-azure.ts';
-import { machineLine } from './support/machine.ts';
+import { machineLine } from '../test/support/machine.ts';
 
 interface Result {
   name: string;

@@ -9,29 +9,23 @@
 //   npm run bench:scale -- [--levels 1,100,1000,5000] [--probes 20] [--steady-window 400] [--operator-args "..."]
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION, type BatchPool } from '../src/api/types.ts';
 import { startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { startCluster } from '../test/cluster/start-cluster.ts';
-import { kubectlOk } from '../test/e2e/support/kubectl.ts';
-import { OperatorProcess } from '../test/e2e/support/operator-process.ts';
-import { machineLine } from './support/machine.ts';
-import { tally } from './support/sim-azure.ts';
+import { applyAccount } from '../test/support/e2e/accounts.ts';
+import { installCrds } from '../test/support/e2e/install.ts';
+import { kubectlOk } from '../test/support/kubectl.ts';
+import { machineLine } from '../test/support/machine.ts';
+import { freePort } from '../test/support/net.ts';
+import { OperatorProcess } from '../test/support/operator-process.ts';
 import { median, percentile } from './support/stats.ts';
+import { tally } from './support/tally.ts';
 
 const NS = 'scale';
 const ACCOUNT = 'scale';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Quantile from a Prometheus histogram (linear inside the bucket, as histogram_quantile does). */
 export function histogramQuantile(buckets: { le: number; count: number }[], q: number): number | undefined {
@@ -203,17 +197,9 @@ async function main(): Promise<void> {
   });
   let op: OperatorProcess | undefined;
   try {
-    await kubectlOk(['apply', '--server-side', '-k', 'crds']);
-    await kubectlOk(['wait', '--for=condition=Established', 'crd/batchpools.batch.pooloperator.dev']);
+    await installCrds();
     await kubectlOk(['create', 'namespace', NS]);
-    await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: API_VERSION,
-        kind: 'BatchAccount',
-        metadata: { name: ACCOUNT },
-        spec: { endpoint: sim.info.batchUrl, allowedNamespaces: [NS] },
-      }),
-    });
+    await applyAccount({ name: ACCOUNT, endpoint: sim.info.batchUrl, allowedNamespaces: [NS] });
     const kc = new KubeConfig();
     kc.loadFromDefault();
     const metricsPort = await freePort();
@@ -224,7 +210,7 @@ async function main(): Promise<void> {
     });
     op = await OperatorProcess.start({
       sim,
-      metricsPort,
+      metrics: metricsPort,
       ...(values.entry && { entry: values.entry }),
       nodeArgs: [
         ...(values['kube-dispatcher-fix']

@@ -3,7 +3,7 @@
 // sample BatchPools from deploy/examples/; shows `kubectl get batchpools` while they converge,
 // deletes one pool's image half-way (and restores it) to show the image guard; then stops
 // everything it started. Ctrl-C stops everything at any point.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { startCluster, type RunningCluster } from '../test/cluster/start-cluster.ts';
-import { kubectlOk } from '../test/e2e/support/kubectl.ts';
+import { kubectlOk } from '../test/support/kubectl.ts';
+import { OperatorProcess } from '../test/support/operator-process.ts';
 import { startSimulator, type Simulator } from '../src/simulator/index.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -143,32 +144,21 @@ async function main(): Promise<void> {
   const namespaces = ['vfx', 'genomics'];
   for (const ns of namespaces) await kubectl(['create', 'namespace', ns]);
   const operatorLog = path.join(work, 'operator.log');
-  // Probes and metrics on free loopback ports: the defaults (:8080, :8081) are for a pod, not a laptop.
-  const operatorArgs = ['run', '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0'];
-  const operator: ChildProcess = spawn(process.execPath, [path.join(root, 'src/cli.ts'), ...operatorArgs], {
-    env: {
-      ...process.env,
-      KUBECONFIG: cluster.env.KUBECONFIG,
-      AZURE_TENANT_ID: sim.info.tenantId,
-      AZURE_CLIENT_ID: sim.info.clientId,
-      AZURE_CLIENT_SECRET: sim.info.clientSecret,
-      AZURE_AUTHORITY_HOST: sim.info.authorityHost,
-      BATCHPOOL_ARM_ENDPOINT: sim.info.armEndpoint,
-      BATCHPOOL_CA_FILE: sim.info.caFile,
-      BATCHPOOL_DISABLE_INSTANCE_DISCOVERY: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const logStream = createWriteStream(operatorLog);
-  operator.stdout?.pipe(logStream);
-  operator.stderr?.pipe(logStream);
-  cleanups.push(async () => {
-    if (operator.exitCode !== null) return;
-    const exited = once(operator, 'exit');
-    operator.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000).then(() => operator.kill('SIGKILL'))]);
+  // Default flags, as installed; probes and metrics on free loopback ports: the defaults (:8080, :8081)
+  // are for a pod, not a laptop.
+  const operator = await OperatorProcess.start({
+    sim,
+    env: { KUBECONFIG: cluster.env.KUBECONFIG, LOG_LEVEL: process.env.LOG_LEVEL || 'info' },
+    health: 'any-port',
+    metrics: 'any-port',
+    keepLogs: false,
+    onLine: (line) => logStream.write(`${line}\n`),
   });
-  operator.on('exit', (code, signal) => {
+  cleanups.push(async () => {
+    await operator.stop(10_000);
+  });
+  void operator.exited.then(({ code, signal }) => {
     if (!stopping) {
       say(
         `the operator exited unexpectedly (code ${String(code)}, signal ${String(signal)}); log: ${operatorLog}`,

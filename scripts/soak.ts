@@ -9,19 +9,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineLine } from '../bench/support/machine.ts';
-import { int, pick, seededRandom } from '../bench/support/prng.ts';
 import { startCluster } from '../test/cluster/start-cluster.ts';
+import { applyPools, listPools, setupFaultEnv } from '../test/support/e2e/fault-env.ts';
 import {
-  applyPools,
   expectInvariants,
   invariantProblems,
-  listPools,
   neverDuplicated,
-  setupFaultEnv,
-} from '../test/e2e/fault-support.ts';
-import { kubectl } from '../test/e2e/support/kubectl.ts';
-import { FAST_ARGS, OperatorProcess } from '../test/e2e/support/operator-process.ts';
+} from '../test/support/e2e/fault-invariants.ts';
+import { kubectl } from '../test/support/kubectl.ts';
+import { machineLine } from '../test/support/machine.ts';
+import { int, pick, seededRandom } from '../test/support/prng.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +38,7 @@ const names = Array.from({ length: poolCount }, (_, i) => `soak-${i}`);
 const cluster = await startCluster({ stderr: 'ignore' });
 Object.assign(process.env, cluster.env);
 const env = await setupFaultEnv('soak');
-const startOperator = () => OperatorProcess.start({ sim: env.sim, args: FAST_ARGS, keepLogs: false });
+const startOperator = () => env.startOperator({ keepLogs: false });
 let op = await startOperator();
 const report: string[] = [
   `Machine: ${machineLine()}`,

@@ -5,7 +5,7 @@
 
 import { API_VERSION } from '../../src/api/types.ts';
 import { validFullPoolSpec, fullAccountSpec } from '../../test/unit/api/full-objects.ts';
-import { int, pick, seededRandom, type Random } from '../support/prng.ts';
+import { int, pick, seededRandom, type Random } from '../../test/support/prng.ts';
 
 export interface CorpusEntry {
   /** Also the object's metadata.name, unless the entry mutates the name itself. */

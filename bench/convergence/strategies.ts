@@ -11,8 +11,8 @@ import { parseDuration } from '../../src/controller/duration.ts';
 import { parseIsoDuration } from '../../src/simulator/state/duration.ts';
 import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
-import type { Random } from '../support/prng.ts';
-import type { SimAzure } from '../support/sim-azure.ts';
+import type { Random } from '../../test/support/prng.ts';
+import type { SimAzure } from '../../test/support/sim-azure.ts';
 
 export interface RunContext {
   sim: Simulator;

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { fullAccountStatus, fullPoolStatus, validFullPoolSpec } from '../unit/api/full-objects.ts';
-import { kubectl, kubectlOk, uniqueNamespace } from './support/kubectl.ts';
-import { account, CRD_NAMES, installCrds, pool, ROOT } from './api-fixtures.ts';
+import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
+import { account, pool } from '../support/e2e/api-manifests.ts';
+import { CRD_NAMES, installCrds } from '../support/e2e/install.ts';
+import { REPO_ROOT } from '../support/paths.ts';
 
-const EXAMPLES = join(ROOT, 'deploy', 'examples');
+const EXAMPLES = join(REPO_ROOT, 'deploy', 'examples');
 const EXAMPLE_ACCOUNT = 'prod-westeurope';
 
 /** The header line of `kubectl get`, split into column names. */

@@ -4,8 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectl, kubectlOk, uniqueNamespace } from './support/kubectl.ts';
-import { account, IMAGE_PREFIX, installCrds, pool, without } from './api-fixtures.ts';
+import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
+import { account, IMAGE_PREFIX, pool, without } from '../support/e2e/api-manifests.ts';
+import { installCrds } from '../support/e2e/install.ts';
 
 interface Rejection {
   name: string;

@@ -6,13 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_VERSION, type BatchPool } from '../../src/api/types.ts';
+import type { BatchPool } from '../../src/api/types.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { applyCorpus, namesField, type Fate } from '../../bench/bad-input/apply.ts';
 import { generateCorpus, type CorpusEntry } from '../../bench/bad-input/corpus.ts';
-import { installCrds, ROOT } from './api-fixtures.ts';
-import { kubectl, kubectlOk, uniqueNamespace } from './support/kubectl.ts';
-import { OperatorProcess } from './support/operator-process.ts';
+import { applyAccount } from '../support/e2e/accounts.ts';
+import { installCrds } from '../support/e2e/install.ts';
+import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
+import { fastPolling } from '../support/operator-profiles.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
+import { REPO_ROOT } from '../support/paths.ts';
 
 let sim: Simulator;
 let namespace: string;
@@ -37,13 +40,10 @@ beforeAll(async () => {
     endpoint: sim.info.batchUrl,
     namespace,
   });
-  await kubectlOk(['create', '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: API_VERSION,
-      kind: 'BatchAccount',
-      metadata: { name: `${prefix}-account` },
-      spec: { endpoint: sim.info.batchUrl, allowedNamespaces: [namespace] },
-    }),
+  await applyAccount({
+    name: `${prefix}-account`,
+    endpoint: sim.info.batchUrl,
+    allowedNamespaces: [namespace],
   });
   fates = await applyCorpus(corpus, kubectl);
 }, 900_000);
@@ -117,9 +117,9 @@ describe('a generated corpus of bad and edge-case manifests', () => {
     table.push(`| **all** | ${totals.total} | ${totals.accepted} | ${totals.named} | ${totals.unnamed} |`);
     console.log(table.join('\n'));
     if (process.env.BENCH_RECORD) {
-      await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
+      await mkdir(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
       await writeFile(
-        path.join(ROOT, 'bench/results/bad-input.md'),
+        path.join(REPO_ROOT, 'bench/results/bad-input.md'),
         `${table.join('\n')}\n\nRejected without naming a field:\n\n${unnamed.map((u) => `- ${u}`).join('\n')}\n`,
       );
     }
@@ -127,7 +127,7 @@ describe('a generated corpus of bad and edge-case manifests', () => {
   });
 
   it('reconciles every accepted BatchPool without the operator crashing', async () => {
-    operator = await OperatorProcess.start({ sim });
+    operator = await OperatorProcess.start({ sim, profiles: [fastPolling] });
     const accepted = corpus.filter((e) => e.kind === 'BatchPool' && fates.get(e.id)?.accepted);
     expect(accepted.length).toBeGreaterThan(0);
     const deadline = Date.now() + 150_000;
@@ -161,7 +161,7 @@ describe('a generated corpus of bad and edge-case manifests', () => {
     console.log(`phases of the accepted BatchPools: ${phaseText}`);
     if (process.env.BENCH_RECORD)
       await writeFile(
-        path.join(ROOT, 'bench/results/bad-input-phases.md'),
+        path.join(REPO_ROOT, 'bench/results/bad-input-phases.md'),
         `Accepted BatchPools after the operator ran: ${phaseText}\n`,
       );
     console.log(

@@ -1,7 +1,7 @@
 // The harness itself: a real apiserver with RBAC on, the admin identity, and the operator's
 // ServiceAccount token that later suites run the operator with.
 import { describe, expect, it } from 'vitest';
-import { kubectl, kubectlOk } from './support/kubectl.ts';
+import { kubectl, kubectlOk } from '../support/kubectl.ts';
 
 describe('local control plane', () => {
   it('serves Kubernetes v1.35 and kubectl of the same version', async () => {

@@ -4,8 +4,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../src/api/types.ts';
-import { kubectlOk, uniqueNamespace } from './support/kubectl.ts';
-import { condition, hasFinalizer, isReadyAt, sleep, startHarness, type Harness } from './support/operator.ts';
+import { kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
+import { startHarness, type Harness } from '../support/e2e/harness.ts';
+import { condition, hasFinalizer, isReadyAt } from '../support/e2e/kube-helpers.ts';
+import { sleep } from '../support/wait.ts';
 
 let h: Harness;
 
@@ -13,18 +15,10 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => {
-  if (process.env.E2E_DEBUG)
-    console.log(h?.operator.logs.filter((l) => !l.includes('"decision"')).join('\n'));
   await h?.close();
 });
 
-async function setup(prefix: string) {
-  const ns = await uniqueNamespace(prefix);
-  const account = `acct-${ns}`;
-  await h.kube.createAccount(account, h.sim.info.batchUrl, [ns]);
-  const image = h.sim.images.createManagedImage(`img-${ns}`);
-  return { ns, account, image, base: { accountRef: { name: account }, image: { id: image } } };
-}
+const setup = (prefix: string) => h.tenant(prefix, 'managed');
 
 const forPool = (poolId: string, since = 0, op?: string) =>
   h.sim.requests

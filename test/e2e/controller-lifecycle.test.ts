@@ -3,8 +3,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAUSED_ANNOTATION } from '../../src/api/types.ts';
-import { kubectlOk, uniqueNamespace } from './support/kubectl.ts';
-import { condition, hasFinalizer, isReadyAt, sleep, startHarness, type Harness } from './support/operator.ts';
+import { kubectlOk } from '../support/kubectl.ts';
+import { startHarness, type Harness } from '../support/e2e/harness.ts';
+import { condition, hasFinalizer, isReadyAt } from '../support/e2e/kube-helpers.ts';
+import { sleep } from '../support/wait.ts';
 
 let h: Harness;
 
@@ -12,19 +14,10 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => {
-  if (process.env.E2E_DEBUG)
-    console.log(h?.operator.logs.filter((l) => !l.includes('"decision"')).join('\n'));
   await h?.close();
 });
 
-/** A namespace, an account that allows it, and a fresh image. */
-async function setup(prefix: string) {
-  const ns = await uniqueNamespace(prefix);
-  const account = `acct-${ns}`;
-  await h.kube.createAccount(account, h.sim.info.batchUrl, [ns]);
-  const image = h.sim.images.createGalleryImageVersion(`Gal-${ns}`, 'Ubuntu', '1.0.0');
-  return { ns, account, image, base: { accountRef: { name: account }, image: { id: image } } };
-}
+const setup = (prefix: string) => h.tenant(prefix, 'gallery-version');
 
 const requests = (op: string, poolId: string, since = 0) =>
   h.sim.requests
@@ -302,9 +295,7 @@ describe('controller: lifecycle', () => {
     expect(requests('Pool_Resize', id, since)).toHaveLength(0);
 
     // ... and Prometheus sees it
-    const line = h.operator.logs.find((l) => l.includes('"serving metrics"'))!;
-    const port = (JSON.parse(line) as { port: number }).port;
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${h.operator.metricsPort}/metrics`)).text();
     expect(metrics).toContain(`batchpool_current_nodes{namespace="${ns}",name="p",priority="dedicated"} 2`);
     expect(metrics).toContain(`batchpool_resize_attempts_total{namespace="${ns}",name="p",code="none"} 1`);
     expect(metrics).toMatch(

@@ -5,16 +5,10 @@
 // shipped RBAC, and checks /healthz, /readyz and a clean exit on SIGTERM.
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kubectlOk } from './support/kubectl.ts';
+import { installDeploy } from '../support/e2e/install.ts';
 
 beforeAll(async () => {
-  await kubectlOk(['apply', '-k', 'deploy/']);
-  await kubectlOk([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/batchpools.batch.pooloperator.dev',
-  ]);
+  await installDeploy();
 });
 
 describe('container image recipe', () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kubectl, kubectlOk } from './support/kubectl.ts';
+import { kubectl, kubectlOk } from '../support/kubectl.ts';
 
 const NS = 'batchpool-system';
 

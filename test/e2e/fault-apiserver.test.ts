@@ -3,10 +3,11 @@
 // Afterwards the operator must catch up by itself: statuses true to Azure, every pool at its target, and a
 // spec change made after the restart picked up (its watches came back).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlOk } from './support/kubectl.ts';
-import { OperatorProcess } from './support/operator-process.ts';
-import { RestartableCluster } from './fault-cluster.ts';
-import { applyPools, expectInvariants, setupFaultEnv, sleep, until, type FaultEnv } from './fault-support.ts';
+import { applyPools, setTarget, setupFaultEnv, type FaultEnv } from '../support/e2e/fault-env.ts';
+import { expectInvariants } from '../support/e2e/fault-invariants.ts';
+import { RestartableCluster } from '../support/e2e/restartable-cluster.ts';
+import type { OperatorProcess } from '../support/operator-process.ts';
+import { sleep, until } from '../support/wait.ts';
 
 let cluster: RestartableCluster;
 let env: FaultEnv;
@@ -17,7 +18,7 @@ beforeAll(async () => {
   cluster = await RestartableCluster.start();
   process.env.KUBECONFIG = cluster.kubeconfig;
   env = await setupFaultEnv('fault-api');
-  op = await OperatorProcess.start({ sim: env.sim });
+  op = await env.startOperator();
 }, 300_000);
 
 afterAll(async () => {
@@ -50,30 +51,12 @@ describe('the apiserver and etcd going away while pools resize', () => {
   });
 
   it('restarts the apiserver alone during a resize, then picks up a spec change made afterwards', async () => {
-    await kubectlOk([
-      'patch',
-      'batchpool',
-      'a-1',
-      '-n',
-      env.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"targetDedicatedNodes":1300}}',
-    ]);
+    await setTarget(env, 'a-1', 1300);
     await until(resizing('a-1', 1300), 'a-1 resizing to 1300');
     await cluster.stopApiserver('SIGTERM');
     await sleep(3000);
     await cluster.startApiserver();
-    await kubectlOk([
-      'patch',
-      'batchpool',
-      'a-2',
-      '-n',
-      env.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"targetDedicatedNodes":400}}',
-    ]);
+    await setTarget(env, 'a-2', 400);
     await expectInvariants(env, 90_000);
     expect(env.sim.pools.get('a-2')?.currentDedicatedNodes).toBe(400);
     expect(op.alive()).toBe(true);

@@ -2,23 +2,17 @@
 // dropped connections, answers slower than the client's timeout, and a token endpoint that fails for a while.
 // Once the faults stop, every invariant must hold; during them, the operator must stay up and hold back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlOk } from './support/kubectl.ts';
-import { FAST_ARGS, OperatorProcess } from './support/operator-process.ts';
-import {
-  applyPools,
-  expectInvariants,
-  neverDuplicated,
-  setupFaultEnv,
-  sleep,
-  type FaultEnv,
-} from './fault-support.ts';
+import { applyPools, setTarget, setupFaultEnv, type FaultEnv } from '../support/e2e/fault-env.ts';
+import { expectInvariants, neverDuplicated } from '../support/e2e/fault-invariants.ts';
+import type { OperatorProcess } from '../support/operator-process.ts';
+import { sleep } from '../support/wait.ts';
 
 let env: FaultEnv;
 let op: OperatorProcess;
 
 beforeAll(async () => {
   env = await setupFaultEnv('fault-azure');
-  op = await OperatorProcess.start({ sim: env.sim });
+  op = await env.startOperator();
 });
 
 afterAll(async () => {
@@ -27,17 +21,7 @@ afterAll(async () => {
 });
 
 async function resizeAll(names: string[], target: number): Promise<void> {
-  for (const n of names)
-    await kubectlOk([
-      'patch',
-      'batchpool',
-      n,
-      '-n',
-      env.namespace,
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { targetDedicatedNodes: target } }),
-    ]);
+  for (const n of names) await setTarget(env, n, target);
 }
 
 /** Requests the simulator answered with this fault since `since`. */
@@ -100,7 +84,7 @@ describe('Azure faults while pools are created and resized', () => {
     env.sim.faults.failTokens({ seconds: 8 });
     await applyPools(env, [{ name: 'k-1', target: 70 }]);
     await resizeAll(['s-1'], 250);
-    op = await OperatorProcess.start({ sim: env.sim, args: FAST_ARGS });
+    op = await env.startOperator();
     await sleep(8000);
     expect(faulted(since, 'tokenFailure').length).toBeGreaterThan(0);
     expect(op.alive()).toBe(true);

@@ -2,16 +2,11 @@
 // the Lease once it expires and finish the job, with no duplicate pool and every status true to Azure.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlOk } from './support/kubectl.ts';
-import { FAST_ARGS, OperatorProcess } from './support/operator-process.ts';
-import {
-  applyPools,
-  expectInvariants,
-  neverDuplicated,
-  setupFaultEnv,
-  until,
-  type FaultEnv,
-} from './fault-support.ts';
+import { applyPools, setTarget, setupFaultEnv, type FaultEnv } from '../support/e2e/fault-env.ts';
+import { expectInvariants, neverDuplicated } from '../support/e2e/fault-invariants.ts';
+import { leaderElection } from '../support/operator-profiles.ts';
+import type { OperatorProcess } from '../support/operator-process.ts';
+import { until } from '../support/wait.ts';
 
 let env: FaultEnv;
 let leader: OperatorProcess;
@@ -19,16 +14,9 @@ let standby: OperatorProcess;
 
 beforeAll(async () => {
   env = await setupFaultEnv('fault-leader');
-  const args = [
-    ...FAST_ARGS,
-    '--leader-elect',
-    '--leader-election-namespace',
-    env.namespace,
-    '--leader-election-id',
-    `fault-leader-${randomBytes(3).toString('hex')}`,
-  ];
-  leader = await OperatorProcess.start({ sim: env.sim, args });
-  standby = await OperatorProcess.start({ sim: env.sim, args, readyMessage: 'starting' });
+  const lease = { namespace: env.namespace, id: `fault-leader-${randomBytes(3).toString('hex')}` };
+  leader = await env.startOperator({ profiles: [leaderElection(lease)] });
+  standby = await env.startOperator({ profiles: [leaderElection({ ...lease, standby: true })] });
 }, 120_000);
 
 afterAll(async () => {
@@ -44,29 +32,11 @@ describe('leader failover during a resize', () => {
     ]);
     await expectInvariants(env);
     expect(standby.lines('controller started')).toEqual([]); // only one replica reconciles
-    await kubectlOk([
-      'patch',
-      'batchpool',
-      'l-1',
-      '-n',
-      env.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"targetDedicatedNodes":1500}}',
-    ]);
+    await setTarget(env, 'l-1', 1500);
     await until(() => env.sim.pools.get('l-1')?.targetDedicatedNodes === 1500, 'the resize to 1500');
     await leader.kill('SIGKILL');
     // A spec change while nobody leads must be picked up by the new leader.
-    await kubectlOk([
-      'patch',
-      'batchpool',
-      'l-2',
-      '-n',
-      env.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"targetDedicatedNodes":300}}',
-    ]);
+    await setTarget(env, 'l-2', 300);
     await until(() => standby.lines('controller started').length > 0, 'the standby to lead', 60_000);
     await expectInvariants(env, 90_000);
     expect(neverDuplicated(env)).toEqual([]);

@@ -2,25 +2,18 @@
 // new process must pick up where the old one died — no second Azure pool for one BatchPool, no pool left
 // behind by a deleted one, every status true to Azure, every pool at its target.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlOk } from './support/kubectl.ts';
-import { OperatorProcess } from './support/operator-process.ts';
-import {
-  applyPools,
-  expectInvariants,
-  listPools,
-  neverDuplicated,
-  setupFaultEnv,
-  sleep,
-  until,
-  type FaultEnv,
-} from './fault-support.ts';
+import { applyPools, listPools, setTarget, setupFaultEnv, type FaultEnv } from '../support/e2e/fault-env.ts';
+import { expectInvariants, neverDuplicated } from '../support/e2e/fault-invariants.ts';
+import { kubectlOk } from '../support/kubectl.ts';
+import type { OperatorProcess } from '../support/operator-process.ts';
+import { sleep, until } from '../support/wait.ts';
 
 let env: FaultEnv;
 let op: OperatorProcess;
 
 beforeAll(async () => {
   env = await setupFaultEnv('fault-kill');
-  op = await OperatorProcess.start({ sim: env.sim });
+  op = await env.startOperator();
 });
 
 afterAll(async () => {
@@ -31,7 +24,7 @@ afterAll(async () => {
 async function killAndRestart(): Promise<void> {
   await op.kill('SIGKILL');
   expect(op.exit?.signal).toBe('SIGKILL');
-  op = await OperatorProcess.start({ sim: env.sim });
+  op = await env.startOperator();
 }
 
 async function finalizerOn(name: string): Promise<void> {
@@ -66,16 +59,7 @@ describe('SIGKILL of the operator, then a restart', () => {
 
   it('mid-resize, the instant Azure has accepted the resize', async () => {
     env.sim.faults.slow({ operation: 'Pool_Resize', delayMs: 800, count: 1 });
-    await kubectlOk([
-      'patch',
-      'batchpool',
-      'create-b',
-      '-n',
-      env.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"targetDedicatedNodes":900}}',
-    ]);
+    await setTarget(env, 'create-b', 900);
     await until(() => env.sim.pools.get('create-b')?.targetDedicatedNodes === 900, 'the resize to 900');
     await killAndRestart();
     await expectInvariants(env);
@@ -83,16 +67,7 @@ describe('SIGKILL of the operator, then a restart', () => {
 
   it('mid-resize, while Azure is still adding nodes, and again after a failed allocation', async () => {
     env.sim.faults.failNextResizes('create-a', 1, { fraction: 0.4 });
-    await kubectlOk([
-      'patch',
-      'batchpool',
-      'create-a',
-      '-n',
-      env.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"targetDedicatedNodes":1200}}',
-    ]);
+    await setTarget(env, 'create-a', 1200);
     await until(
       () =>
         env.sim.pools.get('create-a')?.allocationState === 'resizing' &&

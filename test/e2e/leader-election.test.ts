@@ -7,7 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectl, kubectlOk } from './support/kubectl.ts';
+import { installDeploy } from '../support/e2e/install.ts';
+import { kubectl } from '../support/kubectl.ts';
+import { sleep } from '../support/wait.ts';
 import { DEFAULT_DURATIONS, DEFAULT_LEASE_NAME } from '../../src/ha/leader-election.ts';
 
 const NS = 'batchpool-system';
@@ -77,12 +79,11 @@ async function kill(c: Candidate, signal: NodeJS.Signals): Promise<number | null
   return code;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const { leaseDurationMs, retryPeriodMs } = DEFAULT_DURATIONS;
 const maxAcquireDelay = retryPeriodMs * 2.2; // one jittered retry
 
 beforeAll(async () => {
-  await kubectlOk(['apply', '-k', 'deploy/']);
+  await installDeploy();
   await kubectl(['delete', 'lease', DEFAULT_LEASE_NAME, '-n', NS, '--ignore-not-found']);
 });
 

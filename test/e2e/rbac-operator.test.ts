@@ -4,24 +4,18 @@
 // through an AllocationFailed to its target and is deleted; nothing is refused along the way, and
 // /metrics tells the story.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
 import { DEFAULT_LEASE_NAME } from '../../src/ha/leader-election.ts';
-import { kubectl, kubectlOk, uniqueNamespace } from './support/kubectl.ts';
-import { isReadyAt, KubeHelpers } from './support/operator.ts';
-import { FAST_ARGS, OperatorProcess } from './support/operator-process.ts';
-import { createServer } from 'node:net';
+import { installDeploy } from '../support/e2e/install.ts';
+import { isReadyAt, KubeHelpers } from '../support/e2e/kube-helpers.ts';
+import { startQuickSimulator } from '../support/e2e/simulators.ts';
+import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
+import { freePort } from '../support/net.ts';
+import { fastPolling, leaderElection } from '../support/operator-profiles.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
 
 const NS = 'batchpool-system';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 let sim: Simulator;
 let op: OperatorProcess;
 let metricsPort: number;
@@ -30,30 +24,14 @@ const kube = new KubeHelpers();
 beforeAll(async () => {
   const token = process.env.E2E_OPERATOR_KUBECONFIG;
   expect(token, 'the e2e global setup mints the ServiceAccount kubeconfig').toBeTruthy();
-  await kubectlOk(['apply', '-k', 'deploy/']);
-  await kubectlOk([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/batchpools.batch.pooloperator.dev',
-  ]);
+  await installDeploy();
   await kubectl(['delete', 'lease', DEFAULT_LEASE_NAME, '-n', NS, '--ignore-not-found']);
-  sim = await startSimulator({
-    timeScale: 100,
-    seed: 7,
-    allocation: {
-      bootDelaySeconds: 20,
-      nodesPerMinute: 3000,
-      shrinkDelaySeconds: 10,
-      stopDelaySeconds: 2,
-      deleteDelaySeconds: 20,
-    },
-  });
+  sim = await startQuickSimulator({ seed: 7 });
   metricsPort = await freePort();
   op = await OperatorProcess.start({
     sim,
-    metricsPort,
-    args: [...FAST_ARGS, '--leader-elect'],
+    metrics: metricsPort,
+    profiles: [fastPolling, leaderElection()],
     env: { KUBECONFIG: token!, POD_NAMESPACE: NS, POD_NAME: 'rbac-operator-0' },
   });
 });

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { kubectl, kubectlOk, uniqueNamespace } from './support/kubectl.ts';
+import { installDeploy } from '../support/e2e/install.ts';
+import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
 import { OPERATOR_NAMESPACE, OPERATOR_PERMISSIONS, REFUSED } from '../unit/deploy/operator-permissions.ts';
 import { DEFAULT_LEASE_NAME } from '../../src/ha/leader-election.ts';
 
@@ -32,8 +33,7 @@ async function refusedWith403(call: () => Promise<unknown>): Promise<void> {
 beforeAll(async () => {
   saKubeconfig = process.env.E2E_OPERATOR_KUBECONFIG ?? '';
   expect(saKubeconfig, 'the e2e global setup mints the ServiceAccount kubeconfig').not.toBe('');
-  await kubectlOk(['apply', '-k', 'deploy/']);
-  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/batchpools.${G}`]);
+  await installDeploy();
   ns = await uniqueNamespace('rbac');
   // The examples, pointed at a closed loopback port instead of Azure: an operator that other test
   // files run against this cluster may see them, and must not reach out of the machine.

@@ -1,21 +1,5 @@
-// Shared by the api-*.test.ts files: install the CRDs the way a user would, and build manifests.
-import { join } from 'node:path';
-import { API_VERSION } from '../../src/api/types.ts';
-import { kubectlOk } from './support/kubectl.ts';
-
-export const ROOT = join(import.meta.dirname, '..', '..');
-export const CRD_NAMES = ['batchpools.batch.pooloperator.dev', 'batchaccounts.batch.pooloperator.dev'];
-
-/** Applies crds/ (server-side, so it coexists with other test files doing the same) and waits until served. */
-export async function installCrds(): Promise<void> {
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', join(ROOT, 'crds')]);
-  await kubectlOk([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    ...CRD_NAMES.map((n) => `crd/${n}`),
-  ]);
-}
+// Manifests for the api-*.test.ts files: a small valid BatchPool and BatchAccount that each test changes.
+import { API_VERSION } from '../../../src/api/types.ts';
 
 export const IMAGE_PREFIX = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers';
 export const MANAGED_IMAGE = `${IMAGE_PREFIX}/Microsoft.Compute/images/render-ubuntu`;
