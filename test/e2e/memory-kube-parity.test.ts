@@ -180,7 +180,7 @@ function memory(): World {
   const kube = new MemoryKube();
   return {
     kube,
-    create: (pool) => Promise.resolve(void kube.put(pool)),
+    create: (pool) => Promise.resolve(kube.put(pool)),
     editSpec: (name, spec) => Promise.resolve(void kube.updateSpec(ns, name, spec)),
     delete: (name) => Promise.resolve(kube.delete(ns, name)),
   };

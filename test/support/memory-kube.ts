@@ -33,11 +33,10 @@ export class MemoryKube implements KubeApi, EventRecorder {
   #rv = 1;
 
   /** Stores a BatchPool as given (a fixture, or what a user created), with a fresh resourceVersion. */
-  put(pool: BatchPool): BatchPool {
+  put(pool: BatchPool): void {
     const stored = structuredClone(pool);
     this.#stored(stored);
     this.pools.set(keyOf(stored), stored);
-    return structuredClone(stored);
   }
 
   putAccount(account: BatchAccount): void {
@@ -126,9 +125,9 @@ export class MemoryKube implements KubeApi, EventRecorder {
     const patch = mergePatch(previous ?? {}, next);
     const stored = this.pools.get(keyOf(pool));
     if (patch === undefined || !stored) return Promise.resolve();
-    const status = applyMergePatch(stored.status ?? {}, patch) as BatchPoolStatus;
-    if (isDeepStrictEqual(status, stored.status ?? {})) return Promise.resolve();
-    stored.status = status;
+    const { value, changed } = applyMergePatch(stored.status ?? {}, patch);
+    if (!changed) return Promise.resolve();
+    stored.status = value as BatchPoolStatus;
     this.#stored(stored);
     return Promise.resolve();
   }
