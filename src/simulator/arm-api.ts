@@ -1,11 +1,22 @@
-// The ARM compute API for the images a pool can be built from: managed images, galleries, gallery
-// image definitions and versions (GET, PUT, DELETE, and listing images in a resource group), with
-// ARM's CloudError bodies. Any api-version is accepted. PUT answers at once with a terminal
-// provisioningState, so the SDK's long-running-operation pollers finish on the first response.
+// ARM, as far as the operator needs it: the compute resources a pool can be built from (managed images,
+// galleries, gallery image definitions and versions: GET, PUT, DELETE, and listing images in a resource
+// group), the long-running operation of publishing a gallery image version, and the Batch account itself
+// (GET of Microsoft.Batch/batchAccounts, and the VM sizes Batch offers in a region). ARM's CloudError
+// bodies. Any api-version is accepted.
+//
+// A PUT of a gallery image version whose source is a managed image answers like the Compute gallery: 201
+// (200 for an update) with provisioningState Creating (Updating), an Azure-AsyncOperation header pointing at
+// …/locations/{region}/capsOperations/{id} and a Location header (the same operation with monitor=true), per
+// the ARM async operation contract (Azure/azure-resource-manager-rpc, async-api-reference.proto.md; the
+// operation resource type is Microsoft.Compute/locations/capsOperations, "Gets the status of an asynchronous
+// Caps operation", Learn azure/role-based-access-control/resource-provider-operations). Every other PUT
+// answers at once with a terminal provisioningState, so the SDK's pollers finish on the first response.
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
-import { armError, armJson, parseJsonObject } from './http-util.ts';
+import { armError, armJson, azureTime, parseJsonObject } from './http-util.ts';
+import type { BatchAccount } from './state/account.ts';
+import { regionKey } from './state/account.ts';
 import type { ArmResource, ImageKind, ImageStore, ParsedResourceId } from './state/images.ts';
-import { parentId, parseResourceId } from './state/images.ts';
+import { ARM_TYPES, parentId, parseResourceId } from './state/images.ts';
 
 const OPERATION_PREFIX: Record<ImageKind, string> = {
   image: 'Images',
@@ -15,27 +26,43 @@ const OPERATION_PREFIX: Record<ImageKind, string> = {
 };
 
 const LIST_IMAGES = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/images$/i;
+const CAPS_OPERATION =
+  /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/capsOperations\/([^/]+)$/i;
+const BATCH_ACCOUNT =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Batch\/batchAccounts\/([^/]+)$/i;
+const BATCH_VM_SKUS =
+  /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Batch\/locations\/([^/]+)\/virtualMachineSkus$/i;
 
-function notFound(ctx: RequestContext, parsed: ParsedResourceId): SimResponse {
+function notFound(ctx: RequestContext, resourceGroup: string, gateway: boolean): SimResponse {
   const typePath = ctx.path.replace(/^.*\/providers\//i, '');
   return armError(
     404,
     'ResourceNotFound',
-    `The Resource '${typePath}' under resource group '${parsed.resourceGroup}' was not found.`,
+    `The Resource '${typePath}' under resource group '${resourceGroup}' was not found.`,
     ctx.requestId,
-    parsed.kind === 'image' || parsed.kind === 'gallery' ? { 'x-ms-failure-cause': 'gateway' } : {},
+    gateway ? { 'x-ms-failure-cause': 'gateway' } : {},
   );
 }
 
-function render(resource: ArmResource, expand: string | null): Record<string, unknown> {
+function notFoundImage(ctx: RequestContext, parsed: ParsedResourceId): SimResponse {
+  return notFound(ctx, parsed.resourceGroup, parsed.kind === 'image' || parsed.kind === 'gallery');
+}
+
+function render(images: ImageStore, resource: ArmResource, expand: string | null): Record<string, unknown> {
   const properties = { ...resource.properties };
-  if (expand?.toLowerCase().includes('replicationstatus') && resource.type.endsWith('/versions')) {
-    const profile = properties.publishingProfile as { targetRegions?: { name: string }[] } | undefined;
-    const regions = profile?.targetRegions?.map((r) => r.name) ?? [resource.location];
-    properties.replicationStatus = {
-      aggregatedState: 'Completed',
-      summary: regions.map((region) => ({ region, state: 'Completed', details: '', progress: 100 })),
-    };
+  if (resource.type === ARM_TYPES.galleryImageVersion) {
+    const status = images.versionStatus(resource);
+    properties.provisioningState = status.provisioningState;
+    if (expand?.toLowerCase().includes('replicationstatus'))
+      properties.replicationStatus = {
+        aggregatedState: status.aggregatedState,
+        summary: status.regions.map((r) => ({
+          region: r.region,
+          state: r.state,
+          details: r.details,
+          progress: r.progress,
+        })),
+      };
   }
   return {
     id: resource.id,
@@ -47,9 +74,127 @@ function render(resource: ArmResource, expand: string | null): Record<string, un
   };
 }
 
-export function createArmApi(images: ImageStore): {
+const REPLICATION_FAILED = (regions: string[]) =>
+  // The message Azure CLI relayed from the gallery service (Azure/azure-cli#15539); the code is our choice.
+  `Gallery replication jobs failed in one or more regions. The failing regions' details are as follows: '${regions
+    .map((r) => `{region:${r}, detail:Failed with internal server error.}`)
+    .join(
+      ', ',
+    )}'. If retry does not work, then please do an update by removing the failed regions and update again by adding them back.`;
+
+export interface ArmApiOptions {
+  /** The Batch account the management plane shows. */
+  account?: BatchAccount;
+  /** The subscription the account lives in. */
+  subscriptionId?: () => string;
+}
+
+export function createArmApi(
+  images: ImageStore,
+  options: ArmApiOptions = {},
+): {
   match(method: string, segments: string[]): Route | undefined;
 } {
+  const operationUrls = (ctx: RequestContext, subscription: string, region: string, operationId: string) => {
+    const apiVersion = ctx.query.get('api-version') ?? '2025-03-03';
+    const base = `${ctx.origin}/subscriptions/${subscription}/providers/Microsoft.Compute/locations/${regionKey(region)}/capsOperations/${operationId}`;
+    return {
+      'azure-asyncoperation': `${base}?api-version=${apiVersion}`,
+      location: `${base}?monitor=true&api-version=${apiVersion}`,
+      'retry-after': String(images.gallery.retryAfterSeconds),
+    };
+  };
+
+  const capsOperation = (subscription: string, operationId: string): Route => ({
+    api: 'arm',
+    operation: 'CapsOperations_Get',
+    handle(ctx) {
+      const resource = images.operation(operationId);
+      const run = resource?.sim?.run;
+      if (!resource || !run)
+        return armError(404, 'NotFound', `The operation '${operationId}' could not be found.`, ctx.requestId);
+      const status = images.versionStatus(resource);
+      const running = status.provisioningState === 'Creating' || status.provisioningState === 'Updating';
+      const failed = status.regions.filter((r) => r.state === 'Failed').map((r) => regionKey(r.region));
+      const retry = { 'retry-after': String(images.gallery.retryAfterSeconds) };
+      if (ctx.query.get('monitor') === 'true') {
+        if (running) return armJson(202, undefined, ctx.requestId, retry);
+        return armJson(200, render(images, resource, null), ctx.requestId);
+      }
+      const body: Record<string, unknown> = {
+        id: `/subscriptions/${subscription}/providers/Microsoft.Compute/locations/${regionKey(resource.location)}/capsOperations/${operationId}`,
+        name: operationId,
+        status: running ? 'InProgress' : failed.length > 0 ? 'Failed' : 'Succeeded',
+        startTime: azureTime(run.startedAt),
+        ...(running ? {} : { endTime: azureTime(run.replicatedAt) }),
+        ...(failed.length > 0 && !running
+          ? { error: { code: 'ReplicationJobsFailed', message: REPLICATION_FAILED(failed) } }
+          : {}),
+      };
+      return armJson(200, body, ctx.requestId, running ? retry : {});
+    },
+  });
+
+  const batchAccount = (subscription: string, group: string, name: string): Route => ({
+    api: 'arm',
+    operation: 'BatchAccount_Get',
+    handle(ctx) {
+      const account = options.account;
+      if (
+        !account ||
+        subscription.toLowerCase() !== (options.subscriptionId?.() ?? subscription).toLowerCase() ||
+        group.toLowerCase() !== account.resourceGroup.toLowerCase() ||
+        name.toLowerCase() !== account.name.toLowerCase()
+      )
+        return notFound(ctx, group, true);
+      const host = ctx.origin.replace(/^https?:\/\//, '');
+      const q = account.quotas;
+      return armJson(
+        200,
+        {
+          id: account.resourceId(subscription),
+          name: account.name,
+          type: 'Microsoft.Batch/batchAccounts',
+          location: account.location,
+          identity: { type: 'None' },
+          properties: {
+            accountEndpoint: host,
+            nodeManagementEndpoint: host,
+            provisioningState: 'Succeeded',
+            poolAllocationMode: 'BatchService',
+            publicNetworkAccess: 'Enabled',
+            dedicatedCoreQuota: q.dedicatedCores,
+            lowPriorityCoreQuota: q.lowPriorityCores,
+            dedicatedCoreQuotaPerVMFamily: [
+              ...new Map(account.vmSizes().map((s) => [s.family, q.dedicatedCores])).entries(),
+            ].map(([family, coreQuota]) => ({ name: family, coreQuota })),
+            dedicatedCoreQuotaPerVMFamilyEnforced: false,
+            poolQuota: q.pools,
+            activeJobAndJobScheduleQuota: 100,
+            allowedAuthenticationModes: ['AAD'],
+          },
+        },
+        ctx.requestId,
+      );
+    },
+  });
+
+  const vmSkus = (region: string): Route => ({
+    api: 'arm',
+    operation: 'Location_ListSupportedVirtualMachineSkus',
+    handle(ctx) {
+      const key = regionKey(region);
+      const value = (options.account?.vmSizes() ?? [])
+        .filter((s) => !s.regions || s.regions.includes(key))
+        .map((s) => ({
+          name: s.name,
+          familyName: s.family,
+          capabilities: [{ name: 'vCPUs', value: String(s.vCPUs) }],
+        }));
+      return armJson(200, { value }, ctx.requestId);
+    },
+  });
+
   return {
     match(method, segments) {
       if (segments[0]?.toLowerCase() !== 'subscriptions') return undefined;
@@ -63,11 +208,18 @@ export function createArmApi(images: ImageStore): {
             const value = images
               .list()
               .filter((r) => r.id.toLowerCase().startsWith(prefix) && r.type === 'Microsoft.Compute/images')
-              .map((r) => render(r, null));
+              .map((r) => render(images, r, null));
             return armJson(200, { value }, ctx.requestId);
           },
         };
       }
+      const caps = CAPS_OPERATION.exec(path);
+      if (caps && method === 'GET') return capsOperation(caps[1] ?? '', caps[3] ?? '');
+      const account = BATCH_ACCOUNT.exec(path);
+      if (account && method === 'GET')
+        return batchAccount(account[1] ?? '', account[2] ?? '', account[3] ?? '');
+      const skus = BATCH_VM_SKUS.exec(path);
+      if (skus && method === 'GET') return vmSkus(skus[2] ?? '');
       const parsed = parseResourceId(path);
       if (!parsed) {
         return {
@@ -90,8 +242,8 @@ export function createArmApi(images: ImageStore): {
           handle(ctx) {
             const resource = images.get(path);
             return resource
-              ? armJson(200, render(resource, ctx.query.get('$expand')), ctx.requestId)
-              : notFound(ctx, parsed);
+              ? armJson(200, render(images, resource, ctx.query.get('$expand')), ctx.requestId)
+              : notFoundImage(ctx, parsed);
           },
         };
       if (method === 'PUT')
@@ -114,7 +266,7 @@ export function createArmApi(images: ImageStore): {
                 'The location property is required for this definition.',
                 ctx.requestId,
               );
-            const result = images.put(path, {
+            const input = {
               location: body.location,
               ...(typeof body.tags === 'object' && body.tags !== null
                 ? { tags: body.tags as Record<string, string> }
@@ -122,7 +274,11 @@ export function createArmApi(images: ImageStore): {
               properties: (typeof body.properties === 'object' && body.properties !== null
                 ? body.properties
                 : {}) as Record<string, unknown>,
-            });
+            };
+            const result =
+              parsed.kind === 'galleryImageVersion'
+                ? images.publishVersion(path, input)
+                : images.put(path, input);
             if ('missingParent' in result) {
               const parentName = (parentId(path) ?? '').replace(/^.*\//, '');
               return armError(
@@ -132,7 +288,21 @@ export function createArmApi(images: ImageStore): {
                 ctx.requestId,
               );
             }
-            return armJson(result.created ? 201 : 200, render(result.resource, null), ctx.requestId);
+            if ('missingSource' in result)
+              // Our choice of code and text: the gallery's answer for a missing source image is not documented.
+              return armError(
+                400,
+                'InvalidParameter',
+                `The source image '${result.missingSource}' of the gallery image version was not found. Target: 'properties.storageProfile.source.id'.`,
+                ctx.requestId,
+              );
+            const status = result.created ? 201 : 200;
+            const operationId = 'operationId' in result ? result.operationId : undefined;
+            const lro =
+              typeof operationId === 'string'
+                ? operationUrls(ctx, parsed.subscriptionId, result.resource.location, operationId)
+                : {};
+            return armJson(status, render(images, result.resource, null), ctx.requestId, lro);
           },
         };
       if (method === 'DELETE')

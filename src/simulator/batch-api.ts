@@ -1,5 +1,7 @@
-// The Batch data-plane pool API as @azure/batch 10.2.0 calls it (any api-version is accepted).
-// Paths are relative to the account URL; answers carry Azure's headers, ETags and error bodies.
+// The Batch data-plane pool API at api-version 2025-06-01 (older versions only when the compatibility
+// switch allows them), plus List Supported Images. Paths are relative to the account URL; answers carry
+// Azure's headers, ETags and error bodies.
+import type { CompatOptions } from './compat.ts';
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
 import {
   azureTime,
@@ -11,7 +13,10 @@ import {
   rfc1123,
 } from './http-util.ts';
 import { parsePoolFilter } from './batch-filter.ts';
+import type { BatchAccount } from './state/account.ts';
+import { apiVersionError } from './state/api-versions.ts';
 import { BatchError, batchErrors } from './state/errors.ts';
+import { CREATE_FIELDS } from './state/pool-input.ts';
 import type { PoolModel, PoolView } from './state/pools.ts';
 
 /** The pool as the service serialises it, in the service's property order. */
@@ -36,7 +41,8 @@ export function poolJson(model: PoolModel, pool: PoolView, origin: string): Reco
     targetLowPriorityNodes: pool.target.lowPriority,
   };
   if (pool.resizeErrors.length > 0 && pool.allocationState === 'steady') out.resizeErrors = pool.resizeErrors;
-  for (const [k, v] of Object.entries(pool.spec)) if (!(k in out)) out[k] = v;
+  // Only what the 2025-06-01 BatchPool has (state restored from an older snapshot may hold more).
+  for (const [k, v] of Object.entries(pool.spec)) if (!(k in out) && CREATE_FIELDS.has(k)) out[k] = v;
   return out;
 }
 
@@ -112,14 +118,81 @@ class EarlyAnswer extends Error {
   }
 }
 
-export function createBatchApi(model: PoolModel): {
+/** Reads `maxresults` (1..1000, default 1000) or throws Batch's 400. */
+function maxResults(ctx: RequestContext): number {
+  const maxText = ctx.query.get('maxresults');
+  const max = maxText === null ? 1000 : Number(maxText);
+  if (!Number.isInteger(max) || max < 1 || max > 1000)
+    throw new BatchError(
+      400,
+      'InvalidQueryParameterValue',
+      'Value for one of the query parameters specified in the request URI is invalid.',
+      [
+        { key: 'QueryParameterName', value: 'maxresults' },
+        { key: 'QueryParameterValue', value: String(maxText) },
+        { key: 'Reason', value: 'The value must be between 1 and 1000.' },
+      ],
+    );
+  return max;
+}
+
+function filterOf(ctx: RequestContext): ((o: Record<string, unknown>) => boolean) | undefined {
+  const filterText = ctx.query.get('$filter');
+  const predicate = filterText ? parsePoolFilter(filterText) : undefined;
+  if (filterText && !predicate)
+    throw new BatchError(
+      400,
+      'InvalidQueryParameterValue',
+      'Value for one of the query parameters specified in the request URI is invalid.',
+      [
+        { key: 'QueryParameterName', value: '$filter' },
+        { key: 'QueryParameterValue', value: filterText },
+        {
+          key: 'Reason',
+          value: 'The simulator understands eq, ne, startswith(), and, or and parentheses.',
+        },
+      ],
+    );
+  return predicate;
+}
+
+/** The next-link query of a list page: the caller's parameters plus where to go on from. */
+function nextLink(ctx: RequestContext, path: string, max: number, skip: string): string {
+  const next = new URLSearchParams();
+  for (const k of ['api-version', '$filter', '$select', '$expand']) {
+    const v = ctx.query.get(k);
+    if (v !== null) next.set(k, v);
+  }
+  next.set('maxresults', String(max));
+  next.set('$skiptoken', skip);
+  return `${ctx.origin}${path}?${next.toString()}`;
+}
+
+export interface BatchApiOptions {
+  /** The account behind the data plane (supported images). */
+  account?: BatchAccount;
+  /** The api-versions served (read per request). */
+  apiVersions?: () => readonly string[];
+  /** The compatibility switches (read per request). */
+  compat?: () => Readonly<CompatOptions>;
+}
+
+export function createBatchApi(
+  model: PoolModel,
+  options: BatchApiOptions = {},
+): {
   match(method: string, segments: string[]): Route | undefined;
 } {
+  const account = options.account ?? model.account;
   const guard = (operation: string, fn: (ctx: RequestContext) => SimResponse): Route => ({
     api: 'batch',
     operation,
     handle(ctx) {
       try {
+        if (options.compat && !options.compat().allowRetiredApiVersions) {
+          const wrong = apiVersionError(ctx.query.get('api-version'), options.apiVersions?.());
+          if (wrong) throw wrong;
+        }
         return fn(ctx);
       } catch (err) {
         if (err instanceof BatchError) return batchErrorResponse(ctx, err);
@@ -138,35 +211,8 @@ export function createBatchApi(model: PoolModel): {
   };
 
   const list = guard('Pool_List', (ctx) => {
-    const filterText = ctx.query.get('$filter');
-    const predicate = filterText ? parsePoolFilter(filterText) : undefined;
-    if (filterText && !predicate)
-      throw new BatchError(
-        400,
-        'InvalidQueryParameterValue',
-        'Value for one of the query parameters specified in the request URI is invalid.',
-        [
-          { key: 'QueryParameterName', value: '$filter' },
-          { key: 'QueryParameterValue', value: filterText },
-          {
-            key: 'Reason',
-            value: 'The simulator understands eq, ne, startswith(), and, or and parentheses.',
-          },
-        ],
-      );
-    const maxText = ctx.query.get('maxresults');
-    const max = maxText === null ? 1000 : Number(maxText);
-    if (!Number.isInteger(max) || max < 1 || max > 1000)
-      throw new BatchError(
-        400,
-        'InvalidQueryParameterValue',
-        'Value for one of the query parameters specified in the request URI is invalid.',
-        [
-          { key: 'QueryParameterName', value: 'maxresults' },
-          { key: 'QueryParameterValue', value: String(maxText) },
-          { key: 'Reason', value: 'The value must be between 1 and 1000.' },
-        ],
-      );
+    const predicate = filterOf(ctx);
+    const max = maxResults(ctx);
     const after = ctx.query.get('$skiptoken');
     const page: Record<string, unknown>[] = [];
     let more = false;
@@ -185,16 +231,34 @@ export function createBatchApi(model: PoolModel): {
       'odata.metadata': `${ctx.origin}/$metadata#pools`,
       value: page.map((p) => select(p, selectText)),
     };
-    if (more) {
-      const next = new URLSearchParams();
-      for (const k of ['api-version', '$filter', '$select', '$expand']) {
-        const v = ctx.query.get(k);
-        if (v !== null) next.set(k, v);
+    if (more) body['odata.nextLink'] = nextLink(ctx, '/pools', max, String(page[page.length - 1]?.id));
+    return batchJson(200, ctx.requestId, body, clientRequestId(ctx));
+  });
+
+  // GET /supportedimages (2025-06-01 list_supported_images): BatchSupportedImage entries, paged like the
+  // pool list ($skiptoken is the index of the next entry: our choice), $filter as for pools.
+  const supportedImages = guard('Pool_ListSupportedImages', (ctx) => {
+    const predicate = filterOf(ctx);
+    const max = maxResults(ctx);
+    const start = Math.max(0, Number(ctx.query.get('$skiptoken') ?? 0) || 0);
+    const all = account.supportedImages() as unknown as Record<string, unknown>[];
+    const page: Record<string, unknown>[] = [];
+    let more = false;
+    let i = start;
+    for (; i < all.length; i++) {
+      const image = all[i] as Record<string, unknown>;
+      if (predicate && !predicate(image)) continue;
+      if (page.length === max) {
+        more = true;
+        break;
       }
-      next.set('maxresults', String(max));
-      next.set('$skiptoken', String(page[page.length - 1]?.id));
-      body['odata.nextLink'] = `${ctx.origin}/pools?${next.toString()}`;
+      page.push(image);
     }
+    const body: Record<string, unknown> = {
+      'odata.metadata': `${ctx.origin}/$metadata#supportedimages`,
+      value: page,
+    };
+    if (more) body['odata.nextLink'] = nextLink(ctx, '/supportedimages', max, String(i));
     return batchJson(200, ctx.requestId, body, clientRequestId(ctx));
   });
 
@@ -286,6 +350,8 @@ export function createBatchApi(model: PoolModel): {
 
   return {
     match(method, segments) {
+      if (segments[0] === 'supportedimages' && segments.length === 1)
+        return method === 'GET' ? supportedImages : unsupported('Pool_Unknown');
       if (segments[0] !== 'pools') return undefined;
       const [, id, action, extra] = segments;
       if (id === undefined) {

@@ -1,12 +1,24 @@
-// The part of Batch's OData $filter grammar that list-pools callers use: eq/ne on string
-// properties, startswith(prop,'x'), and/or, parentheses. Anything else is a 400, as on Azure.
+// The part of Batch's OData $filter grammar that list callers use: eq/ne on string properties
+// (nested ones as paths, e.g. imageReference/publisher), startswith(prop,'x'), and/or, parentheses.
+// Anything else is a 400, as on Azure. Used for pools and for supported images.
 
 export type PoolPredicate = (pool: Record<string, unknown>) => boolean;
 
 const TOKEN =
-  /\s*(?:(?<starts>startswith\(\s*(?<sprop>\w+)\s*,\s*'(?<sval>(?:[^']|'')*)'\s*\))|(?<cprop>\w+)\s+(?<op>eq|ne)\s+'(?<cval>(?:[^']|'')*)'|(?<word>and|or)\b|(?<paren>[()]))\s*/iy;
+  /\s*(?:(?<starts>startswith\(\s*(?<sprop>\w+(?:\/\w+)*)\s*,\s*'(?<sval>(?:[^']|'')*)'\s*\))|(?<cprop>\w+(?:\/\w+)*)\s+(?<op>eq|ne)\s+'(?<cval>(?:[^']|'')*)'|(?<word>and|or)\b|(?<paren>[()]))\s*/iy;
 
 type Token = { kind: 'pred'; fn: PoolPredicate } | { kind: 'and' | 'or' | '(' | ')' };
+
+/** A property by path (a/b/c); undefined when any step is missing. */
+function at(obj: Record<string, unknown>, path: string): unknown {
+  if (!path.includes('/')) return obj[path];
+  let v: unknown = obj;
+  for (const step of path.split('/')) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string, unknown>)[step];
+  }
+  return v;
+}
 
 function tokenize(text: string): Token[] | undefined {
   const tokens: Token[] = [];
@@ -18,12 +30,18 @@ function tokenize(text: string): Token[] | undefined {
     if (g.starts) {
       const prop = g.sprop ?? '';
       const val = (g.sval ?? '').replaceAll("''", "'");
-      tokens.push({ kind: 'pred', fn: (p) => typeof p[prop] === 'string' && p[prop].startsWith(val) });
+      tokens.push({
+        kind: 'pred',
+        fn: (p) => {
+          const v = at(p, prop);
+          return typeof v === 'string' && v.startsWith(val);
+        },
+      });
     } else if (g.cprop) {
       const prop = g.cprop;
       const val = (g.cval ?? '').replaceAll("''", "'");
       const eq = (g.op ?? '').toLowerCase() === 'eq';
-      tokens.push({ kind: 'pred', fn: (p) => (p[prop] === val) === eq });
+      tokens.push({ kind: 'pred', fn: (p) => (at(p, prop) === val) === eq });
     } else if (g.word) {
       tokens.push({ kind: g.word.toLowerCase() as 'and' | 'or' });
     } else if (g.paren) {

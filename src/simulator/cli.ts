@@ -1,13 +1,15 @@
 // `batchpool-operator simulator`: runs the local Azure stand-in until SIGINT/SIGTERM. Stdout gets
 // exactly one JSON line with the connection details; everything else goes to stderr.
 import { parseArgs } from 'node:util';
-import { PROFILES, startSimulator } from './index.ts';
+import type { CompatOptions, Quotas } from './index.ts';
+import { DEFAULT_COMPAT, PROFILES, STRICT_COMPAT, startSimulator } from './index.ts';
 
 const HELP = `usage: batchpool-operator simulator [flags]
 
-Runs a local stand-in for Azure on 127.0.0.1 over HTTPS: the Batch data-plane pool API, the ARM
-compute image API and a Microsoft Entra ID token endpoint, plus a control API under /_sim.
-Prints one JSON line with the connection details, then runs until SIGINT/SIGTERM.
+Runs a local stand-in for Azure on 127.0.0.1 over HTTPS: the Batch data-plane pool API (api-version
+2025-06-01), the ARM compute image and gallery API with the Batch account, and a Microsoft Entra ID
+token endpoint, plus a control API under /_sim. Prints one JSON line with the connection details,
+then runs until SIGINT/SIGTERM.
 
 flags:
   --port N           port to listen on (default 0: a free port)
@@ -20,6 +22,17 @@ flags:
   --client-id ID     client ID to accept for client-secret logins
   --client-secret S  its secret (default: random)
   --tenant-id ID     tenant of the authority
+  --location REGION  the Batch account's region (default westeurope)
+  --pool-quota N, --dedicated-core-quota N, --low-priority-core-quota N
+                     the account's quotas (enforced only without --ignore-account-quotas)
+  --security-mismatch MODE
+                     unusableNodes (default) or reject: a pool whose securityProfile does not fit
+                     its image
+compatibility with the 2022 simulator (each on by default for today's operator; --no-X turns one off):
+  --allow-retired-api-versions   accept every api-version (else retired ones get 400 UnsupportedRequestVersion)
+  --allow-managed-images         accept pools from managed images (retired by Azure on 31 March 2026)
+  --ignore-account-quotas        do not enforce the pool and core quotas
+  --strict           all three off: Azure as it is today (a --X after it turns one back on)
   --verbose          log every request to stderr
   --help             this text`;
 
@@ -38,11 +51,21 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
         'client-id': { type: 'string' },
         'client-secret': { type: 'string' },
         'tenant-id': { type: 'string' },
+        location: { type: 'string' },
+        'pool-quota': { type: 'string' },
+        'dedicated-core-quota': { type: 'string' },
+        'low-priority-core-quota': { type: 'string' },
+        'security-mismatch': { type: 'string' },
+        'allow-retired-api-versions': { type: 'boolean' },
+        'allow-managed-images': { type: 'boolean' },
+        'ignore-account-quotas': { type: 'boolean' },
+        strict: { type: 'boolean' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
+      allowNegative: true,
     }));
   } catch (err) {
     console.error(`simulator: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
@@ -68,6 +91,33 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  const quotas: Partial<Quotas> = {};
+  for (const [flag, key] of [
+    ['pool-quota', 'pools'],
+    ['dedicated-core-quota', 'dedicatedCores'],
+    ['low-priority-core-quota', 'lowPriorityCores'],
+  ] as const) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) {
+      console.error(`simulator: --${flag} must be an integer >= 0`);
+      return 2;
+    }
+    quotas[key] = n;
+  }
+  const mismatch = values['security-mismatch'];
+  if (mismatch !== undefined && mismatch !== 'unusableNodes' && mismatch !== 'reject') {
+    console.error('simulator: --security-mismatch is unusableNodes or reject');
+    return 2;
+  }
+  const compat: CompatOptions = { ...(values.strict ? STRICT_COMPAT : DEFAULT_COMPAT) };
+  if (values['allow-retired-api-versions'] !== undefined)
+    compat.allowRetiredApiVersions = values['allow-retired-api-versions'];
+  if (values['allow-managed-images'] !== undefined)
+    compat.allowManagedImages = values['allow-managed-images'];
+  if (values['ignore-account-quotas'] !== undefined)
+    compat.ignoreAccountQuotas = values['ignore-account-quotas'];
   const log = (msg: string): void => {
     process.stderr.write(`${new Date().toISOString()} simulator: ${msg}\n`);
   };
@@ -81,11 +131,17 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
     ...(values['client-id'] === undefined ? {} : { clientId: values['client-id'] }),
     ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
     ...(values['tenant-id'] === undefined ? {} : { tenantId: values['tenant-id'] }),
+    ...(values.location === undefined ? {} : { location: values.location }),
+    ...(Object.keys(quotas).length > 0 ? { quotas } : {}),
+    ...(mismatch === undefined ? {} : { securityMismatch: mismatch }),
+    compat,
     ...(values.verbose ? { onRequest: log } : {}),
   });
   const { caPem: _caPem, stateDir, ...info } = sim.info;
   process.stdout.write(`${JSON.stringify(info)}\n`);
-  log(`listening on ${info.batchUrl} (time scale ${timeScale}, state in ${stateDir})`);
+  log(
+    `listening on ${info.batchUrl} (time scale ${timeScale}, region ${info.location}, state in ${stateDir}; compat ${JSON.stringify(sim.compat.current)})`,
+  );
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -1,10 +1,14 @@
 // The control API under /_sim: JSON in, JSON out, no authentication (it listens on loopback only).
 // It is how a test in another process, a demo script or a human with curl drives the simulator:
-// images, faults, the clock, the request log, pool inspection and reset. docs/simulator.md lists it.
+// images (gallery versions in any state), the account (quotas, VM sizes, supported images), the
+// compatibility switches, faults, the clock, the request log, pool inspection and reset.
+// docs/simulator.md lists it.
 import type { SimulatorCore } from './core.ts';
 import type { RequestFaultInput } from './faults.ts';
+import { putGalleryVersion, setVersionState } from './gallery-helpers.ts';
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
 import { parseJsonObject, plainJson } from './http-util.ts';
+import type { SupportedImage, VmSize } from './state/account.ts';
 import { parseResourceId } from './state/images.ts';
 
 export interface ControlHooks {
@@ -60,6 +64,17 @@ export function createControlApi(
     },
   });
   const ok = (value: unknown = { ok: true }): SimResponse => plainJson(200, value);
+
+  const accountState = (): Record<string, unknown> => ({
+    name: core.account.name,
+    resourceGroup: core.account.resourceGroup,
+    location: core.account.location,
+    id: core.account.resourceId(
+      typeof hooks.info().subscriptionId === 'string' ? (hooks.info().subscriptionId as string) : '',
+    ),
+    quotas: core.account.quotas,
+    securityMismatch: core.securityMismatch,
+  });
 
   const faultsState = (): Record<string, unknown> => ({
     profile: core.faults.profile,
@@ -149,6 +164,85 @@ export function createControlApi(
               throw new ControlError(404, `parent ${result.missingParent} not found`);
             return plainJson(result.created ? 201 : 200, result.resource);
           });
+        case 'POST images/gallery-version':
+          return route('Sim_CreateGalleryVersion', (ctx) => {
+            const b = body(ctx);
+            const id = optString(b.id, 'id');
+            const parsed = id ? parseResourceId(id) : undefined;
+            if (!id || parsed?.kind !== 'galleryImageVersion')
+              throw new ControlError(400, 'id must be a gallery image version resource ID');
+            const { id: _id, ...options } = b;
+            const created = !core.images.has(id);
+            putGalleryVersion(core.images, id, options);
+            const resource = core.images.get(id);
+            return plainJson(created ? 201 : 200, {
+              ...resource,
+              status: resource ? core.images.versionStatus(resource) : undefined,
+            });
+          });
+        case 'POST images/version-state':
+          return route('Sim_SetVersionState', (ctx) => {
+            const b = body(ctx);
+            const id = optString(b.id, 'id');
+            if (!id) throw new ControlError(400, 'id is required');
+            const change = {
+              ...(b.provisioningState === undefined
+                ? {}
+                : { provisioningState: b.provisioningState as never }),
+              ...(b.regions === undefined ? {} : { regions: b.regions as never }),
+            };
+            if (!setVersionState(core.images, id, change))
+              return plainJson(404, { error: `no gallery image version ${id}` });
+            const resource = core.images.get(id);
+            return ok(resource && core.images.versionStatus(resource));
+          });
+        case 'GET images/status':
+          return route('Sim_VersionStatus', (ctx) => {
+            const id = ctx.query.get('id');
+            const resource = id ? core.images.get(id) : undefined;
+            if (!resource?.type.endsWith('/versions'))
+              return plainJson(404, { error: `no gallery image version ${String(id)}` });
+            return ok(core.images.versionStatus(resource));
+          });
+        case 'GET gallery':
+          return route('Sim_Gallery', () => ok(core.images.gallery));
+        case 'POST gallery':
+          return route('Sim_SetGallery', (ctx) => ok(core.images.setGallery(body(ctx))));
+        case 'GET account':
+          return route('Sim_Account', () => ok(accountState()));
+        case 'POST account':
+          return route('Sim_SetAccount', (ctx) => {
+            const b = body(ctx);
+            if (b.quotas !== undefined) core.account.setQuotas(b.quotas as never);
+            if (b.securityMismatch !== undefined) {
+              if (b.securityMismatch !== 'unusableNodes' && b.securityMismatch !== 'reject')
+                throw new ControlError(400, 'securityMismatch is unusableNodes or reject');
+              core.securityMismatch = b.securityMismatch;
+            }
+            return ok(accountState());
+          });
+        case 'GET account/vm-sizes':
+          return route('Sim_VmSizes', () => ok({ value: core.account.vmSizes() }));
+        case 'POST account/vm-sizes':
+          return route('Sim_SetVmSizes', (ctx) => {
+            const list = body(ctx).value;
+            if (!Array.isArray(list)) throw new ControlError(400, 'pass {value: [VmSize]}');
+            core.account.setVmSizes(list as VmSize[]);
+            return ok({ value: core.account.vmSizes() });
+          });
+        case 'GET account/supported-images':
+          return route('Sim_SupportedImages', () => ok({ value: core.account.supportedImages() }));
+        case 'POST account/supported-images':
+          return route('Sim_SetSupportedImages', (ctx) => {
+            const list = body(ctx).value;
+            if (!Array.isArray(list)) throw new ControlError(400, 'pass {value: [BatchSupportedImage]}');
+            core.account.setSupportedImages(list as SupportedImage[]);
+            return ok({ value: core.account.supportedImages() });
+          });
+        case 'GET compat':
+          return route('Sim_Compat', () => ok(core.compat));
+        case 'POST compat':
+          return route('Sim_SetCompat', (ctx) => ok(core.setCompat(body(ctx))));
         case 'DELETE images':
           return route('Sim_DeleteImage', (ctx) => {
             const id = ctx.query.get('id');
@@ -196,7 +290,11 @@ export function createControlApi(
             const f = body(ctx);
             const code = optString(f.code, 'code');
             const message = optString(f.message, 'message');
-            const opts = { ...(code ? { code } : {}), ...(message ? { message } : {}) };
+            const opts = {
+              ...(code ? { code } : {}),
+              ...(message ? { message } : {}),
+              ...(f.values === undefined ? {} : { values: f.values as { name: string; value: string }[] }),
+            };
             if (f.failNext !== undefined)
               core.faults.failNextResizes(c, num(f.failNext, 'failNext'), {
                 ...opts,

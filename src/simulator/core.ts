@@ -1,13 +1,21 @@
-// Everything the simulator knows, in one place: clock, images, pools, faults, access rules, token
-// issuer and request log. The HTTP APIs, the control API and the in-process helpers all act on it.
+// Everything the simulator knows, in one place: clock, the Batch account (region, quotas, VM sizes,
+// supported images), images, pools, faults, access rules, compatibility switches, token issuer and request
+// log. The HTTP APIs, the control API and the in-process helpers all act on it.
 import type { SimClock } from './clock.ts';
 import { AccessControl } from './auth.ts';
+import type { CompatOptions } from './compat.ts';
+import { DEFAULT_COMPAT, readCompat } from './compat.ts';
 import type { AllocationSettings } from './faults.ts';
 import { Faults } from './faults.ts';
 import { azureTime } from './http-util.ts';
 import { RequestLog } from './request-log.ts';
-import type { ArmResource } from './state/images.ts';
+import type { AccountOptions, Quotas, SupportedImage, VmSize } from './state/account.ts';
+import { BatchAccount } from './state/account.ts';
+import { DEFAULT_API_VERSIONS } from './state/api-versions.ts';
+import type { ArmResource, GallerySettings } from './state/images.ts';
 import { ImageStore } from './state/images.ts';
+import type { SecurityMismatchMode } from './state/security.ts';
+import { poolSecurityType } from './state/security.ts';
 import type { PoolRecord, PoolView } from './state/pools.ts';
 import { PoolModel } from './state/pools.ts';
 import { TokenIssuer } from './tokens.ts';
@@ -24,7 +32,16 @@ export interface SimPoolView {
   resizeErrors: PoolView['resizeErrors'];
   resizeTimeout: string;
   eTag: string;
+  /** As the pool stores it (lower-cased). */
+  vmSize: string;
   imageId: string | undefined;
+  /** virtualMachineConfiguration.securityProfile.securityType, or standard without one. */
+  securityType: 'standard' | 'trustedlaunch' | 'confidentialvm';
+  /**
+   * Set when the pool's nodes would come up unusable: its security type does not match the image's (Batch
+   * accepts the pool; nodes are not modelled yet, so the counts grow as usual). The text says why.
+   */
+  nodesUnusableReason: string | undefined;
   /** When the running resize/stop will settle (simulated time), if one is running. */
   allocationEndsAt: string | undefined;
   /** When a deleting pool will be gone (simulated time). */
@@ -37,6 +54,8 @@ export interface Snapshot {
   simTime: number;
   pools: PoolRecord[];
   images: ArmResource[];
+  /** Quotas, VM sizes and supported images (absent in snapshots from before they were modelled). */
+  account?: { quotas: Quotas; vmSizes: VmSize[]; supportedImages: SupportedImage[] };
 }
 
 export class SimulatorCore {
@@ -47,6 +66,17 @@ export class SimulatorCore {
   readonly log: RequestLog;
   readonly issuer = new TokenIssuer();
   readonly access: AccessControl;
+  readonly account: BatchAccount;
+  /** The compatibility switches now (the control API and the helpers may change them). */
+  compat: CompatOptions;
+  /** The data-plane api-versions served. */
+  apiVersions: readonly string[];
+  securityMismatch: SecurityMismatchMode;
+  readonly #initial: {
+    compat: CompatOptions;
+    securityMismatch: SecurityMismatchMode;
+    gallery: Partial<GallerySettings>;
+  };
 
   constructor(options: {
     clock: SimClock;
@@ -54,17 +84,36 @@ export class SimulatorCore {
     allocation?: Partial<AllocationSettings>;
     profile?: string;
     resizeConflictCode?: string;
+    /** The Batch account's region, also the default region of images (default westeurope). */
     location?: string;
     requestLogCapacity?: number;
+    account?: Omit<AccountOptions, 'location'>;
+    compat?: Partial<CompatOptions>;
+    apiVersions?: readonly string[];
+    securityMismatch?: SecurityMismatchMode;
+    gallery?: Partial<GallerySettings>;
   }) {
     this.clock = options.clock;
-    this.images = new ImageStore(options.location);
+    this.account = new BatchAccount({ ...options.account, location: options.location ?? 'westeurope' });
+    this.images = new ImageStore(this.account.location, this.clock);
+    this.compat = readCompat(options.compat, DEFAULT_COMPAT);
+    this.apiVersions = options.apiVersions ?? DEFAULT_API_VERSIONS;
+    this.securityMismatch = options.securityMismatch ?? 'unusableNodes';
+    this.#initial = {
+      compat: { ...this.compat },
+      securityMismatch: this.securityMismatch,
+      gallery: options.gallery ?? {},
+    };
+    if (options.gallery) this.images.setGallery(options.gallery);
     this.faults = new Faults(options.seed, options.allocation);
     if (options.profile) this.faults.useProfile(options.profile);
     this.pools = new PoolModel({
       clock: this.clock,
       images: this.images,
       faults: this.faults,
+      account: this.account,
+      compat: () => this.compat,
+      securityMismatch: () => this.securityMismatch,
       ...(options.resizeConflictCode ? { resizeConflictCode: options.resizeConflictCode } : {}),
     });
     this.log = new RequestLog(options.requestLogCapacity);
@@ -80,13 +129,26 @@ export class SimulatorCore {
     return this.pools.list().map((p) => this.#view(p));
   }
 
-  /** Forgets pools, images, faults, access rules and the request log (the clock keeps running). */
+  /**
+   * Forgets pools, images, faults, access rules and the request log, and returns the compatibility switches,
+   * quotas, VM sizes, supported images and gallery settings to their start-up values (the clock keeps running).
+   */
   reset(): void {
     this.pools.clear();
     this.images.clear();
+    this.images.setGallery(this.#initial.gallery);
     this.faults.clear();
     this.access.denied.clear();
     this.log.clear();
+    this.account.reset();
+    this.compat = { ...this.#initial.compat };
+    this.securityMismatch = this.#initial.securityMismatch;
+  }
+
+  /** Changes some compatibility switches; returns all of them. */
+  setCompat(changes: Partial<CompatOptions>): CompatOptions {
+    this.compat = readCompat(changes, this.compat);
+    return { ...this.compat };
   }
 
   snapshot(): Snapshot {
@@ -95,6 +157,7 @@ export class SimulatorCore {
       simTime: this.clock.now(),
       pools: this.pools.snapshot(),
       images: this.images.snapshot(),
+      account: this.account.snapshot(),
     };
   }
 
@@ -103,11 +166,14 @@ export class SimulatorCore {
     const ahead = snapshot.simTime - this.clock.now();
     if (ahead > 0) this.clock.advance(ahead);
     this.images.restore(snapshot.images);
+    this.account.restore(snapshot.account);
     this.pools.restore(snapshot.pools);
   }
 
   #view(pool: PoolView): SimPoolView {
     const counts = this.pools.currentCounts(pool);
+    const vmc = pool.spec.virtualMachineConfiguration as
+      { imageReference?: { virtualMachineImageId?: string }; securityProfile?: unknown } | undefined;
     return {
       id: pool.id,
       state: pool.state,
@@ -119,10 +185,10 @@ export class SimulatorCore {
       resizeErrors: pool.allocationState === 'steady' ? pool.resizeErrors : [],
       resizeTimeout: pool.resizeTimeout,
       eTag: pool.eTag,
-      imageId: (
-        pool.spec.virtualMachineConfiguration as
-          { imageReference?: { virtualMachineImageId?: string } } | undefined
-      )?.imageReference?.virtualMachineImageId,
+      vmSize: typeof pool.spec.vmSize === 'string' ? pool.spec.vmSize : '',
+      imageId: vmc?.imageReference?.virtualMachineImageId,
+      securityType: poolSecurityType(vmc?.securityProfile),
+      nodesUnusableReason: pool.nodesUnusableReason,
       allocationEndsAt: pool.plan ? azureTime(pool.plan.endAt) : undefined,
       goneAt: pool.goneAt === undefined ? undefined : azureTime(pool.goneAt),
       metadata: pool.spec.metadata,

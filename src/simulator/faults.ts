@@ -48,6 +48,8 @@ export interface PoolFault {
   fraction: number;
   code: string;
   message?: string;
+  /** resizeErrors[].values of the error (NameValuePair: name/value), when Azure would set them. */
+  values?: { name: string; value: string }[];
   /** Keep failing every growing resize (as a partial allocation) until cleared. */
   persistent: boolean;
 }
@@ -166,13 +168,19 @@ export class Faults {
   failNextResizes(
     poolId: string,
     count: number,
-    options: { code?: string; message?: string; fraction?: number } = {},
+    options: {
+      code?: string;
+      message?: string;
+      fraction?: number;
+      values?: { name: string; value: string }[];
+    } = {},
   ): void {
     this.#pools.set(poolId, {
       failNext: count,
       fraction: clampShare(options.fraction ?? 0),
       code: options.code ?? 'AllocationFailed',
       message: options.message,
+      ...(options.values ? { values: checkValues(options.values) } : {}),
       persistent: false,
     });
   }
@@ -180,13 +188,14 @@ export class Faults {
   allocateFraction(
     poolId: string,
     fraction: number,
-    options: { code?: string; message?: string } = {},
+    options: { code?: string; message?: string; values?: { name: string; value: string }[] } = {},
   ): void {
     this.#pools.set(poolId, {
       failNext: 0,
       fraction: clampShare(fraction),
       code: options.code ?? 'AllocationFailed',
       message: options.message,
+      ...(options.values ? { values: checkValues(options.values) } : {}),
       persistent: true,
     });
   }
@@ -275,6 +284,18 @@ export class Faults {
     this.allocation = { ...this.#base };
     this.#profile = 'none';
   }
+}
+
+function checkValues(values: unknown): { name: string; value: string }[] {
+  if (
+    !Array.isArray(values) ||
+    values.some((v: unknown) => {
+      const pair = v as { name?: unknown; value?: unknown } | null;
+      return typeof pair?.name !== 'string' || typeof pair.value !== 'string';
+    })
+  )
+    throw new TypeError('values must be a list of {name, value} strings');
+  return values.map((v: { name: string; value: string }) => ({ name: v.name, value: v.value }));
 }
 
 function clampShare(x: number): number {

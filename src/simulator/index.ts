@@ -10,11 +10,22 @@ import type { TlsMaterial } from './certs.ts';
 import { generateTlsMaterial } from './certs.ts';
 import type { SimClock } from './clock.ts';
 import { ScaledClock } from './clock.ts';
+import type { CompatOptions } from './compat.ts';
 import type { SimPoolView, Snapshot } from './core.ts';
 import { SimulatorCore } from './core.ts';
 import type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
+import type { GalleryDefinitionOptions, GalleryVersionOptions } from './gallery-helpers.ts';
+import { putGalleryDefinition, putGalleryVersion, setVersionState } from './gallery-helpers.ts';
 import type { RequestLogEntry } from './request-log.ts';
 import { startServer } from './server.ts';
+import type { Quotas, SupportedImage, VmSize } from './state/account.ts';
+import type {
+  GalleryProvisioningState,
+  GallerySettings,
+  RegionReplication,
+  VersionStatus,
+} from './state/images.ts';
+import type { SecurityMismatchMode } from './state/security.ts';
 
 export type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
 export { PROFILES, DEFAULT_ALLOCATION } from './faults.ts';
@@ -22,6 +33,21 @@ export type { RequestLogEntry } from './request-log.ts';
 export type { SimPoolView } from './core.ts';
 export type { SimClock } from './clock.ts';
 export { ScaledClock, manualClock } from './clock.ts';
+export type { CompatOptions } from './compat.ts';
+export { DEFAULT_COMPAT, STRICT_COMPAT } from './compat.ts';
+export type { GalleryDefinitionOptions, GalleryVersionOptions } from './gallery-helpers.ts';
+export type { Quotas, SupportedImage, VmSize } from './state/account.ts';
+export { DEFAULT_QUOTAS, DEFAULT_SUPPORTED_IMAGES, DEFAULT_VM_SIZES } from './state/account.ts';
+export { DEFAULT_API_VERSIONS } from './state/api-versions.ts';
+export type {
+  GalleryProvisioningState,
+  GallerySettings,
+  RegionReplication,
+  ReplicationState,
+  VersionStatus,
+} from './state/images.ts';
+export { DEFAULT_GALLERY } from './state/images.ts';
+export type { SecurityMismatchMode } from './state/security.ts';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -44,8 +70,27 @@ export interface SimulatorOptions {
   resizeConflictCode?: string;
   /** Images (resource IDs) that exist from the start. */
   images?: string[];
-  /** Region reported for images (default westeurope). */
+  /** The Batch account's region (default westeurope); also the default region of images. */
   location?: string;
+  /**
+   * Behaviours of the 2022 simulator kept for today's operator (retired api-versions, managed images, no
+   * quotas); see compat.ts. Defaults keep the current operator working; STRICT_COMPAT is today's Azure.
+   */
+  compat?: Partial<CompatOptions>;
+  /** The Batch account's management-plane name and resource group (default simbatch in batch-rg). */
+  account?: { name?: string; resourceGroup?: string };
+  /** Pool and core quotas (enforced unless compat.ignoreAccountQuotas); default: Learn's upper defaults. */
+  quotas?: Partial<Quotas>;
+  /** VM sizes Batch offers, per region (default DEFAULT_VM_SIZES). */
+  vmSizes?: VmSize[];
+  /** What GET /supportedimages answers and pool creates are checked against (default DEFAULT_SUPPORTED_IMAGES). */
+  supportedImages?: SupportedImage[];
+  /** Data-plane api-versions served (default 2025-06-01 and 2025-06-01.21.0). */
+  apiVersions?: string[];
+  /** Timing of gallery image version publishing (PUT with a managed image as source). */
+  gallery?: Partial<GallerySettings>;
+  /** A pool whose securityProfile does not fit its image: 'unusableNodes' (default, as Batch does) or 'reject'. */
+  securityMismatch?: SecurityMismatchMode;
   /** Gets one line per answered request. */
   onRequest?: (line: string) => void;
   /** A clock to use instead of a ScaledClock (tests of the model). */
@@ -63,6 +108,10 @@ export interface SimulatorInfo {
   subscriptionId: string;
   caFile: string;
   controlUrl: string;
+  /** The Batch account's region (the data plane does not say; the management plane's account GET does). */
+  location: string;
+  /** The account's management-plane resource ID (GET it at armEndpoint). */
+  batchAccountId: string;
 }
 
 export interface Simulator {
@@ -78,13 +127,31 @@ export interface Simulator {
   images: {
     /** Creates a managed image in the simulator's subscription; returns its resource ID. */
     createManagedImage(name: string, options?: { resourceGroup?: string; location?: string }): string;
-    /** Creates gallery, image definition and version as needed; returns the version's resource ID. */
+    /**
+     * Creates gallery, image definition and version as needed, in the given state (default: Succeeded and
+     * replicated to its region); returns the version's resource ID.
+     */
     createGalleryImageVersion(
       gallery: string,
       image: string,
       version: string,
-      options?: { resourceGroup?: string; location?: string },
+      options?: GalleryVersionOptions,
     ): string;
+    /** Creates (or updates) a gallery image definition; returns its resource ID. */
+    createGalleryImage(
+      gallery: string,
+      image: string,
+      options?: GalleryDefinitionOptions & { resourceGroup?: string; location?: string },
+    ): string;
+    /** Fixes a version's provisioning state and/or replication per region (ends a publishing run); false if absent. */
+    setVersionState(
+      versionId: string,
+      change: { provisioningState?: GalleryProvisioningState; regions?: Record<string, RegionReplication> },
+    ): boolean;
+    /** A version's provisioning and replication now, as $expand=ReplicationStatus would show them. */
+    versionStatus(versionId: string): VersionStatus | undefined;
+    /** Gallery publishing timing (provisioningSeconds, replicationSeconds, retryAfterSeconds, failRegions). */
+    setGallery(settings: Partial<GallerySettings>): GallerySettings;
     /** Creates any compute image resource by ID (parents are created as needed). */
     create(resourceId: string, options?: { location?: string; properties?: Record<string, unknown> }): void;
     delete(resourceId: string): boolean;
@@ -96,10 +163,19 @@ export interface Simulator {
     failNextResizes(
       poolId: string,
       count: number,
-      options?: { code?: string; message?: string; fraction?: number },
+      options?: {
+        code?: string;
+        message?: string;
+        fraction?: number;
+        values?: { name: string; value: string }[];
+      },
     ): void;
     /** Every growing resize of the pool gets only this share of the missing nodes, then fails. */
-    allocateFraction(poolId: string, fraction: number, options?: { code?: string; message?: string }): void;
+    allocateFraction(
+      poolId: string,
+      fraction: number,
+      options?: { code?: string; message?: string; values?: { name: string; value: string }[] },
+    ): void;
     clearPool(poolId: string): void;
     setAllocation(settings: Partial<AllocationSettings>): AllocationSettings;
     readonly allocation: AllocationSettings;
@@ -129,7 +205,32 @@ export interface Simulator {
     deny(clientId: string): void;
     allow(clientId: string): void;
   };
-  /** Forgets pools, images, faults, access rules and the request log. */
+  /** The Batch account: region, quotas, VM sizes, supported images. */
+  account: {
+    readonly name: string;
+    readonly resourceGroup: string;
+    readonly location: string;
+    /** The management-plane resource ID. */
+    readonly id: string;
+    readonly quotas: Quotas;
+    setQuotas(quotas: Partial<Quotas>): Quotas;
+    vmSizes(): VmSize[];
+    setVmSizes(sizes: VmSize[]): void;
+    supportedImages(): SupportedImage[];
+    setSupportedImages(images: SupportedImage[]): void;
+    /** What a security-type mismatch does to a new pool. */
+    setSecurityMismatch(mode: SecurityMismatchMode): void;
+  };
+  /** The compatibility switches (see compat.ts and docs/simulator.md). */
+  compat: {
+    readonly current: CompatOptions;
+    /** Changes some switches; returns all of them. */
+    set(changes: Partial<CompatOptions>): CompatOptions;
+  };
+  /**
+   * Forgets pools, images, faults, access rules and the request log; compat switches, quotas, VM sizes,
+   * supported images and gallery settings return to their start-up values.
+   */
   reset(): void;
   /** Writes the state snapshot into the state dir; returns its path. */
   saveSnapshot(): Promise<string>;
@@ -165,6 +266,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.resizeConflictCode ? { resizeConflictCode: options.resizeConflictCode } : {}),
     ...(options.location ? { location: options.location } : {}),
+    account: {
+      ...options.account,
+      ...(options.quotas ? { quotas: options.quotas } : {}),
+      ...(options.vmSizes ? { vmSizes: options.vmSizes } : {}),
+      ...(options.supportedImages ? { supportedImages: options.supportedImages } : {}),
+    },
+    ...(options.compat ? { compat: options.compat } : {}),
+    ...(options.apiVersions ? { apiVersions: options.apiVersions } : {}),
+    ...(options.gallery ? { gallery: options.gallery } : {}),
+    ...(options.securityMismatch ? { securityMismatch: options.securityMismatch } : {}),
   });
   const statePath = path.join(stateDir, FILES.state);
   try {
@@ -194,6 +305,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tenantId,
     clientId,
     clientSecret,
+    subscriptionId,
     control: { info: () => ({ ...info, caPem: undefined }), saveSnapshot },
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
@@ -207,6 +319,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     subscriptionId,
     caFile: path.join(stateDir, FILES.ca),
     controlUrl: `${server.origin}/_sim`,
+    location: core.account.location,
+    batchAccountId: core.account.resourceId(subscriptionId),
     caPem: tls.caPem,
     stateDir,
   } satisfies Simulator['info']);
@@ -252,9 +366,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       },
       createGalleryImageVersion(gallery, image, version, o) {
         const id = `${base(rg(o))}/galleries/${gallery}/images/${image}/versions/${version}`;
-        put(id, o);
-        return id;
+        return putGalleryVersion(core.images, id, o);
       },
+      createGalleryImage(gallery, image, o) {
+        return putGalleryDefinition(core.images, `${base(rg(o))}/galleries/${gallery}/images/${image}`, o);
+      },
+      setVersionState: (id, change) => setVersionState(core.images, id, change),
+      versionStatus(id) {
+        const resource = core.images.get(id);
+        return resource?.type.endsWith('/versions') ? core.images.versionStatus(resource) : undefined;
+      },
+      setGallery: (settings) => core.images.setGallery(settings),
       create: put,
       delete: (id) => core.images.delete(id),
       exists: (id) => core.images.has(id),
@@ -298,6 +420,39 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     access: {
       deny: (id) => void core.access.denied.add(id),
       allow: (id) => void core.access.denied.delete(id),
+    },
+    account: {
+      get name() {
+        return core.account.name;
+      },
+      get resourceGroup() {
+        return core.account.resourceGroup;
+      },
+      get location() {
+        return core.account.location;
+      },
+      get id() {
+        return core.account.resourceId(subscriptionId);
+      },
+      get quotas() {
+        return { ...core.account.quotas };
+      },
+      setQuotas: (q) => core.account.setQuotas(q),
+      vmSizes: () => core.account.vmSizes(),
+      setVmSizes: (list) => core.account.setVmSizes(list),
+      supportedImages: () => core.account.supportedImages(),
+      setSupportedImages: (list) => core.account.setSupportedImages(list),
+      setSecurityMismatch(mode) {
+        if (mode !== 'unusableNodes' && mode !== 'reject')
+          throw new TypeError('securityMismatch is unusableNodes or reject');
+        core.securityMismatch = mode;
+      },
+    },
+    compat: {
+      get current() {
+        return { ...core.compat };
+      },
+      set: (changes) => core.setCompat(changes),
     },
     reset: () => core.reset(),
     saveSnapshot,

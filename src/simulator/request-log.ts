@@ -23,6 +23,8 @@ export interface RequestLogEntry {
   durationMs: number;
   /** The injected fault that answered this request, if any. */
   fault?: string;
+  /** The api-version query parameter of a Batch or ARM request, when it had one. */
+  apiVersion?: string;
   /** For Pool_Add and Pool_Resize: the fields of the body a test wants to check (see summarizeBody). */
   body?: RequestBodySummary;
 }
@@ -37,10 +39,23 @@ export interface RequestBodySummary {
   targetLowPriorityNodes?: number;
   resizeTimeout?: string;
   nodeDeallocationOption?: string;
+  /** Pool_Add: virtualMachineConfiguration.securityProfile.securityType */
+  securityType?: string;
+  /** Pool_Add: virtualMachineConfiguration.nodeAgentSKUId */
+  nodeAgentSKUId?: string;
 }
 
 const SUMMARIZED: Record<string, readonly (keyof RequestBodySummary)[]> = {
-  Pool_Add: ['id', 'vmSize', 'imageId', 'targetDedicatedNodes', 'targetLowPriorityNodes', 'resizeTimeout'],
+  Pool_Add: [
+    'id',
+    'vmSize',
+    'imageId',
+    'targetDedicatedNodes',
+    'targetLowPriorityNodes',
+    'resizeTimeout',
+    'securityType',
+    'nodeAgentSKUId',
+  ],
   Pool_Resize: ['targetDedicatedNodes', 'targetLowPriorityNodes', 'resizeTimeout', 'nodeDeallocationOption'],
 };
 const MAX_BODY_BYTES = 64 * 1024;
@@ -63,7 +78,12 @@ export function summarizeBody(operation: string, body: Buffer): RequestBodySumma
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   const b = parsed as Record<string, unknown>;
   const vmc = b.virtualMachineConfiguration as
-    { imageReference?: { virtualMachineImageId?: unknown } } | undefined;
+    | {
+        imageReference?: { virtualMachineImageId?: unknown };
+        securityProfile?: { securityType?: unknown };
+        nodeAgentSKUId?: unknown;
+      }
+    | undefined;
   const source: Record<keyof RequestBodySummary, unknown> = {
     id: b.id,
     vmSize: b.vmSize,
@@ -72,6 +92,8 @@ export function summarizeBody(operation: string, body: Buffer): RequestBodySumma
     targetLowPriorityNodes: b.targetLowPriorityNodes,
     resizeTimeout: b.resizeTimeout,
     nodeDeallocationOption: b.nodeDeallocationOption,
+    securityType: vmc?.securityProfile?.securityType,
+    nodeAgentSKUId: vmc?.nodeAgentSKUId,
   };
   const out: Record<string, string | number> = {};
   for (const f of fields) {

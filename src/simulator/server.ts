@@ -26,6 +26,8 @@ export interface ServerOptions {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** The subscription of the Batch account (the management plane's account GET checks it). */
+  subscriptionId?: string;
   control: ControlHooks;
   /** Called for each answered request when set (the CLI's --verbose). */
   onRequest?: (line: string) => void;
@@ -110,8 +112,15 @@ function faultResponse(route: Route, ctx: RequestContext, rule: RequestFaultRule
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { core } = options;
-  const batch = createBatchApi(core.pools);
-  const arm = createArmApi(core.images);
+  const batch = createBatchApi(core.pools, {
+    account: core.account,
+    apiVersions: () => core.apiVersions,
+    compat: () => core.compat,
+  });
+  const arm = createArmApi(core.images, {
+    account: core.account,
+    ...(options.subscriptionId ? { subscriptionId: () => options.subscriptionId as string } : {}),
+  });
   const entra = createEntraApi({
     tenantId: options.tenantId,
     clientId: options.clientId,
@@ -204,6 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
     function record(status: number, faultKind: string | undefined): void {
       const summary = route?.api === 'batch' ? summarizeBody(route.operation, body) : undefined;
+      const apiVersion = route?.api === 'batch' || route?.api === 'arm' ? ctx.query.get('api-version') : null;
       const entry = core.log.add({
         time: new Date(wall).toISOString(),
         simTime: azureTime(ctx.now),
@@ -217,6 +227,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         requestId: ctx.requestId,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         ...(faultKind === undefined ? {} : { fault: faultKind }),
+        ...(apiVersion === null ? {} : { apiVersion }),
         ...(summary && { body: summary }),
       });
       options.onRequest?.(

@@ -32,6 +32,8 @@ export interface ResizePlan {
   reach: NodeCounts;
   /** Why `reach` falls short of `target` (if it does and it is not just slowness). */
   failure: ResizeError | undefined;
+  /** Every such reason, when there is more than one (e.g. both core quotas); `failure` is the first. */
+  failures?: ResizeError[];
   deadline: number;
   timing: AllocationTiming;
   endAt: number;
@@ -61,6 +63,16 @@ export const resizeErrors = {
   stopped: (t: NodeType): ResizeError => ({
     code: 'ResizeStopped',
     message: `Desired number of ${NODE_WORDS[t]} nodes could not be allocated due to a stop resize operation`,
+  }),
+  /** "The specified account has reached core quota" (MicrosoftDocs/azure-docs#53298: "Values: n/a"). */
+  coreQuota: (): ResizeError => ({
+    code: 'AccountCoreQuotaReached',
+    message: 'The specified account has reached core quota',
+  }),
+  /** The Spot/low-priority counterpart (code from Azure/azure-sdk-for-net BatchErrorCodeStrings.cs). */
+  lowPriorityCoreQuota: (): ResizeError => ({
+    code: 'AccountLowPriorityCoreQuotaReached',
+    message: 'The specified account has reached low priority core quota',
   }),
   /** The text the Batch documentation shows for a pool whose custom image is gone. */
   allocationFailed: (reason?: string): ResizeError => ({
@@ -97,6 +109,8 @@ export function planResize(input: {
   target: NodeCounts;
   reach: NodeCounts;
   failure?: ResizeError | undefined;
+  /** All the reasons (failure is then the first of them). */
+  failures?: ResizeError[];
   timeoutMs: number;
   timing: AllocationTiming;
 }): ResizePlan {
@@ -106,7 +120,8 @@ export function planResize(input: {
     from: input.from,
     target: input.target,
     reach: input.reach,
-    failure: input.failure,
+    failure: input.failure ?? input.failures?.[0],
+    ...(input.failures && input.failures.length > 1 ? { failures: input.failures } : {}),
     deadline: input.startedAt + input.timeoutMs,
     timing: input.timing,
   };
@@ -130,7 +145,7 @@ export function planResize(input: {
     return { ...base, endAt, final, errors };
   }
   endAt = natural;
-  errors = short.length > 0 && base.failure ? [base.failure] : [];
+  errors = short.length > 0 && base.failure ? (base.failures ?? [base.failure]) : [];
   return { ...base, endAt, final: { ...base.reach }, errors };
 }
 

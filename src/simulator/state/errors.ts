@@ -60,6 +60,11 @@ export const batchErrors = {
     new BatchError(400, 'InvalidRequestBody', 'The specified Request Body is not syntactically valid.', [
       { key: 'Reason', value: reason },
     ]),
+  /** Learn rest/api/batchservice/batch-status-and-error-codes: PoolQuotaReached, Conflict (409). */
+  poolQuotaReached: (quota: number) =>
+    new BatchError(409, 'PoolQuotaReached', 'Pool quota for the account has been reached.', [
+      { key: 'Reason', value: `The account's pool quota is ${quota}.` },
+    ]),
   conditionNotMet: () =>
     new BatchError(
       412,

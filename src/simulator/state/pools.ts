@@ -2,13 +2,17 @@
 // operations. State advances lazily: every read settles the pool against the clock, so 5,000 pools
 // cost nothing while nobody looks at them.
 import type { SimClock } from '../clock.ts';
+import type { CompatOptions } from '../compat.ts';
+import { DEFAULT_COMPAT } from '../compat.ts';
 import type { Faults, PoolFault } from '../faults.ts';
+import { BatchAccount } from './account.ts';
 import type { AllocationPlan, NodeCounts, ResizeError } from './allocation.ts';
 import { countsAt, planResize, planStop, resizeErrors } from './allocation.ts';
 import { batchErrors } from './errors.ts';
-import { ImageUsage } from './image-usage.ts';
+import { CommitmentLedger, ImageUsage } from './image-usage.ts';
 import type { ImageStore } from './images.ts';
 import { readAddBody, readResizeTimeout, readTargets, withServiceDefaults } from './pool-input.ts';
+import type { SecurityMismatchMode } from './security.ts';
 
 export type PoolState = 'active' | 'deleting';
 export type AllocationState = 'steady' | 'resizing' | 'stopping';
@@ -34,6 +38,13 @@ export interface PoolRecord {
   goneAt: number | undefined;
   /** Resizes started so far (the initial allocation is the first); names each resize's random stream. */
   resizeCount: number;
+  /** vCPUs per node of the pool's VM size, for the core quotas (snapshots from before lack it: 1). */
+  coresPerNode?: number;
+  /**
+   * Why the pool's nodes would come up unusable (its securityProfile does not match the image's security
+   * type). Nodes are not modelled yet: the counts grow as usual and the reason is shown on SimPoolView.
+   */
+  nodesUnusableReason?: string;
 }
 
 /** A settled, read-only view of a pool at one instant. */
@@ -45,23 +56,51 @@ export interface PoolModelOptions {
   faults: Faults;
   /** Code of the 409 for a resize while the pool is resizing or stopping (unconfirmed in any source). */
   resizeConflictCode?: string;
+  /** Region, VM sizes, supported images and quotas (default: a westeurope account with the default catalogue). */
+  account?: BatchAccount;
+  /** The compatibility switches, read on every call so they can change at run time. */
+  compat?: () => Readonly<CompatOptions>;
+  /** What a security-type mismatch does (default: the nodes would be unusable). */
+  securityMismatch?: () => SecurityMismatchMode;
 }
+
+const ACCOUNT_KEY = 'account';
 
 export class PoolModel {
   readonly #pools = new Map<string, PoolRecord>();
   readonly #imageUsage = new ImageUsage<PoolRecord>();
+  /** vCPUs committed account-wide (dedicated / low-priority), for the core quotas. */
+  readonly #coreUsage = new CommitmentLedger<PoolRecord>(
+    () => ACCOUNT_KEY,
+    (p) => p.coresPerNode ?? 1,
+  );
+  /** Pools being deleted: they count against the pool quota until they are gone. */
+  readonly #deleting = new Set<PoolRecord>();
   #sortedIds: string[] | undefined;
   #etagCounter = 0;
   readonly #clock: SimClock;
   readonly #images: ImageStore;
   readonly #faults: Faults;
   readonly #conflictCode: string;
+  readonly account: BatchAccount;
+  readonly #compat: () => Readonly<CompatOptions>;
+  readonly #securityMismatch: () => SecurityMismatchMode;
 
   constructor(options: PoolModelOptions) {
     this.#clock = options.clock;
     this.#images = options.images;
     this.#faults = options.faults;
     this.#conflictCode = options.resizeConflictCode ?? 'OperationInvalidForCurrentState';
+    this.account = options.account ?? new BatchAccount({ location: options.images.location });
+    this.#compat = options.compat ?? (() => DEFAULT_COMPAT);
+    this.#securityMismatch = options.securityMismatch ?? (() => 'unusableNodes');
+  }
+
+  /** Pools that exist now (deleting ones included until they are gone): what the pool quota counts. */
+  liveCount(): number {
+    const now = this.#clock.now();
+    for (const p of [...this.#deleting]) this.#settle(p, now);
+    return this.#pools.size;
   }
 
   get size(): number {
@@ -97,12 +136,24 @@ export class PoolModel {
   // ------------------------------------------------------------------ writes
 
   add(body: Record<string, unknown>): PoolView {
-    const { id, target, resizeTimeout, imageKey, spec } = readAddBody(body, this.#images);
+    const compat = this.#compat();
+    const now = this.#clock.now();
+    const { id, target, resizeTimeout, imageKey, spec, coresPerNode, nodesUnusableReason } = readAddBody(
+      body,
+      {
+        images: this.#images,
+        account: this.account,
+        compat,
+        securityMismatch: this.#securityMismatch(),
+        now,
+      },
+    );
     const existing = this.get(id);
     if (existing)
       throw existing.state === 'deleting' ? batchErrors.poolBeingDeleted() : batchErrors.poolExists();
+    if (!compat.ignoreAccountQuotas && this.liveCount() >= this.account.quotas.pools)
+      throw batchErrors.poolQuotaReached(this.account.quotas.pools);
 
-    const now = this.#clock.now();
     const pool: PoolRecord = {
       id,
       spec,
@@ -121,12 +172,14 @@ export class PoolModel {
       plan: undefined,
       goneAt: undefined,
       resizeCount: 0,
+      coresPerNode,
+      ...(nodesUnusableReason === undefined ? {} : { nodesUnusableReason }),
     };
     this.#pools.set(id, pool);
     this.#sortedIds = undefined;
     // The initial sizing is a resize like any other (Azure shows `resizing` right after add).
     pool.plan = this.#startResize(pool, now, resizeTimeout.ms);
-    this.#imageUsage.update(pool);
+    this.#usageChanged(pool);
     return pool;
   }
 
@@ -147,7 +200,7 @@ export class PoolModel {
     pool.allocationStateTransitionTime = now;
     this.#touch(pool, now);
     pool.plan = this.#startResize(pool, now, timeout.ms);
-    this.#imageUsage.update(pool);
+    this.#usageChanged(pool);
     return pool;
   }
 
@@ -166,7 +219,7 @@ export class PoolModel {
     pool.current = pool.plan.final;
     pool.allocationState = 'stopping';
     pool.allocationStateTransitionTime = now;
-    this.#imageUsage.update(pool);
+    this.#usageChanged(pool);
     return pool;
   }
 
@@ -181,20 +234,18 @@ export class PoolModel {
     pool.allocationState = 'resizing'; // the service resizes a deleted pool to zero before it goes
     pool.allocationStateTransitionTime = now;
     pool.goneAt = now + this.#faults.allocation.deleteDelaySeconds * 1000;
-    this.#imageUsage.update(pool);
+    this.#deleting.add(pool);
+    this.#usageChanged(pool);
     return pool;
   }
 
   patch(id: string, body: Record<string, unknown>): PoolView {
     const pool = this.#live(id);
     if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
-    for (const k of [
-      'startTask',
-      'certificateReferences',
-      'applicationPackageReferences',
-      'metadata',
-      'targetNodeCommunicationMode',
-    ]) {
+    // The always-updatable properties of BatchPoolUpdateOptions (2025-06-01). The others there ("can be
+    // updated only when the pool is empty") are not modelled yet; older clients' certificateReferences and
+    // targetNodeCommunicationMode no longer exist and are ignored.
+    for (const k of ['startTask', 'applicationPackageReferences', 'metadata']) {
       if (body[k] !== undefined) pool.spec[k] = body[k];
     }
     withServiceDefaults(pool.spec);
@@ -203,18 +254,13 @@ export class PoolModel {
   }
 
   updateProperties(id: string, body: Record<string, unknown>): PoolView {
-    for (const k of ['certificateReferences', 'applicationPackageReferences', 'metadata'])
+    // BatchPoolReplaceOptions (2025-06-01): applicationPackageReferences and metadata are required.
+    for (const k of ['applicationPackageReferences', 'metadata'])
       if (!Array.isArray(body[k])) throw batchErrors.missingProperty(k);
     const pool = this.#live(id);
     if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
     // "This fully replaces all the updatable properties of the Pool."
-    for (const k of [
-      'startTask',
-      'certificateReferences',
-      'applicationPackageReferences',
-      'metadata',
-      'targetNodeCommunicationMode',
-    ]) {
+    for (const k of ['startTask', 'applicationPackageReferences', 'metadata']) {
       if (body[k] === undefined) delete pool.spec[k];
       else pool.spec[k] = body[k];
     }
@@ -226,6 +272,8 @@ export class PoolModel {
   clear(): void {
     this.#pools.clear();
     this.#imageUsage.clear();
+    this.#coreUsage.clear();
+    this.#deleting.clear();
     this.#sortedIds = undefined;
   }
 
@@ -238,7 +286,8 @@ export class PoolModel {
     this.clear();
     for (const r of records) {
       this.#pools.set(r.id, r);
-      this.#imageUsage.update(r);
+      if (r.goneAt !== undefined) this.#deleting.add(r);
+      this.#usageChanged(r);
     }
   }
 
@@ -255,7 +304,9 @@ export class PoolModel {
     if (pool.goneAt !== undefined && now >= pool.goneAt) {
       this.#pools.delete(pool.id);
       this.#sortedIds = undefined;
+      this.#deleting.delete(pool);
       this.#imageUsage.update(pool, true);
+      this.#coreUsage.update(pool, true);
       return undefined;
     }
     const plan = pool.plan;
@@ -265,9 +316,14 @@ export class PoolModel {
       pool.allocationState = 'steady';
       pool.allocationStateTransitionTime = plan.endAt;
       pool.plan = undefined;
-      this.#imageUsage.update(pool);
+      this.#usageChanged(pool);
     }
     return pool;
+  }
+
+  #usageChanged(pool: PoolRecord): void {
+    this.#imageUsage.update(pool);
+    this.#coreUsage.update(pool);
   }
 
   #touch(pool: PoolRecord, now: number): void {
@@ -289,6 +345,7 @@ export class PoolModel {
     const target = pool.target;
     const reach: NodeCounts = { ...target };
     let failure: ResizeError | undefined;
+    const failures: ResizeError[] = [];
     const grows = target.dedicated > from.dedicated || target.lowPriority > from.lowPriority;
     const fail = (error: ResizeError, allowed: NodeCounts): void => {
       reach.dedicated = Math.min(reach.dedicated, Math.max(from.dedicated, allowed.dedicated));
@@ -320,6 +377,29 @@ export class PoolModel {
             );
         }
       }
+      if (!this.#compat().ignoreAccountQuotas) {
+        // The account's vCPU quotas (AccountCoreQuotaReached / AccountLowPriorityCoreQuotaReached).
+        const cores = pool.coresPerNode ?? 1;
+        const quota = this.account.quotas;
+        const need = { dedicated: target.dedicated * cores, lowPriority: target.lowPriority * cores };
+        const used = this.#coreUsage.usedByOthers(pool, (other) => this.#settle(other, now), {
+          dedicated: quota.dedicatedCores - need.dedicated,
+          lowPriority: quota.lowPriorityCores - need.lowPriority,
+        });
+        const allowed = {
+          dedicated: Math.max(0, Math.floor((quota.dedicatedCores - used.dedicated) / cores)),
+          lowPriority: Math.max(0, Math.floor((quota.lowPriorityCores - used.lowPriority) / cores)),
+        };
+        const quotaErrors: ResizeError[] = [];
+        if (allowed.dedicated < target.dedicated && target.dedicated > from.dedicated)
+          quotaErrors.push(resizeErrors.coreQuota());
+        if (allowed.lowPriority < target.lowPriority && target.lowPriority > from.lowPriority)
+          quotaErrors.push(resizeErrors.lowPriorityCoreQuota());
+        if (quotaErrors[0]) {
+          fail(quotaErrors[0], allowed);
+          if (failure === quotaErrors[0]) failures.push(...quotaErrors);
+        }
+      }
       const injected: PoolFault | undefined = this.#faults.takePoolFault(pool.id);
       if (injected) fail(injectedError(injected), partial(injected.fraction));
       const random = this.#faults.resizeRandom(pool.id, pool.resizeCount);
@@ -336,6 +416,7 @@ export class PoolModel {
       target,
       reach,
       failure,
+      ...(failures.length > 1 ? { failures } : {}),
       timeoutMs,
       timing: {
         bootDelayMs: settings.bootDelaySeconds * 1000,
@@ -347,6 +428,12 @@ export class PoolModel {
 }
 
 function injectedError(f: PoolFault): ResizeError {
-  if (f.code === 'AllocationFailed' && f.message === undefined) return resizeErrors.allocationFailed();
-  return { code: f.code, message: f.message ?? `Desired number of nodes could not be allocated (${f.code})` };
+  const values = f.values && f.values.length > 0 ? { values: f.values } : {};
+  if (f.code === 'AllocationFailed' && f.message === undefined)
+    return { ...resizeErrors.allocationFailed(), ...values };
+  return {
+    code: f.code,
+    message: f.message ?? `Desired number of nodes could not be allocated (${f.code})`,
+    ...values,
+  };
 }

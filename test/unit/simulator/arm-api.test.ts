@@ -70,7 +70,9 @@ describe('gallery images', () => {
     const version = await compute.galleryImageVersions.createOrUpdate('rg', 'gal', 'ubuntu', '1.0.0', {
       location: 'westeurope',
       storageProfile: {
-        source: { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/src' },
+        // A snapshot the simulator does not know: taken as published at once (a managed image starts a
+        // publishing run, tested below).
+        source: { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/snapshots/snap' },
       },
     });
     expect(version.provisioningState).toBe('Succeeded');

@@ -81,7 +81,7 @@ describe('tokens', () => {
     const batch = batchClient(sim, cred);
     await batch.pool.add({
       id: 'wi',
-      vmSize: 'a',
+      vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: vmConfig(image),
       targetDedicatedNodes: 1,
     });

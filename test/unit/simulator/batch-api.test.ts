@@ -82,6 +82,7 @@ describe('add, get, list, exists', () => {
       targetDedicatedNodes: 2,
       targetLowPriorityNodes: 0,
       resizeTimeout: 'PT10M',
+      nodeAgentSKUId: 'batch.node.ubuntu 22.04',
     });
     const [resize] = sim.requests.list({ since, operation: 'Pool_Resize' });
     expect(resize?.body).toEqual({
@@ -150,7 +151,7 @@ describe('add, get, list, exists', () => {
     const bad = await rejection(
       batch.pool.add({
         id: 'x',
-        vmSize: 'a',
+        vmSize: 'Standard_D2s_v5',
         virtualMachineConfiguration: vmConfig(malformed),
         targetDedicatedNodes: 1,
       }),
@@ -178,13 +179,13 @@ describe('add, get, list, exists', () => {
     const version = sim.images.createGalleryImageVersion('gallery', 'ubuntu', '1.0.0');
     await batch.pool.add({
       id: 'sig',
-      vmSize: 'a',
+      vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: vmConfig(version),
       targetDedicatedNodes: 2,
     });
     await batch.pool.add({
       id: 'market',
-      vmSize: 'a',
+      vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: {
         imageReference: { publisher: 'canonical', offer: 'ubuntu', sku: '22_04-lts' },
         nodeAgentSKUId: 'batch.node.ubuntu 22.04',

@@ -60,11 +60,13 @@ test('prints one JSON line with everything a client needs, serves the SDKs, and 
     [
       'armEndpoint',
       'authorityHost',
+      'batchAccountId',
       'batchUrl',
       'caFile',
       'clientId',
       'clientSecret',
       'controlUrl',
+      'location',
       'subscriptionId',
       'tenantId',
     ].sort(),

@@ -44,7 +44,7 @@ test('images can be created and deleted, and a pool on a deleted image stops gro
   const batch = batchClient(sim);
   await batch.pool.add({
     id: 'p',
-    vmSize: 'a',
+    vmSize: 'Standard_D2s_v5',
     virtualMachineConfiguration: vmConfig(id),
     targetDedicatedNodes: 2,
   });
@@ -117,7 +117,7 @@ test('reset forgets pools, images and the log', async () => {
   const image = sim.images.createManagedImage('i');
   await batchClient(sim).pool.add({
     id: 'p',
-    vmSize: 'a',
+    vmSize: 'Standard_D2s_v5',
     virtualMachineConfiguration: vmConfig(image),
     targetDedicatedNodes: 1,
   });
@@ -132,7 +132,7 @@ test('a snapshot in the state dir brings pools and images back after a restart',
   const image = first.images.createManagedImage('kept');
   await batchClient(first).pool.add({
     id: 'kept',
-    vmSize: 'a',
+    vmSize: 'Standard_D2s_v5',
     virtualMachineConfiguration: vmConfig(image),
     targetDedicatedNodes: 3,
   });

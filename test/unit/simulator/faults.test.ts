@@ -45,7 +45,7 @@ describe('request faults', () => {
   test('a fault can target one operation, e.g. only resizes', async () => {
     await batch.pool.add({
       id: 'p',
-      vmSize: 'a',
+      vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: marketplace,
       targetDedicatedNodes: 1,
     });
@@ -155,7 +155,7 @@ describe('profiles', () => {
         for (let i = 0; i < 12; i++)
           await client.pool.add({
             id: `p${i}`,
-            vmSize: 'a',
+            vmSize: 'Standard_D2s_v5',
             virtualMachineConfiguration: marketplace,
             targetDedicatedNodes: 500,
           });

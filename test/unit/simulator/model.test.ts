@@ -142,10 +142,10 @@ describe('pool model', () => {
     });
     other.add({
       id: 'q',
-      vmSize: 'a',
+      vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: {
         imageReference: { publisher: 'p', offer: 'o', sku: 's' },
-        nodeAgentSKUId: 'n',
+        nodeAgentSKUId: 'batch.node.ubuntu 22.04',
       },
       targetDedicatedNodes: 1,
     });
@@ -173,7 +173,7 @@ describe('pool model', () => {
     add('a', 2000);
     pools.add({
       id: 'b',
-      vmSize: 'x',
+      vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: {
         imageReference: { virtualMachineImageId: IMAGE.toUpperCase() },
         nodeAgentSKUId: 'batch.node.ubuntu 22.04',
@@ -271,10 +271,10 @@ describe('pool model', () => {
       for (const i of order)
         pools.add({
           id: `p${i}`,
-          vmSize: 'x',
+          vmSize: 'Standard_D2s_v5',
           virtualMachineConfiguration: {
             imageReference: { publisher: 'a', offer: 'b', sku: 'c' },
-            nodeAgentSKUId: 'n',
+            nodeAgentSKUId: 'batch.node.ubuntu 22.04',
           },
           targetDedicatedNodes: 10,
         });
@@ -306,10 +306,10 @@ describe('pool model', () => {
     const image = batchError(() =>
       pools.add({
         id: 'q',
-        vmSize: 'x',
+        vmSize: 'Standard_D2s_v5',
         virtualMachineConfiguration: {
           imageReference: { virtualMachineImageId: `${IMAGE}-gone` },
-          nodeAgentSKUId: 'n',
+          nodeAgentSKUId: 'batch.node.ubuntu 22.04',
         },
         targetDedicatedNodes: 1,
       }),

@@ -55,7 +55,22 @@ test('summarizeBody keeps the few fields of an add or a resize that tests check,
     imageId: `/subscriptions/s/${'x'.repeat(300 - '/subscriptions/s/'.length)}`,
     targetDedicatedNodes: 3,
     targetLowPriorityNodes: 0,
+    nodeAgentSKUId: 'batch.node.ubuntu 22.04',
   });
+  expect(
+    summarizeBody(
+      'Pool_Add',
+      Buffer.from(
+        JSON.stringify({
+          ...add,
+          virtualMachineConfiguration: {
+            ...add.virtualMachineConfiguration,
+            securityProfile: { securityType: 'trustedLaunch' },
+          },
+        }),
+      ),
+    )?.securityType,
+  ).toBe('trustedLaunch');
   const resize = {
     targetDedicatedNodes: 5,
     targetLowPriorityNodes: '7', // wrong type: left out
