@@ -124,12 +124,22 @@ function queryString(query: Query): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+/**
+ * An ETag as an HTTP entity-tag, as the SDK's quote_etag writes it: Batch hands out bare ones (0x8D…), the
+ * header wants them quoted; `*`, weak and already quoted tags stay as they are.
+ */
+export function quoteEtag(etag: string): string {
+  if (etag === '*' || etag.startsWith('W/')) return etag;
+  if (/^".*"$|^'.*'$/.test(etag)) return etag;
+  return `"${etag}"`;
+}
+
 function conditionHeaders(c: Conditions = {}): Record<string, string> {
   return {
     ...(c.ifModifiedSince && { 'If-Modified-Since': c.ifModifiedSince.toUTCString() }),
     ...(c.ifUnmodifiedSince && { 'If-Unmodified-Since': c.ifUnmodifiedSince.toUTCString() }),
-    ...(c.ifMatch !== undefined && { 'If-Match': c.ifMatch }),
-    ...(c.ifNoneMatch !== undefined && { 'If-None-Match': c.ifNoneMatch }),
+    ...(c.ifMatch !== undefined && { 'If-Match': quoteEtag(c.ifMatch) }),
+    ...(c.ifNoneMatch !== undefined && { 'If-None-Match': quoteEtag(c.ifNoneMatch) }),
   };
 }
 
@@ -239,7 +249,10 @@ export class BatchClient {
       });
       url = path + queryString({ 'api-version': API_VERSION, timeOut: o.serviceTimeoutSeconds, ...r.query });
     }
+    const method = OPERATIONS[op].method;
     const headers: Record<string, string> = {
+      // As the SDK's transport does for a body-less POST or DELETE (Node adds it to a POST by itself).
+      ...(r.body === undefined && (method === 'POST' || method === 'DELETE') && { 'content-length': '0' }),
       ...(o.ocpDate && { 'ocp-date': o.ocpDate.toUTCString() }),
       ...(o.clientRequestId && { 'client-request-id': o.clientRequestId }),
       ...(r.readsBody && { accept: 'application/json' }),
@@ -253,7 +266,6 @@ export class BatchClient {
       ...(o.abortSignal && { abortSignal: o.abortSignal }),
       ...(r.body !== undefined && { body: r.body, contentType: BODY_CONTENT_TYPE }),
     };
-    const method = OPERATIONS[op].method;
     const res =
       method === 'GET'
         ? await resource.get(params)

@@ -3,9 +3,6 @@
 // (azure/batch/_operations/_operations.py), the status codes it accepts, paging, and how a refusal becomes
 // the project's error. The simulator does not serve node counts, nodes or supported images; the stub does.
 
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   BATCH_SCOPE,
@@ -15,68 +12,31 @@ import {
   type SentRequest,
 } from '../../../src/azure/batch/client.ts';
 import { azureFailure } from '../../../src/azure/errors.ts';
-import { generateTlsMaterial } from '../../../src/simulator/certs.ts';
+import {
+  startHttpsStub,
+  stubCredential,
+  type Answer,
+  type Arrived,
+  type HttpsStub,
+} from './support/https-stub.ts';
 
-interface Arrived {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
-
-let server: https.Server;
+let stub: HttpsStub;
 let endpoint: string;
 let ca: string;
 let arrived: Arrived[] = [];
-let answer: (req: Arrived) => Answer = () => ({ status: 200 });
-
-const scopes: string[][] = [];
-const credential: TokenCredential = {
-  getToken(s: string | string[], _o?: GetTokenOptions): Promise<AccessToken> {
-    scopes.push(Array.isArray(s) ? s : [s]);
-    return Promise.resolve({ token: 'stub-token', expiresOnTimestamp: Date.now() + 3_600_000 });
-  },
-};
+const credential = stubCredential();
+const scopes = credential.scopes;
 
 beforeAll(async () => {
-  const tls = await generateTlsMaterial();
-  ca = tls.caPem;
-  server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const a: Arrived = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
-      arrived.push(a);
-      const out = answer(a);
-      const body = out.body === undefined ? '' : JSON.stringify(out.body);
-      res.writeHead(out.status, {
-        'request-id': 'rid-1',
-        ...(body && { 'content-type': 'application/json;odata=minimalmetadata' }),
-        ...out.headers,
-      });
-      res.end(body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stub = await startHttpsStub();
+  ({ endpoint, ca } = stub);
 });
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await stub.close();
 });
 beforeEach(() => {
-  arrived = [];
-  answer = () => ({ status: 200 });
+  stub.arrived = arrived = [];
+  stub.answer = () => ({ status: 200 });
 });
 
 function client(onRequest?: (r: SentRequest) => void): BatchClient {
@@ -93,7 +53,7 @@ function only(): Arrived {
 
 describe('BatchClient requests', () => {
   it('creates a pool: POST /pools, odata content type, no accept, a client-request-id, answer 201', async () => {
-    answer = () => ({
+    stub.answer = () => ({
       status: 201,
       headers: { etag: '0x1', 'last-modified': 'Tue, 01 Dec 2026 00:00:00 GMT' },
     });
@@ -127,7 +87,7 @@ describe('BatchClient requests', () => {
   });
 
   it('gets a pool with $select and $expand as comma lists, accept application/json', async () => {
-    answer = () => ({ status: 200, body: { id: 'p', state: 'active' } });
+    stub.answer = () => ({ status: 200, body: { id: 'p', state: 'active' } });
     const pool = await client().getPool('p 1', { select: ['id', 'state'], expand: ['stats'] });
     const a = only();
     expect(a.method).toBe('GET');
@@ -138,13 +98,14 @@ describe('BatchClient requests', () => {
   });
 
   it('sends the conditional headers, ocp-date, timeOut and a given client-request-id only when asked', async () => {
-    answer = () => ({ status: 200 });
+    stub.answer = () => ({ status: 200 });
     const since = new Date('2026-12-01T10:00:00Z');
     await client().updatePool(
       'p',
       { metadata: [{ name: 'a', value: 'b' }] },
       {
         ifMatch: '0x8D1',
+        ifNoneMatch: '*',
         ifUnmodifiedSince: since,
         ocpDate: since,
         clientRequestId: '9c4d50ee-2d56-4cd3-8152-34347dc9f2b0',
@@ -155,13 +116,13 @@ describe('BatchClient requests', () => {
     expect(a.method).toBe('PATCH');
     expect(a.url).toBe('/pools/p?api-version=2025-06-01&timeOut=30');
     expect(a.headers).toMatchObject({
-      'if-match': '0x8D1',
+      'if-match': '"0x8D1"',
+      'if-none-match': '*',
       'if-unmodified-since': 'Tue, 01 Dec 2026 10:00:00 GMT',
       'ocp-date': 'Tue, 01 Dec 2026 10:00:00 GMT',
       'client-request-id': '9c4d50ee-2d56-4cd3-8152-34347dc9f2b0',
       'content-type': JSON_BODY,
     });
-    expect(a.headers['if-none-match']).toBeUndefined();
     expect(JSON.parse(a.body)).toEqual({ metadata: [{ name: 'a', value: 'b' }] });
   });
 
@@ -180,31 +141,39 @@ describe('BatchClient requests', () => {
       [() => c.removeNodes('p', { nodeList: ['n1'] }), 'POST', '/pools/p/removenodes', 202],
     ];
     for (const [call, method, path, status] of cases) {
-      arrived = [];
-      answer = () => ({ status });
+      stub.arrived = arrived = [];
+      stub.answer = () => ({ status });
       await call();
       expect(only()).toMatchObject({ method, url: `${path}?api-version=2025-06-01` });
-      arrived = [];
-      answer = () => ({ status: status === 204 ? 202 : 204 });
+      stub.arrived = arrived = [];
+      stub.answer = () => ({ status: status === 204 ? 202 : 204 });
       const err = await call().catch((e: unknown) => e);
       expect(azureFailure(err, Date.now())).toMatchObject({ kind: 'terminal' });
     }
   });
 
-  it('stops a resize without a body or content type, but with Content-Length: 0', async () => {
-    answer = () => ({ status: 202 });
+  it('sends body-less POST and DELETE with Content-Length: 0 and no content type, ETags quoted', async () => {
+    stub.answer = () => ({ status: 202 });
     await client().stopPoolResize('p', { ifMatch: '0x2' });
-    const a = only();
-    expect(a.body).toBe('');
-    expect(a.headers['content-type']).toBeUndefined();
-    expect(a.headers['content-length']).toBe('0');
-    expect(a.headers['if-match']).toBe('0x2');
+    await client().deletePool('p', { ifMatch: '"0x3"' });
+    expect(
+      arrived.map((a) => [
+        a.method,
+        a.body,
+        a.headers['content-type'],
+        a.headers['content-length'],
+        a.headers['if-match'],
+      ]),
+    ).toEqual([
+      ['POST', '', undefined, '0', '"0x2"'],
+      ['DELETE', '', undefined, '0', '"0x3"'],
+    ]);
   });
 
   it('answers pool exists from HEAD: 200 true, 404 false', async () => {
-    answer = () => ({ status: 200 });
+    stub.answer = () => ({ status: 200 });
     expect(await client().poolExists('p')).toBe(true);
-    answer = () => ({ status: 404 });
+    stub.answer = () => ({ status: 404 });
     expect(await client().poolExists('p')).toBe(false);
     expect(arrived.map((a) => `${a.method} ${a.url}`)).toEqual([
       'HEAD /pools/p?api-version=2025-06-01',
@@ -213,7 +182,7 @@ describe('BatchClient requests', () => {
   });
 
   it('reboots and reimages a node with a body only when options are given', async () => {
-    answer = () => ({ status: 202 });
+    stub.answer = () => ({ status: 202 });
     const c = client();
     await c.rebootNode('p', 'tvm-1');
     await c.rebootNode('p', 'tvm-1', { nodeRebootOption: 'taskcompletion' });
@@ -238,7 +207,7 @@ describe('BatchClient requests', () => {
   });
 
   it('lists node counts, nodes and supported images with their query names', async () => {
-    answer = (a) =>
+    stub.answer = (a) =>
       a.url.startsWith('/nodecounts')
         ? { status: 200, body: { value: [{ poolId: 'p' }] } }
         : a.url.startsWith('/supportedimages')
@@ -266,7 +235,7 @@ describe('BatchClient requests', () => {
   });
 
   it("follows odata.nextLink on the account's origin with our api-version, and refuses any other host", async () => {
-    answer = (a) =>
+    stub.answer = (a) =>
       a.url.includes('$skiptoken')
         ? { status: 200, body: { value: [{ id: 'b' }] } }
         : {
@@ -295,7 +264,7 @@ describe('BatchClient requests', () => {
 
   it('tells onRequest what was sent, without the token', async () => {
     const seen: SentRequest[] = [];
-    answer = () => ({ status: 202 });
+    stub.answer = () => ({ status: 202 });
     await client((r) => seen.push(r)).resizePool('p', { targetDedicatedNodes: 1 });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
@@ -317,7 +286,7 @@ describe('BatchClient errors', () => {
   });
 
   it('turns a Batch error body into a RestError that errors.ts reads: status, code, message and detail', async () => {
-    answer = () => ({
+    stub.answer = () => ({
       status: 400,
       body: batchBody(
         'InvalidPropertyValue',
@@ -351,7 +320,7 @@ describe('BatchClient errors', () => {
     const now = Date.now();
     const c = client();
     const fail = async (a: Answer) => {
-      answer = () => a;
+      stub.answer = () => a;
       return azureFailure(await c.getPool('p').catch((e: unknown) => e), now);
     };
     expect(
@@ -395,7 +364,7 @@ describe('BatchClient errors', () => {
   });
 
   it('does not retry: one 503 is one request (retries are the adapter’s)', async () => {
-    answer = () => ({ status: 503, headers: { 'retry-after': '0' } });
+    stub.answer = () => ({ status: 503, headers: { 'retry-after': '0' } });
     await expect(client().getPool('p')).rejects.toMatchObject({ statusCode: 503 });
     expect(arrived).toHaveLength(1);
   });
