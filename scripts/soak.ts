@@ -147,7 +147,6 @@ try {
     log(`End: invariants do not hold — ${(err as Error).message}`);
   }
 } finally {
-  await op.stop();
   await env.close();
   await cluster.stop();
   await mkdir(path.dirname(values.out), { recursive: true });

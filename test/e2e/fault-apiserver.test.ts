@@ -22,7 +22,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await op?.stop();
   await env?.close();
   await cluster?.close();
   process.env.KUBECONFIG = outerKubeconfig;

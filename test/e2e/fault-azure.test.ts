@@ -16,7 +16,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await op?.stop();
   await env?.close();
 });
 

@@ -20,7 +20,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([leader?.stop(), standby?.stop()]);
   await env?.close();
 });
 

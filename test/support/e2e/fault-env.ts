@@ -15,10 +15,11 @@ export interface FaultEnv {
   namespace: string;
   account: string;
   imageId: string;
-  /** The operator with fast polling (and these profiles after it) against this simulator. */
+  /** The operator with fast polling (and these profiles after it) against this simulator; close() stops it. */
   startOperator(
     o?: { profiles?: OperatorProfile[] } & Pick<OperatorOptions, 'keepLogs'>,
   ): Promise<OperatorProcess>;
+  /** Stops the operators it started, removes the account and stops the simulator. */
   close(): Promise<void>;
 }
 
@@ -34,18 +35,23 @@ export async function setupFaultEnv(prefix: string): Promise<FaultEnv> {
   const account = `${prefix}-${randomBytes(3).toString('hex')}`;
   await applyAccount({ name: account, endpoint: sim.info.batchUrl, allowedNamespaces: [namespace] });
   const imageId = sim.images.createManagedImage(`${prefix}-image`);
+  const operators: OperatorProcess[] = [];
   return {
     sim,
     namespace,
     account,
     imageId,
-    startOperator: (o = {}) =>
-      OperatorProcess.start({
+    async startOperator(o = {}) {
+      const op = await OperatorProcess.start({
         sim,
         profiles: [fastPolling, ...(o.profiles ?? [])],
         ...(o.keepLogs !== undefined && { keepLogs: o.keepLogs }),
-      }),
+      });
+      operators.push(op);
+      return op;
+    },
     async close() {
+      await Promise.all(operators.map((op) => op.stop()));
       await kubectl(['delete', 'batchaccount', account, '--ignore-not-found', '--wait=false']);
       await sim.close();
     },
