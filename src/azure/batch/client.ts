@@ -95,7 +95,6 @@ type Query = Record<string, string | number | readonly string[] | undefined>;
 interface Request {
   pathParams?: Record<string, string>;
   query?: Query;
-  headers?: Record<string, string>;
   body?: unknown;
   /** Whether an answer carries a body the SDK reads (it then sends accept: application/json). */
   readsBody?: boolean;
@@ -257,7 +256,6 @@ export class BatchClient {
       ...(o.clientRequestId && { 'client-request-id': o.clientRequestId }),
       ...(r.readsBody && { accept: 'application/json' }),
       ...conditionHeaders(o),
-      ...r.headers,
     };
     const resource = this.client.pathUnchecked(url);
     const params = {

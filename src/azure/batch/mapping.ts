@@ -25,7 +25,8 @@ import {
 
 type Unmapped = Record<string, never>;
 
-function metadata(items: NameValue[]): BatchMetadataItem[] {
+/** Name/value pairs (metadata, environment settings): the same two fields on both sides. */
+function pairs(items: NameValue[]): BatchMetadataItem[] {
   return items.map(({ name, value, ...rest }) => {
     const _unmapped: Unmapped = rest;
     return { name, value };
@@ -69,7 +70,7 @@ export function toStartTask(s: StartTask): BatchStartTask {
   return {
     commandLine,
     ...(resourceFiles && { resourceFiles: resourceFiles.map(resourceFile) }),
-    ...(environmentSettings && { environmentSettings: metadata(environmentSettings) }),
+    ...(environmentSettings && { environmentSettings: pairs(environmentSettings) }),
     ...(identity && { userIdentity: userIdentity(identity) }),
     ...(maxTaskRetryCount !== undefined && { maxTaskRetryCount }),
     ...(waitForSuccess !== undefined && { waitForSuccess }),
@@ -111,7 +112,7 @@ export function toCreateOptions(c: CreatePoolParams): BatchPoolCreateOptions {
     targetDedicatedNodes: c.targetDedicatedNodes,
     targetLowPriorityNodes: c.targetLowPriorityNodes,
     resizeTimeout: c.resizeTimeout,
-    metadata: metadata(c.metadata),
+    metadata: pairs(c.metadata),
     ...(c.taskSlotsPerNode !== undefined && { taskSlotsPerNode: c.taskSlotsPerNode }),
     ...(c.startTask && { startTask: toStartTask(c.startTask) }),
     ...(c.networkConfiguration && { networkConfiguration: toNetworkConfiguration(c.networkConfiguration) }),
