@@ -31,14 +31,17 @@ export function kubeStatus(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** ApiException.body is the raw response text; pull the Status message out of it. */
-export function kubeMessage(err: unknown): string {
+/**
+ * ApiException.body is the raw response text; pull the Status reason and message out of it. The HTTP
+ * status is left out: the Failure carries it, and describe() puts it in front.
+ */
+function kubeMessage(err: unknown): string {
   if (err instanceof ApiException) {
     try {
       const body = JSON.parse(String(err.body)) as { message?: string; reason?: string };
-      return `${err.code} ${body.reason ?? ''}: ${body.message ?? ''}`.trim();
+      return `${body.reason ?? ''}: ${body.message ?? ''}`.replace(/^: /, '').trim();
     } catch {
-      return `${err.code} ${String(err.body ?? err.message)}`;
+      return String(err.body ?? err.message);
     }
   }
   return err instanceof Error ? err.message : String(err);
