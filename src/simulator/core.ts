@@ -35,6 +35,8 @@ export interface SimPoolView {
   /** As the pool stores it (lower-cased). */
   vmSize: string;
   imageId: string | undefined;
+  /** The image resource the pool was created from: for a gallery definition, the version "latest" resolved to. */
+  resolvedImageId: string | undefined;
   /** virtualMachineConfiguration.securityProfile.securityType, or standard without one. */
   securityType: 'standard' | 'trustedlaunch' | 'confidentialvm';
   /**
@@ -187,6 +189,7 @@ export class SimulatorCore {
       eTag: pool.eTag,
       vmSize: typeof pool.spec.vmSize === 'string' ? pool.spec.vmSize : '',
       imageId: vmc?.imageReference?.virtualMachineImageId,
+      resolvedImageId: pool.resolvedImageId,
       securityType: poolSecurityType(vmc?.securityProfile),
       nodesUnusableReason: pool.nodesUnusableReason,
       allocationEndsAt: pool.plan ? azureTime(pool.plan.endAt) : undefined,

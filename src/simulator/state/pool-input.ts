@@ -104,6 +104,8 @@ export interface AddInput {
   coresPerNode: number;
   /** Why the pool's nodes would be unusable (a security-type mismatch), if they would. */
   nodesUnusableReason: string | undefined;
+  /** The image resource the pool's first nodes come from (a definition's latest usable version). */
+  resolvedImageId: string | undefined;
 }
 
 /** Checks a pool-add body the way the service does (except for "does the pool exist" and quotas). */
@@ -154,6 +156,7 @@ export function readAddBody(
     spec,
     coresPerNode: ctx.account?.coresOf(vmSize) ?? 1,
     nodesUnusableReason,
+    resolvedImageId: image?.resolvedId,
   };
 }
 
@@ -167,6 +170,8 @@ interface ImageChoice {
   key: string;
   id: string;
   managed: boolean;
+  /** The resource Batch would build nodes from (for a definition: its latest usable version). */
+  resolvedId: string;
 }
 
 /** The custom image (or undefined for a marketplace image); 400 when Batch would not use it. */
@@ -209,7 +214,12 @@ function readImage(
       imageId,
       problemReason(resolved.problem, imageId, region ?? images.location),
     );
-  return { key: imageId.toLowerCase(), id: imageId, managed: parsed.kind === 'image' };
+  return {
+    key: imageId.toLowerCase(),
+    id: imageId,
+    managed: parsed.kind === 'image',
+    resolvedId: resolved.resource.id,
+  };
 }
 
 function problemReason(problem: BatchImageProblem, imageId: string, region: string): string {

@@ -45,6 +45,8 @@ export interface PoolRecord {
    * type). Nodes are not modelled yet: the counts grow as usual and the reason is shown on SimPoolView.
    */
   nodesUnusableReason?: string;
+  /** The image resource the pool was created from (for a gallery definition: the version it resolved to). */
+  resolvedImageId?: string;
 }
 
 /** A settled, read-only view of a pool at one instant. */
@@ -138,16 +140,14 @@ export class PoolModel {
   add(body: Record<string, unknown>): PoolView {
     const compat = this.#compat();
     const now = this.#clock.now();
-    const { id, target, resizeTimeout, imageKey, spec, coresPerNode, nodesUnusableReason } = readAddBody(
-      body,
-      {
+    const { id, target, resizeTimeout, imageKey, spec, coresPerNode, nodesUnusableReason, resolvedImageId } =
+      readAddBody(body, {
         images: this.#images,
         account: this.account,
         compat,
         securityMismatch: this.#securityMismatch(),
         now,
-      },
-    );
+      });
     const existing = this.get(id);
     if (existing)
       throw existing.state === 'deleting' ? batchErrors.poolBeingDeleted() : batchErrors.poolExists();
@@ -174,6 +174,7 @@ export class PoolModel {
       resizeCount: 0,
       coresPerNode,
       ...(nodesUnusableReason === undefined ? {} : { nodesUnusableReason }),
+      ...(resolvedImageId === undefined ? {} : { resolvedImageId }),
     };
     this.#pools.set(id, pool);
     this.#sortedIds = undefined;

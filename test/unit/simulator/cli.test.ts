@@ -107,3 +107,49 @@ test('--help prints usage and exits 0; a bad flag exits 2', async () => {
   expect(await exitCode(run(['--no-such-flag']))).toBe(2);
   expect(await exitCode(run(['--profile', 'chaos']))).toBe(2);
 });
+
+test('--strict turns the compatibility behaviours off (a later flag turns one back on); --location and quotas configure the account', async () => {
+  const child = run([
+    '--strict',
+    '--allow-managed-images',
+    '--location',
+    'eastus',
+    '--pool-quota',
+    '5',
+    '--security-mismatch',
+    'reject',
+  ]);
+  const info = JSON.parse(await firstLine(child));
+  const target: Target = { info: { ...info, caPem: await readFile(info.caFile, 'utf8') } };
+  expect(info.location).toBe('eastus');
+  expect((await control(target, 'GET', '/compat')).json).toEqual({
+    allowRetiredApiVersions: false,
+    allowManagedImages: true,
+    ignoreAccountQuotas: false,
+  });
+  expect((await control(target, 'GET', '/account')).json).toMatchObject({
+    location: 'eastus',
+    quotas: { pools: 5 },
+    securityMismatch: 'reject',
+  });
+  // @azure/batch 10.2.0 sends a retired api-version.
+  const err = await batchClient(target)
+    .pool.list()
+    .catch((e: unknown) => e as { code?: string });
+  expect((err as { code?: string }).code).toBe('UnsupportedRequestVersion');
+  child.kill('SIGTERM');
+  expect(await exitCode(child)).toBe(0);
+
+  const single = run(['--no-allow-retired-api-versions']);
+  const singleInfo = JSON.parse(await firstLine(single));
+  const t2: Target = { info: { ...singleInfo, caPem: await readFile(singleInfo.caFile, 'utf8') } };
+  expect((await control(t2, 'GET', '/compat')).json).toEqual({
+    allowRetiredApiVersions: false,
+    allowManagedImages: true,
+    ignoreAccountQuotas: true,
+  });
+  single.kill('SIGTERM');
+  expect(await exitCode(single)).toBe(0);
+  expect(await exitCode(run(['--security-mismatch', 'maybe']))).toBe(2);
+  expect(await exitCode(run(['--pool-quota', '-1']))).toBe(2);
+});
