@@ -102,7 +102,7 @@ try {
     (i) =>
       request(
         'POST',
-        '/pools?api-version=2022-10-01.16.0',
+        '/pools?api-version=2025-06-01',
         { ...auth, 'content-type': 'application/json; odata=minimalmetadata; charset=utf-8' },
         JSON.stringify({
           id: `bench-${String(i).padStart(5, '0')}`,
@@ -126,7 +126,7 @@ try {
     (i) =>
       request(
         'GET',
-        `/pools/bench-${String(i % POOLS).padStart(5, '0')}?api-version=2022-10-01.16.0`,
+        `/pools/bench-${String(i % POOLS).padStart(5, '0')}?api-version=2025-06-01`,
         auth,
       ).then((r) => r.status),
     2000,
@@ -137,7 +137,7 @@ try {
     () =>
       request(
         'GET',
-        `/pools/bench-${String(Math.floor(Math.random() * POOLS)).padStart(5, '0')}?api-version=2022-10-01.16.0`,
+        `/pools/bench-${String(Math.floor(Math.random() * POOLS)).padStart(5, '0')}?api-version=2025-06-01`,
         auth,
       ).then((r) => r.status),
     Number.MAX_SAFE_INTEGER,
