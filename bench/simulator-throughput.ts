@@ -124,11 +124,9 @@ try {
   // Warm up, then measure GETs of random pools.
   await drive(
     (i) =>
-      request(
-        'GET',
-        `/pools/bench-${String(i % POOLS).padStart(5, '0')}?api-version=2025-06-01`,
-        auth,
-      ).then((r) => r.status),
+      request('GET', `/pools/bench-${String(i % POOLS).padStart(5, '0')}?api-version=2025-06-01`, auth).then(
+        (r) => r.status,
+      ),
     2000,
     30,
   );
