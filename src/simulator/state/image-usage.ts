@@ -16,7 +16,7 @@ export interface ImageUser {
 
 export class CommitmentLedger<P extends Omit<ImageUser, 'imageKey'>> {
   readonly #sums = new Map<string, NodeCounts>();
-  readonly #committed = new WeakMap<P, { key: string; counts: NodeCounts }>();
+  #committed = new WeakMap<P, { key: string; counts: NodeCounts }>();
   /** Pools per key whose commitment changes with time (a running plan, or deleting). */
   readonly #moving = new Map<string, Set<P>>();
   readonly #keyOf: (pool: P) => string | undefined;
@@ -76,9 +76,11 @@ export class CommitmentLedger<P extends Omit<ImageUser, 'imageKey'>> {
     return this.#others(pool, key);
   }
 
+  /** Forgets every commitment (pools then count from nothing when they are updated next). */
   clear(): void {
     this.#sums.clear();
     this.#moving.clear();
+    this.#committed = new WeakMap();
   }
 
   #others(pool: P, key: string): NodeCounts {

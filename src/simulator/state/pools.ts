@@ -71,7 +71,11 @@ const ACCOUNT_KEY = 'account';
 export class PoolModel {
   readonly #pools = new Map<string, PoolRecord>();
   readonly #imageUsage = new ImageUsage<PoolRecord>();
-  /** vCPUs committed account-wide (dedicated / low-priority), for the core quotas. */
+  /**
+   * vCPUs committed account-wide (dedicated / low-priority), for the core quotas. Kept only while the quotas
+   * are enforced (so 5,000 pools under the compat default cost nothing for it); rebuilt when they start to be.
+   */
+  #coreLedgerOn = false;
   readonly #coreUsage = new CommitmentLedger<PoolRecord>(
     () => ACCOUNT_KEY,
     (p) => p.coresPerNode ?? 1,
@@ -307,7 +311,7 @@ export class PoolModel {
       this.#sortedIds = undefined;
       this.#deleting.delete(pool);
       this.#imageUsage.update(pool, true);
-      this.#coreUsage.update(pool, true);
+      if (this.#coreLedgerOn) this.#coreUsage.update(pool, true);
       return undefined;
     }
     const plan = pool.plan;
@@ -322,9 +326,23 @@ export class PoolModel {
     return pool;
   }
 
+  /** Whether core quotas are enforced now; turning them on rebuilds the ledger from every pool. */
+  #coreLedger(): boolean {
+    const on = !this.#compat().ignoreAccountQuotas;
+    if (on && !this.#coreLedgerOn) {
+      this.#coreLedgerOn = true;
+      this.#coreUsage.clear();
+      for (const p of this.#pools.values()) this.#coreUsage.update(p);
+    } else if (!on && this.#coreLedgerOn) {
+      this.#coreLedgerOn = false;
+      this.#coreUsage.clear();
+    }
+    return on;
+  }
+
   #usageChanged(pool: PoolRecord): void {
     this.#imageUsage.update(pool);
-    this.#coreUsage.update(pool);
+    if (this.#coreLedger()) this.#coreUsage.update(pool);
   }
 
   #touch(pool: PoolRecord, now: number): void {
@@ -378,7 +396,7 @@ export class PoolModel {
             );
         }
       }
-      if (!this.#compat().ignoreAccountQuotas) {
+      if (this.#coreLedger()) {
         // The account's vCPU quotas (AccountCoreQuotaReached / AccountLowPriorityCoreQuotaReached).
         const cores = pool.coresPerNode ?? 1;
         const quota = this.account.quotas;

@@ -323,6 +323,26 @@ describe('quotas', () => {
     ]);
   });
 
+  test('turning the quotas on at run time counts the pools that already exist', async () => {
+    sim.account.setQuotas({ dedicatedCores: 20 });
+    await post(`/pools?${API}`, pool('a', { targetDedicatedNodes: 3 }));
+    sim.clock.advance(600);
+    sim.compat.set({ ignoreAccountQuotas: false });
+    await post(`/pools?${API}`, pool('b', { targetDedicatedNodes: 5 }));
+    sim.clock.advance(600);
+    expect(sim.pools.get('b')).toMatchObject({
+      currentDedicatedNodes: 2,
+      resizeErrors: [
+        { code: 'AccountCoreQuotaReached', message: 'The specified account has reached core quota' },
+      ],
+    });
+    // Off again: nothing holds a resize back.
+    sim.compat.set({ ignoreAccountQuotas: true });
+    await post(`/pools/b/resize?${API}`, { targetDedicatedNodes: 9 });
+    sim.clock.advance(600);
+    expect(sim.pools.get('b')?.currentDedicatedNodes).toBe(9);
+  });
+
   test('the quotas are set through the control API too', async () => {
     const res = await control(sim, 'POST', '/account', { quotas: { pools: 7 } });
     expect(res.json.quotas.pools).toBe(7);
