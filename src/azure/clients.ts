@@ -1,6 +1,7 @@
-// The real Azure port: Batch and image clients built on demand, one per account endpoint and identity.
+// The real Azure port: Batch (the 2025-06-01 data plane) and image clients built on demand, one per account
+// endpoint and identity.
 
-import { BatchPoolsAdapter, makeBatchClient } from './batch.ts';
+import { makeBatchDataPlane } from './batch/adapter.ts';
 import { CredentialCache, type IdentityConfig } from './credentials.ts';
 import { ImagesAdapter } from './images.ts';
 import type { AccountTarget, Azure, BatchPools, ImageChecker } from './ports.ts';
@@ -32,8 +33,8 @@ export class AzureClients implements Azure {
     const key = `${account.endpoint.toLowerCase()}|${account.clientId ?? ''}`;
     let b = this.batches.get(key);
     if (!b) {
-      const client = makeBatchClient(this.creds.get(account.clientId), account.endpoint, this.cfg.ca);
-      b = new BatchPoolsAdapter(client, {
+      b = makeBatchDataPlane(this.creds.get(account.clientId), account.endpoint, {
+        ...(this.cfg.ca && { ca: this.cfg.ca }),
         ...(this.cfg.retry && { retry: this.cfg.retry }),
         ...(this.cfg.clock && { clock: this.cfg.clock }),
       });

@@ -1,5 +1,5 @@
-// Turns whatever an Azure SDK throws — @azure/batch (ms-rest-js RestError, whose `message` is an object),
-// @azure/arm-compute (core-rest-pipeline RestError), @azure/identity errors, bare network errors — into the
+// Turns whatever an Azure client throws — our Batch client and @azure/arm-compute (core-rest-pipeline RestError,
+// with the Batch or ARM error body on `details`), @azure/identity errors, bare network errors — into the
 // project's one Failure (src/errors.ts). The kind comes from src/errors.ts's code table and status fallback;
 // what is Azure-specific here is reading the status, code, headers and the detail that says why.
 
@@ -48,12 +48,12 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
 }
 
 /**
- * Where the thrown error keeps the parsed error body: ms-rest-js on `body`; clients built on
- * @azure-rest/core-client (ours, @azure/arm-compute, @azure/batch 13) on `details`, because its
- * createRestError keeps only the status, the code and the headers.
+ * Where the thrown error keeps the parsed error body: clients built on @azure-rest/core-client (our Batch
+ * client, @azure/arm-compute, @azure/batch 13) put it on `details`, because createRestError keeps only the
+ * status, the code and the headers.
  */
 function errorBody(err: Record<string, unknown>): unknown {
-  return err.body ?? err.details;
+  return err.details;
 }
 
 function firstLine(err: Record<string, unknown>): string {
@@ -90,30 +90,27 @@ function redact(text: string): string {
  * caller sent, often a long resource ID the user already knows.
  */
 function detailOf(err: Record<string, unknown>): string | undefined {
-  const response = err.response as { parsedBody?: unknown } | undefined;
-  for (const body of [errorBody(err), response?.parsedBody]) {
-    if (!body || typeof body !== 'object') continue;
-    const b = body as { values?: unknown; error?: { details?: unknown } };
-    const parts: string[] = [];
-    if (Array.isArray(b.values)) {
-      for (const v of b.values as { key?: unknown; value?: unknown }[]) {
-        if (typeof v?.key !== 'string' || typeof v.value !== 'string' || v.key === 'PropertyValue') continue;
-        parts.push(`${v.key}=${clip(v.value, MAX_DETAIL_VALUE)}`);
-      }
+  const body = errorBody(err);
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as { values?: unknown; error?: { details?: unknown } };
+  const parts: string[] = [];
+  if (Array.isArray(b.values)) {
+    for (const v of b.values as { key?: unknown; value?: unknown }[]) {
+      if (typeof v?.key !== 'string' || typeof v.value !== 'string' || v.key === 'PropertyValue') continue;
+      parts.push(`${v.key}=${clip(v.value, MAX_DETAIL_VALUE)}`);
     }
-    if (Array.isArray(b.error?.details)) {
-      for (const d of b.error.details as { code?: unknown; target?: unknown; message?: unknown }[]) {
-        const code = typeof d?.code === 'string' ? d.code : undefined;
-        const target = typeof d?.target === 'string' ? d.target : undefined;
-        const message = typeof d?.message === 'string' ? clip(d.message, MAX_DETAIL_VALUE) : undefined;
-        const head = [code, target && `(${target})`].filter(Boolean).join(' ');
-        const text = [head, message].filter(Boolean).join(': ');
-        if (text) parts.push(text);
-      }
-    }
-    if (parts.length) return clip(parts.join(b.values ? ', ' : '; '), MAX_DETAIL);
   }
-  return undefined;
+  if (Array.isArray(b.error?.details)) {
+    for (const d of b.error.details as { code?: unknown; target?: unknown; message?: unknown }[]) {
+      const code = typeof d?.code === 'string' ? d.code : undefined;
+      const target = typeof d?.target === 'string' ? d.target : undefined;
+      const message = typeof d?.message === 'string' ? clip(d.message, MAX_DETAIL_VALUE) : undefined;
+      const head = [code, target && `(${target})`].filter(Boolean).join(' ');
+      const text = [head, message].filter(Boolean).join(': ');
+      if (text) parts.push(text);
+    }
+  }
+  return parts.length ? clip(parts.join(b.values ? ', ' : '; '), MAX_DETAIL) : undefined;
 }
 
 function messageOf(err: Record<string, unknown>): string {

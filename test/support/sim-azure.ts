@@ -1,10 +1,10 @@
-// The real Azure adapters against a simulator — @azure/batch with the identity adapter and the Batch scope, no
-// SDK retries, the simulator's CA; @azure/arm-compute for images — under the operator's own identity. Every
+// The real Azure adapters against a simulator — the 2025-06-01 Batch data plane with the Batch scope, no SDK
+// retries, the simulator's CA; @azure/arm-compute for images — under the operator's own identity. Every
 // test, benchmark and script that needs real adapters gets them here, so a new adapter is one change.
 
 import { ClientSecretCredential } from '@azure/identity';
 import type { BatchPools, ImageChecker } from '../../src/azure/ports.ts';
-import { BatchPoolsAdapter, makeBatchClient } from '../../src/azure/batch.ts';
+import { makeBatchDataPlane } from '../../src/azure/batch/adapter.ts';
 import { ImagesAdapter } from '../../src/azure/images.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 
@@ -21,7 +21,7 @@ export function connectAzure(sim: Simulator): SimAzure {
     tlsOptions: { ca: i.caPem },
   });
   return {
-    batch: new BatchPoolsAdapter(makeBatchClient(cred, i.batchUrl, i.caPem)),
+    batch: makeBatchDataPlane(cred, i.batchUrl, { ca: i.caPem }),
     images: new ImagesAdapter(cred, { armEndpoint: i.armEndpoint, ca: i.caPem }),
   };
 }

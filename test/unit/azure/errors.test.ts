@@ -1,4 +1,4 @@
-import { RestError as MsRestError } from '@azure/ms-rest-js';
+import { createRestError, type PathUncheckedResponse } from '@azure-rest/core-client';
 import { RestError as CoreRestError, createHttpHeaders } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
 import { azureFailure, retryAfterMs } from '../../../src/azure/errors.ts';
@@ -7,13 +7,20 @@ import { describe as describeError } from '../../../src/errors.ts';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const classify = (e: unknown) => azureFailure(e, NOW);
 
-function batchError(status: number, code: string, headers: Record<string, string> = {}) {
-  const e = new MsRestError('x', code, status) as MsRestError & { body: unknown; message: unknown };
-  e.body = { code, message: { lang: 'en-US', value: `${code} happened.\nRequestId:abc\nTime:2026` } };
-  // ms-rest-js puts the {lang, value} object on `message`
-  (e as { message: unknown }).message = { lang: 'en-US', value: `${code} happened.\nRequestId:abc` };
-  (e as { response: unknown }).response = { headers: { get: (n: string) => headers[n] } };
+/** A failed call as our core-client-based clients throw it: createRestError, the parsed body on `details`. */
+function restError(status: number, body: unknown, headers: Record<string, string> = {}) {
+  const response: PathUncheckedResponse = { status: String(status), headers, body, request: {} as never };
+  const e = createRestError(response);
+  e.details = body;
   return e;
+}
+
+function batchError(status: number, code: string, headers: Record<string, string> = {}) {
+  return restError(
+    status,
+    { code, message: { lang: 'en-US', value: `${code} happened.\nRequestId:abc\nTime:2026` } },
+    headers,
+  );
 }
 
 describe('classify', () => {
@@ -66,7 +73,9 @@ describe('classify', () => {
     expect(classify(new CoreRestError('send failed', { code: 'REQUEST_SEND_ERROR' })).kind).toBe(
       'unreachable',
     );
-    expect(classify(new MsRestError('aborted', 'REQUEST_ABORTED_ERROR')).kind).toBe('unreachable');
+    expect(classify(new CoreRestError('aborted', { code: 'REQUEST_ABORTED_ERROR' })).kind).toBe(
+      'unreachable',
+    );
     expect(classify(Object.assign(new Error('t'), { name: 'TimeoutError' })).kind).toBe('unreachable');
     expect(classify(Object.assign(new Error('x'), { name: 'CredentialUnavailableError' })).kind).toBe(
       'unreachable',
@@ -79,12 +88,11 @@ describe('classify', () => {
 });
 
 describe('classify: why Azure refused', () => {
-  // A Batch 400 as ms-rest-js 2.7 deserializes it (reference: observed-service-responses.json).
+  // A Batch 400 as the service sends it (reference: observed-service-responses.json), thrown by our client.
   function invalidImage(reason: string) {
     const value =
       'The value provided for one of the properties in the request body is invalid.\nRequestId:525a\nTime:2022';
-    const e = new MsRestError('x', 'InvalidPropertyValue', 400) as MsRestError & { body: unknown };
-    e.body = {
+    return restError(400, {
       'odata.metadata':
         'https://acct.westeurope.batch.azure.com/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element',
       code: 'InvalidPropertyValue',
@@ -97,9 +105,7 @@ describe('classify: why Azure refused', () => {
         },
         { key: 'Reason', value: reason },
       ],
-    };
-    (e as { message: unknown }).message = { lang: 'en-US', value };
-    return e;
+    });
   }
 
   it("appends a Batch error's values (PropertyName, Reason) to its first line, without the value sent", () => {
@@ -126,17 +132,8 @@ describe('classify: why Azure refused', () => {
     expect(t.message).toContain('Reason=token Bearer [redacted] was refused');
   });
 
-  it("appends ARM's error.details (core-client puts the parsed body on response.parsedBody)", () => {
-    const e = new CoreRestError('The template deployment failed.', {
-      statusCode: 400,
-      code: 'InvalidParameter',
-      response: {
-        headers: createHttpHeaders({}),
-        status: 400,
-        request: {} as never,
-      },
-    });
-    (e.response as { parsedBody?: unknown }).parsedBody = {
+  it("appends ARM's error.details", () => {
+    const e = restError(400, {
       error: {
         code: 'InvalidParameter',
         message: 'The template deployment failed.',
@@ -144,7 +141,7 @@ describe('classify: why Azure refused', () => {
           { code: 'GalleryImageVersionNotFound', target: 'imageReference', message: 'No version found.' },
         ],
       },
-    };
+    });
     expect(classify(e).message).toBe(
       'The template deployment failed. (GalleryImageVersionNotFound (imageReference): No version found.)',
     );
