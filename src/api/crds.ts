@@ -79,17 +79,18 @@ export const BATCHPOOL_COLUMNS: PrinterColumn[] = [
   },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
   {
-    name: 'Low-Priority-Target',
+    name: 'Spot-Target',
     type: 'integer',
     jsonPath: '.spec.targetLowPriorityNodes',
-    description: 'Low-priority nodes wanted.',
+    description:
+      'Spot nodes wanted (targetLowPriorityNodes: Azure kept the name when low-priority became Spot).',
     priority: 1,
   },
   {
-    name: 'Low-Priority-Current',
+    name: 'Spot-Current',
     type: 'integer',
     jsonPath: '.status.currentLowPriorityNodes',
-    description: 'Low-priority nodes now.',
+    description: 'Spot nodes now, preempted ones included.',
     priority: 1,
   },
   { name: 'VM-Size', type: 'string', jsonPath: '.spec.vmSize', description: 'Azure VM size.', priority: 1 },

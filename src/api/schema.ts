@@ -23,6 +23,8 @@ const ARM_PREFIX = '^/(?i:subscriptions)/[^/]+/(?i:resourceGroups)/[^/]+/(?i:pro
 export const IMAGE_ID_REGEX =
   ARM_PREFIX +
   '(?i:Microsoft[.]Compute)/((?i:images)/[^/]+|(?i:galleries)/[^/]+/(?i:images)/[^/]+(/(?i:versions)/[^/]+)?)$';
+export const MANAGED_IMAGE_ID_REGEX = ARM_PREFIX + '(?i:Microsoft[.]Compute)/(?i:images)/[^/]+$';
+export const GALLERY_ID_REGEX = ARM_PREFIX + '(?i:Microsoft[.]Compute)/(?i:galleries)/[^/]+$';
 export const SUBNET_ID_REGEX =
   ARM_PREFIX + '(?i:Microsoft[.]Network)/(?i:virtualNetworks)/[^/]+/(?i:subnets)/[^/]+$';
 /** Azure Batch pool IDs: letters, digits, hyphens and underscores, at most 64 characters. */
@@ -102,21 +104,56 @@ function conditions(what: string) {
 const DEDICATED_LIMIT = IMAGE_LIMITS.dedicated.toLocaleString('en-US');
 const LOW_PRIORITY_LIMIT = IMAGE_LIMITS.lowPriority.toLocaleString('en-US');
 
+const publishTo = obj(
+  'Publish the managed image named in spec.image.id as an Azure Compute Gallery image version, and build ' +
+    'the pool from that version: the migration Azure asks for since managed-image pools were retired on ' +
+    '31 March 2026. The operator creates the version (source: the managed image, replicated to the Batch ' +
+    "account's region), waits for Azure to finish it, then creates the pool. The image definition must " +
+    'exist already (its OS type, generation and security type must suit the managed image). Read only when ' +
+    'the pool is created; it has no effect on an existing pool.',
+  {
+    gallery: str(
+      'Resource ID of the Azure Compute Gallery: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}.',
+      {
+        maxLength: 1024,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('${GALLERY_ID_REGEX}')`,
+            message:
+              'spec.image.publishTo.gallery must be a gallery resource ID: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}',
+          },
+        ],
+      },
+    ),
+    definition: str('Name of the image definition in that gallery.', {
+      minLength: 1,
+      maxLength: 80,
+      pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$',
+    }),
+    version: str('The version to create, major.minor.patch (e.g. 1.0.0).', {
+      maxLength: 32,
+      pattern: '^[0-9]+[.][0-9]+[.][0-9]+$',
+    }),
+  },
+  { required: ['gallery', 'definition', 'version'] },
+);
+
 const image = obj(
-  'The custom VM image every node of the pool boots from, named by its Azure resource ID. ' +
-    'Use a distinct image for every pool: pools that share an image (or images made from the same ' +
-    `snapshot) share its node limits of ${DEDICATED_LIMIT} dedicated and ` +
-    `${LOW_PRIORITY_LIMIT} low-priority nodes. An Azure Compute Gallery (Shared Image Gallery, ` +
-    'SIG) image version is recommended over a managed image for large pools: it provisions faster and ' +
-    'scales further. The image must stay in Azure for the whole life of the pool; if it is deleted, ' +
-    'resizes fail with AllocationFailed. Immutable: a new image needs a new BatchPool.',
+  'The custom VM image every node of the pool boots from, named by its Azure resource ID: an Azure ' +
+    'Compute Gallery image version, or an image definition (its latest version). Since 31 March 2026 Azure ' +
+    'creates new pools only from gallery images; a managed image is accepted here for pools that already ' +
+    'exist on one, and for publishTo, which publishes it as a gallery version. Use a distinct image for ' +
+    'every pool: pools that share an image (or images made from the same snapshot) share its node limits ' +
+    `of ${DEDICATED_LIMIT} dedicated and ${LOW_PRIORITY_LIMIT} Spot nodes. The image must stay in Azure for ` +
+    'the whole life of the pool; if it is deleted, resizes fail with AllocationFailed. Immutable: a new ' +
+    'image needs a new BatchPool.',
   {
     id: str(
-      'Azure resource ID of the image, in one of three forms: a managed image ' +
-        '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{name}; ' +
-        'a gallery image version .../providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{major.minor.patch}; ' +
-        'or a gallery image definition .../providers/Microsoft.Compute/galleries/{gallery}/images/{image}, ' +
-        'which means its latest version at the time the pool is created. The fixed segments ' +
+      'Azure resource ID of the image, in one of three forms: a gallery image version ' +
+        '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{major.minor.patch}; ' +
+        'a gallery image definition .../providers/Microsoft.Compute/galleries/{gallery}/images/{image}, ' +
+        'which means its latest version at the time the pool is created; or a managed image ' +
+        '.../providers/Microsoft.Compute/images/{name} (retired by Azure for new pools; see publishTo). The fixed segments ' +
         '(subscriptions, resourceGroups, providers, Microsoft.Compute, images, galleries, versions) are ' +
         'matched case-insensitively, as Azure does. The image must be in the same subscription and region ' +
         "as the Batch account (a gallery image needs a replica in the account's region), and the identity " +
@@ -128,10 +165,10 @@ const image = obj(
           {
             rule: `self.matches('${IMAGE_ID_REGEX}')`,
             message:
-              'spec.image.id must be the Azure resource ID of a managed image ' +
-              '(/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{name}), ' +
-              'a gallery image version (.../providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{version}) ' +
-              'or a gallery image definition (.../providers/Microsoft.Compute/galleries/{gallery}/images/{image})',
+              'spec.image.id must be the Azure resource ID of a gallery image version ' +
+              '(/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{version}), ' +
+              'a gallery image definition (.../providers/Microsoft.Compute/galleries/{gallery}/images/{image}) ' +
+              'or a managed image (.../providers/Microsoft.Compute/images/{name})',
           },
           {
             rule: "!self.matches('(?i)/versions/') || self.matches('/[0-9]+[.][0-9]+[.][0-9]+$')",
@@ -143,8 +180,50 @@ const image = obj(
         ],
       },
     ),
+    publishTo,
   },
-  { required: ['id'] },
+  {
+    required: ['id'],
+    'x-kubernetes-validations': [
+      {
+        rule: `!has(self.publishTo) || self.id.matches('${MANAGED_IMAGE_ID_REGEX}')`,
+        message:
+          'spec.image.publishTo publishes a managed image: spec.image.id must then be a managed image ' +
+          '(.../providers/Microsoft.Compute/images/{name}); a gallery image needs no publishing',
+        fieldPath: '.publishTo',
+      },
+    ],
+  },
+);
+
+const securityProfile = obj(
+  'The security features of the nodes. When absent, the operator takes them from the gallery image ' +
+    'definition: an image whose security type is TrustedLaunch gets Trusted Launch with secure boot and ' +
+    'vTPM, a ConfidentialVM image gets confidential VMs; an image that merely supports them gets neither. ' +
+    'Set it to choose yourself; a choice the image cannot boot with is refused, naming both. Immutable: ' +
+    'Azure fixes it when the pool is created.',
+  {
+    securityType: str(
+      'trustedLaunch (secure boot, vTPM; needs a Generation 2 image that supports it) or confidentialvm.',
+      { enum: ['trustedLaunch', 'confidentialvm'] },
+    ),
+    encryptionAtHost: bool('Encrypt the nodes’ disks, including temp disks and caches, at the VM host.'),
+    uefiSettings: obj('UEFI settings of Trusted Launch and confidential VMs.', {
+      secureBootEnabled: bool('Boot only signed boot loaders and kernels.'),
+      vTpmEnabled: bool('Give every node a virtual TPM.'),
+    }),
+  },
+  {
+    'x-kubernetes-validations': [
+      immutable('spec.securityProfile', 'Azure fixes the security settings when the pool is created'),
+      {
+        rule: '!has(self.uefiSettings) || has(self.securityType)',
+        message:
+          'spec.securityProfile.uefiSettings needs spec.securityProfile.securityType (trustedLaunch or confidentialvm)',
+        fieldPath: '.uefiSettings',
+      },
+    ],
+  },
 );
 
 const BACKOFF_DEFAULT = { initial: DEFAULTS.backoffInitial, max: DEFAULTS.backoffMax };
@@ -417,6 +496,13 @@ const poolSpecRules: ValidationRule[] = [
     fieldPath: '.networkConfiguration',
     reason: 'FieldValueForbidden',
   },
+  {
+    rule: 'has(self.securityProfile) == has(oldSelf.securityProfile)',
+    message:
+      'spec.securityProfile cannot be added or removed after creation: Azure fixes the security settings when the pool is created; to change them, create a new BatchPool instead',
+    fieldPath: '.securityProfile',
+    reason: 'FieldValueForbidden',
+  },
 ];
 
 export const batchPoolSpecSchema = obj(
@@ -499,6 +585,7 @@ export const batchPoolSpecSchema = obj(
         ],
       },
     ),
+    securityProfile,
     targetDedicatedNodes: int(
       `Number of dedicated nodes to keep, 0..${IMAGE_LIMITS.dedicated}. ${DEDICATED_LIMIT} is Azure's ` +
         'limit for a custom image, counted across every pool that uses the same image or snapshot (one more ' +
@@ -507,9 +594,11 @@ export const batchPoolSpecSchema = obj(
       { minimum: 0, maximum: IMAGE_LIMITS.dedicated },
     ),
     targetLowPriorityNodes: int(
-      `Number of low-priority (Spot) nodes to keep, 0..${IMAGE_LIMITS.lowPriority}: cheaper, but Azure may ` +
-        `take them back. ${LOW_PRIORITY_LIMIT} is the custom-image limit, counted across every pool that ` +
-        `uses the same image. Default ${DEFAULTS.targetLowPriorityNodes}.`,
+      `Number of Spot nodes to keep, 0..${IMAGE_LIMITS.lowPriority}: cheaper, but Azure may take them back ` +
+        '(preempt them) and seeks replacements by itself. The field keeps Azure’s name: low-priority VMs were ' +
+        'retired on 30 September 2025 and the same target now means Spot. ' +
+        `${LOW_PRIORITY_LIMIT} is the custom-image limit, counted across every pool that uses the same image. ` +
+        `Default ${DEFAULTS.targetLowPriorityNodes}.`,
       { minimum: 0, maximum: IMAGE_LIMITS.lowPriority, default: DEFAULTS.targetLowPriorityNodes },
     ),
     resizeTimeout: str(
@@ -590,7 +679,10 @@ export const batchPoolStatusSchema = obj(
       enum: ['steady', 'resizing', 'stopping'],
     }),
     currentDedicatedNodes: int('Dedicated nodes the pool has now, as Azure reports it.', { minimum: 0 }),
-    currentLowPriorityNodes: int('Low-priority nodes the pool has now, as Azure reports it.', { minimum: 0 }),
+    currentLowPriorityNodes: int(
+      'Spot nodes the pool has now, as Azure reports it (preempted ones included, as Azure counts them).',
+      { minimum: 0 },
+    ),
     resize: obj(
       'Progress towards the current target.',
       {
@@ -605,15 +697,17 @@ export const batchPoolStatusSchema = obj(
           'The targets of the resize last issued, so a restarted operator knows what it asked for.',
           {
             dedicated: int('Dedicated nodes asked for.', { minimum: 0 }),
-            lowPriority: int('Low-priority nodes asked for.', { minimum: 0 }),
+            lowPriority: int('Spot nodes asked for.', { minimum: 0 }),
           },
           { required: ['dedicated', 'lowPriority'] },
         ),
         lastError: obj(
           'The last error Azure reported for a resize of this pool.',
           {
-            code: str('Azure error code, e.g. AllocationFailed or ResizeTimedOut.'),
-            message: str('Azure error message.'),
+            code: str(
+              'Azure error code as Azure spells it, e.g. AllocationFailed, AllocationTimedout, AccountCoreQuotaReached.',
+            ),
+            message: str('Azure error message, followed by the values Azure gave with it (e.g. Reason=…).'),
             observedAt: str('When the operator saw it.', { format: 'date-time' }),
           },
           { required: ['code', 'message', 'observedAt'] },
@@ -624,12 +718,37 @@ export const batchPoolStatusSchema = obj(
     image: obj(
       'The last check of the image in Azure.',
       {
-        id: str('The image ID checked.'),
+        id: str('The image ID checked (spec.image.id).'),
         exists: bool('Whether the image existed.'),
         checkedAt: str('When it was checked.', { format: 'date-time' }),
+        versionId: str(
+          'The gallery image version the pool is built from, or would be: spec.image.id itself, the latest ' +
+            'version of the definition it names, or the version published from a managed image.',
+        ),
+        provisioningState: str('Azure’s provisioningState of that version, e.g. Succeeded or Creating.'),
+        region: str('The Batch account’s region the version must be replicated to.'),
+        replication: str(
+          'Replication of the version to that region: Completed, Replicating, Failed, or NotTargeted ' +
+            '(the region is not among its target regions).',
+        ),
+        endOfLifeDate: str('The version’s end-of-life date, if it has one.', { format: 'date-time' }),
+        securityType: str('The security type the image definition declares (features SecurityType).'),
+        osType: str('Linux or Windows, as the image says.'),
+        source: str(
+          'Gallery, or Managed for a managed image: Azure retired managed-image pools on 31 March 2026.',
+          { enum: ['Gallery', 'Managed'] },
+        ),
       },
       { required: ['id', 'exists', 'checkedAt'] },
     ),
+    nodeAgent: obj('The last check of spec.nodeAgentSkuId against the account’s supported images.', {
+      skuId: str('The node agent SKU checked.'),
+      supported: bool('Whether the account offers it for the image’s operating system.'),
+      endOfLife: str('When Batch ends support for it (batchSupportEndOfLife), if it has a date.', {
+        format: 'date-time',
+      }),
+      checkedAt: str('When it was checked.', { format: 'date-time' }),
+    }),
     conditions: conditions(
       'Ready (True only at target, with the image present and the latest generation observed), Reconciling ' +
         '(True while creating, resizing or waiting to retry), Stalled (True when only a person can fix it: ' +
@@ -692,6 +811,12 @@ export const batchAccountSpecSchema = obj(
           },
         ],
       },
+    ),
+    location: str(
+      'The Azure region of the Batch account as ARM names it, e.g. westeurope. Optional: the operator reads ' +
+        'it from the endpoint (https://{account}.{region}.batch.azure.com) when it is not set. A gallery image ' +
+        'version must be replicated to this region before a pool can use it.',
+      { minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+$' },
     ),
     allowedNamespaces: list(
       'Namespaces whose BatchPools may use this account. Empty or absent: none. ["*"]: every namespace ' +

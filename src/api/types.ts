@@ -64,6 +64,8 @@ export type ResizeStrategy = NonNullable<BatchPoolSpec['resizeStrategy']>;
 export type StartTask = NonNullable<BatchPoolSpec['startTask']>;
 export type NameValue = NonNullable<BatchPoolSpec['metadata']>[number];
 export type NetworkConfiguration = NonNullable<BatchPoolSpec['networkConfiguration']>;
+export type SecurityProfile = NonNullable<BatchPoolSpec['securityProfile']>;
+export type PublishTo = NonNullable<BatchPoolSpec['image']['publishTo']>;
 export type InboundNatPool = NonNullable<
   NonNullable<NetworkConfiguration['endpointConfiguration']>['inboundNATPools']
 >[number];
@@ -73,6 +75,7 @@ export type AllocationState = NonNullable<BatchPoolStatus['allocationState']>;
 export type ResizeStatus = NonNullable<BatchPoolStatus['resize']>;
 export type ResizeError = NonNullable<ResizeStatus['lastError']>;
 export type ImageStatus = NonNullable<BatchPoolStatus['image']>;
+export type NodeAgentStatus = NonNullable<BatchPoolStatus['nodeAgent']>;
 export type Condition = NonNullable<BatchPoolStatus['conditions']>[number];
 
 export const ConditionType = {

@@ -95,8 +95,8 @@ describe('the CRDs', () => {
       'ATTEMPTS',
       'READY',
       'AGE',
-      'LOW-PRIORITY-TARGET',
-      'LOW-PRIORITY-CURRENT',
+      'SPOT-TARGET',
+      'SPOT-CURRENT',
       'VM-SIZE',
       'LAST-ERROR',
     ]);
@@ -262,7 +262,7 @@ describe('GitOps', () => {
   });
 
   it('kubectl diff of an applied example is empty, with either kind of apply', async () => {
-    const file = join(EXAMPLES, 'genomics-managed-image.yaml');
+    const file = join(EXAMPLES, 'genomics-gallery-image.yaml');
     await kubectlOk(['apply', '-n', ns, '-f', file]);
     const clientSide = await kubectl(['diff', '-n', ns, '-f', file]);
     expect(clientSide.stdout).toBe('');

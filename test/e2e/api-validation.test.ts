@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
-import { account, IMAGE_PREFIX, pool, without } from '../support/e2e/api-manifests.ts';
+import { account, IMAGE_PREFIX, MANAGED_IMAGE, pool, without } from '../support/e2e/api-manifests.ts';
 import { installCrds } from '../support/e2e/install.ts';
 
 interface Rejection {
@@ -16,7 +16,7 @@ interface Rejection {
 }
 
 const gallery = `${IMAGE_PREFIX}/Microsoft.Compute/galleries/renderGallery/images/ubuntu`;
-const imageRule = 'must be the Azure resource ID of a managed image';
+const imageRule = 'must be the Azure resource ID of a gallery image version';
 const natPool = (overrides: Record<string, unknown>) => ({
   name: 'ssh',
   protocol: 'tcp',
@@ -65,6 +65,52 @@ const creates: Rejection[] = [
     name: 'gallery image version not numbered major.minor.patch',
     manifest: pool('p', { image: { id: `${gallery}/versions/1.4` } }),
     expect: ['spec.image.id', 'major.minor.patch'],
+  },
+  // publishing a managed image, security profiles
+  {
+    name: 'publishTo for a gallery image, which needs no publishing',
+    manifest: pool('p', {
+      image: {
+        id: `${gallery}/versions/1.4.0`,
+        publishTo: {
+          gallery: `${IMAGE_PREFIX}/Microsoft.Compute/galleries/g`,
+          definition: 'd',
+          version: '1.0.0',
+        },
+      },
+    }),
+    expect: ['spec.image.publishTo', 'publishes a managed image'],
+  },
+  {
+    name: 'publishTo a gallery named by name, not by resource ID',
+    manifest: pool('p', {
+      image: { id: MANAGED_IMAGE, publishTo: { gallery: 'g', definition: 'd', version: '1.0.0' } },
+    }),
+    expect: ['spec.image.publishTo.gallery', 'must be a gallery resource ID'],
+  },
+  {
+    name: 'publishTo a version not numbered major.minor.patch',
+    manifest: pool('p', {
+      image: {
+        id: MANAGED_IMAGE,
+        publishTo: {
+          gallery: `${IMAGE_PREFIX}/Microsoft.Compute/galleries/g`,
+          definition: 'd',
+          version: 'latest',
+        },
+      },
+    }),
+    expect: ['spec.image.publishTo.version', 'should match'],
+  },
+  {
+    name: 'an unknown security type',
+    manifest: pool('p', { securityProfile: { securityType: 'standard' } }),
+    expect: ['spec.securityProfile.securityType', 'Unsupported value'],
+  },
+  {
+    name: 'UEFI settings without a security type',
+    manifest: pool('p', { securityProfile: { uefiSettings: { secureBootEnabled: false } } }),
+    expect: ['spec.securityProfile.uefiSettings', 'needs spec.securityProfile.securityType'],
   },
   // node counts
   {
@@ -247,6 +293,11 @@ const creates: Rejection[] = [
     expect: ['spec.allowedNamespaces[0]', 'must be a namespace name'],
   },
   {
+    name: 'a BatchAccount location written as a display name',
+    manifest: account('a', { location: 'West Europe' }),
+    expect: ['spec.location', 'should match'],
+  },
+  {
     name: 'a BatchAccount without an endpoint',
     manifest: account('a', { endpoint: undefined }),
     expect: ['spec.endpoint: Required value'],
@@ -326,6 +377,18 @@ const updates: UpdateRejection[] = [
     },
     expect: immutable('spec.networkConfiguration'),
   },
+  {
+    name: 'change securityProfile',
+    target: 'full',
+    patch: { type: 'merge', body: { spec: { securityProfile: { securityType: 'confidentialvm' } } } },
+    expect: immutable('spec.securityProfile'),
+  },
+  {
+    name: 'add securityProfile',
+    target: 'bare',
+    patch: { type: 'merge', body: { spec: { securityProfile: { securityType: 'trustedLaunch' } } } },
+    expect: ['spec.securityProfile cannot be added or removed after creation'],
+  },
 ];
 
 const seen: { name: string; message: string }[] = [];
@@ -345,6 +408,7 @@ describe('the apiserver rejects invalid BatchPools and BatchAccounts', () => {
           pool('full', {
             poolId: 'full',
             image: { id: `${gallery}/versions/1.4.0` },
+            securityProfile: { securityType: 'trustedLaunch' },
             taskSlotsPerNode: 2,
             networkConfiguration: {
               subnetId: `${IMAGE_PREFIX}/Microsoft.Network/virtualNetworks/v/subnets/s`,

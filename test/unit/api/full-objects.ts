@@ -16,8 +16,21 @@ export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
   accountRef: { name: 'prod-westeurope' },
   poolId: 'full-pool',
   vmSize: 'Standard_D4s_v5',
-  image: { id: `${SUB}/rg/providers/Microsoft.Compute/galleries/g/images/ubuntu/versions/1.4.0` },
+  // A managed image with publishTo: the one form in which every image field is valid at once.
+  image: {
+    id: `${SUB}/rg/providers/Microsoft.Compute/images/ubuntu-2204`,
+    publishTo: {
+      gallery: `${SUB}/rg/providers/Microsoft.Compute/galleries/g`,
+      definition: 'ubuntu',
+      version: '1.0.0',
+    },
+  },
   nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+  securityProfile: {
+    securityType: 'trustedLaunch',
+    encryptionAtHost: true,
+    uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+  },
   targetDedicatedNodes: 10,
   targetLowPriorityNodes: 2,
   resizeTimeout: 'PT25M',
@@ -87,7 +100,25 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
       observedAt: '2026-01-02T03:05:00Z',
     },
   },
-  image: { id: fullPoolSpec.image.id, exists: true, checkedAt: '2026-01-02T03:04:00Z' },
+  image: {
+    id: fullPoolSpec.image.id,
+    exists: true,
+    checkedAt: '2026-01-02T03:04:00Z',
+    versionId: `${SUB}/rg/providers/Microsoft.Compute/galleries/g/images/ubuntu/versions/1.0.0`,
+    provisioningState: 'Succeeded',
+    region: 'westeurope',
+    replication: 'Completed',
+    endOfLifeDate: '2027-06-30T00:00:00Z',
+    securityType: 'TrustedLaunch',
+    osType: 'Linux',
+    source: 'Managed',
+  },
+  nodeAgent: {
+    skuId: 'batch.node.ubuntu 22.04',
+    supported: true,
+    endOfLife: '2027-06-30T00:00:00Z',
+    checkedAt: '2026-01-02T03:04:00Z',
+  },
   conditions: [
     {
       type: 'Ready',
@@ -102,6 +133,7 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
 
 export const fullAccountSpec: DeepRequired<BatchAccount['spec']> = {
   endpoint: 'https://prodbatch.westeurope.batch.azure.com',
+  location: 'westeurope',
   allowedNamespaces: ['vfx', 'genomics'],
   identity: { clientId: '00000000-0000-0000-0000-000000000000' },
 };

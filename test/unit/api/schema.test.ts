@@ -145,8 +145,8 @@ describe('printer columns', () => {
       cols.filter((c) => wide || !c.priority).map((c) => c.name.toUpperCase());
     expect(header(false)).toEqual(['TARGET', 'CURRENT', 'PHASE', 'ATTEMPTS', 'READY', 'AGE']);
     expect(header(true).slice(6)).toEqual([
-      'LOW-PRIORITY-TARGET',
-      'LOW-PRIORITY-CURRENT',
+      'SPOT-TARGET',
+      'SPOT-CURRENT',
       'VM-SIZE',
       'LAST-ERROR',
     ]);

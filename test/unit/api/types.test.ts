@@ -75,8 +75,11 @@ describe('the derived types', () => {
     const noPorts: InboundNatPool = { name: 'ssh', protocol: 'tcp' };
     expect([minimal, noVmSize, noSpec, noValue, noAttempts, noPorts]).toHaveLength(6);
     expectTypeOf<BatchPoolSpec>().toHaveProperty('targetDedicatedNodes').toEqualTypeOf<number | undefined>();
-    expectTypeOf<BatchPoolStatus['image']>().toEqualTypeOf<
-      { id: string; exists: boolean; checkedAt: string } | undefined
+    expectTypeOf<NonNullable<BatchPoolStatus['image']>>()
+      .pick<'id' | 'exists' | 'checkedAt'>()
+      .toEqualTypeOf<{ id: string; exists: boolean; checkedAt: string }>();
+    expectTypeOf<NonNullable<BatchPoolStatus['image']>['source']>().toEqualTypeOf<
+      'Gallery' | 'Managed' | undefined
     >();
   });
 
