@@ -52,7 +52,7 @@ export async function runOne(
   });
   try {
     sim.reset();
-    const imageId = sim.images.createManagedImage('bench-image');
+    const imageId = sim.images.createGalleryImageVersion('bench', 'ubuntu', '1.0.0');
     const azure = connectAzure(sim);
     const since = sim.requests.cursor();
     const outcome = await strategy.run({

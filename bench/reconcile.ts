@@ -12,7 +12,7 @@ import { DEFAULT_SETTINGS, plan, type PlanInput } from '../src/controller/plan/i
 import { reconcile, type ReconcilerDeps } from '../src/controller/reconciler.ts';
 import { makeLogger } from '../src/log.ts';
 import { MemoryKube } from '../test/support/memory-kube.ts';
-import { batchPool, IMAGE, input, snapshot, T0 } from '../test/support/fixtures.ts';
+import { batchPool, found, IMAGE, input, snapshot, T0 } from '../test/support/fixtures.ts';
 import { MemoryAzure } from '../test/support/memory-azure.ts';
 import { machineLine } from '../test/support/machine.ts';
 
@@ -66,15 +66,13 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- the pure planner
   const ready = settled(batchPool('render'), {
     observed: { pool: snapshot() },
-    imageCheck: { exists: true },
+    imageCheck: found(),
   });
   const readyInput = input(ready, { observed: { pool: snapshot({}, ready) }, now: T0 + 60_000 });
   results.push(await measure('plan: no-op (steady at target)', n, () => plan(readyInput)));
 
   const grown = batchPool('render', { spec: { targetDedicatedNodes: 500 } });
-  const issued = plan(
-    input(grown, { observed: { pool: snapshot({}, grown) }, imageCheck: { exists: true } }),
-  );
+  const issued = plan(input(grown, { observed: { pool: snapshot({}, grown) }, imageCheck: found() }));
   const failed = snapshot(
     {
       targetDedicatedNodes: 500,
@@ -98,7 +96,7 @@ async function main(): Promise<void> {
   );
 
   const fresh = batchPool('fresh', { spec: { targetDedicatedNodes: 300 } });
-  const createInput = input(fresh, { observed: { pool: undefined }, imageCheck: { exists: true } });
+  const createInput = input(fresh, { observed: { pool: undefined }, imageCheck: found() });
   results.push(await measure('plan: create', n, () => plan(createInput)));
 
   // ---------------------------------------------------------------- the whole reconcile, in memory

@@ -88,7 +88,7 @@ function manifest(sim: Simulator, name: string): Record<string, unknown> {
       accountRef: { name: ACCOUNT },
       vmSize: 'Standard_D4s_v5',
       // One image per pool, as the source document advises (pools on one image share its node limits).
-      image: { id: sim.images.createManagedImage(`img-${name}`) },
+      image: { id: sim.images.createGalleryImageVersion(`gal-${name}`, 'ubuntu', '1.0.0') },
       nodeAgentSkuId: 'batch.node.ubuntu 22.04',
       targetDedicatedNodes: 2,
     },
@@ -199,7 +199,12 @@ async function main(): Promise<void> {
   try {
     await installCrds();
     await kubectlOk(['create', 'namespace', NS]);
-    await applyAccount({ name: ACCOUNT, endpoint: sim.info.batchUrl, allowedNamespaces: [NS] });
+    await applyAccount({
+      name: ACCOUNT,
+      endpoint: sim.info.batchUrl,
+      location: sim.info.location,
+      allowedNamespaces: [NS],
+    });
     const kc = new KubeConfig();
     kc.loadFromDefault();
     const metricsPort = await freePort();

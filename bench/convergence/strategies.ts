@@ -193,7 +193,7 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         apiVersion: API_VERSION,
         kind: 'BatchAccount',
         metadata: { name: 'bench' },
-        spec: { endpoint: ctx.sim.info.batchUrl, allowedNamespaces: ['*'] },
+        spec: { endpoint: ctx.sim.info.batchUrl, location: ctx.sim.info.location, allowedNamespaces: ['*'] },
       });
       // Remember the last pool the reconcile saw, to read when Azure says it became steady.
       let lastSeen: PoolSnapshot | undefined;
@@ -203,6 +203,7 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         resize: (id, p) => ctx.azure.batch.resize(id, p),
         stopResize: (id) => ctx.azure.batch.stopResize(id),
         delete: (id) => ctx.azure.batch.delete(id),
+        nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
       };
       const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
       const deps: ReconcilerDeps = {

@@ -1,7 +1,13 @@
-// What the controller needs from Azure, and nothing more. The real adapters (batch.ts, images.ts) and the
-// in-memory fakes in test/support implement these.
+// What the controller needs from Azure, and nothing more. The real adapters (batch/adapter.ts, images.ts) and
+// the in-memory fakes in test/support implement these.
 
-import type { NameValue, NetworkConfiguration, NodeDeallocationOption, StartTask } from '../api/types.ts';
+import type {
+  NameValue,
+  NetworkConfiguration,
+  NodeDeallocationOption,
+  SecurityProfile,
+  StartTask,
+} from '../api/types.ts';
 
 export interface ResizeErrorSnapshot {
   code: string;
@@ -46,6 +52,8 @@ export interface CreatePoolParams {
   taskSlotsPerNode?: number;
   startTask?: StartTask;
   networkConfiguration?: NetworkConfiguration;
+  /** The spec's, or the one the image's security type calls for. */
+  securityProfile?: SecurityProfile;
   /** User metadata plus the owner entries (see OWNER_METADATA). */
   metadata: NameValue[];
 }
@@ -65,11 +73,69 @@ export interface BatchPools {
   stopResize(poolId: string): Promise<void>;
   /** Resolves when Azure accepted the delete, or the pool is already gone. */
   delete(poolId: string): Promise<void>;
+  /** The node agent SKUs the account offers (Batch's supported images); the adapter may cache them. */
+  nodeAgentSkus(): Promise<NodeAgentSku[]>;
+}
+
+/** One entry of the account's supported images, as far as the node agent is concerned. */
+export interface NodeAgentSku {
+  id: string;
+  /** linux or windows, as Batch says. */
+  osType: string;
+  /** When Batch ends support for it (batchSupportEndOfLife, RFC 3339). */
+  endOfLife?: string;
+}
+
+/** Replication of a gallery image version to the Batch account's region. */
+export type Replication = 'Completed' | 'Replicating' | 'Failed' | 'NotTargeted' | 'Unknown';
+
+export interface GalleryVersionFacts {
+  id: string;
+  /** Succeeded, Creating, Updating, Failed, Deleting, Migrating. */
+  provisioningState: string;
+  replication: Replication;
+  /** Percent, while replicating. */
+  progress?: number;
+  endOfLifeDate?: string;
+}
+
+export interface ImageDefinitionFacts {
+  /** Linux or Windows. */
+  osType?: string;
+  /** The definition's features SecurityType, as written (TrustedLaunch, ConfidentialVM, …Supported). */
+  securityType?: string;
+  hyperVGeneration?: string;
+}
+
+/** What the operator needs to know about an image before a pool is built from it. */
+export type ImageFacts =
+  | { kind: 'missing' }
+  | { kind: 'managed'; osType?: string }
+  | { kind: 'galleryVersion'; definition: ImageDefinitionFacts; version: GalleryVersionFacts }
+  | {
+      kind: 'galleryImage';
+      definition: ImageDefinitionFacts;
+      /** The version Azure would build from: the highest one not excluded from latest that is usable. */
+      latest?: GalleryVersionFacts;
+      /** The highest version not excluded from latest, usable or not (what is wrong with it, when none is). */
+      newest?: GalleryVersionFacts;
+    };
+
+/** A managed image to publish as a gallery image version, replicated to `region`. */
+export interface PublishRequest {
+  sourceImageId: string;
+  versionId: string;
+  region: string | undefined;
 }
 
 export interface ImageChecker {
-  /** true when the image resource exists, false on 404; throws on anything else. */
-  exists(imageId: string): Promise<boolean>;
+  /**
+   * What Azure says about the image, for a pool in `region` (the Batch account's; undefined when unknown,
+   * then replication is judged by the version's aggregated state). Throws on anything but a 404.
+   */
+  inspect(imageId: string, region: string | undefined): Promise<ImageFacts>;
+  /** Starts publishing (ARM PUT); does not wait for the long-running operation. */
+  publish(request: PublishRequest): Promise<void>;
 }
 
 /** Which Batch account to talk to, and as whom. */

@@ -23,9 +23,20 @@ export const Reason = {
   NamespaceNotAllowed: 'NamespaceNotAllowed',
   ResizeAttemptsExhausted: 'ResizeAttemptsExhausted',
   AzureRejected: 'AzureRejected',
+  ManagedImageRetired: 'ManagedImageRetired',
+  ImageNoUsableVersion: 'ImageNoUsableVersion',
+  ImageProvisioningFailed: 'ImageProvisioningFailed',
+  ImageNotReplicated: 'ImageNotReplicated',
+  ImageEndOfLife: 'ImageEndOfLife',
+  SecurityTypeMismatch: 'SecurityTypeMismatch',
+  NodeAgentSkuUnsupported: 'NodeAgentSkuUnsupported',
+  NodeAgentSkuRetired: 'NodeAgentSkuRetired',
+  QuotaReached: 'QuotaReached',
   NotStalled: 'NotStalled',
   // ImageAvailable
   ImageFound: 'ImageFound',
+  ImageNotReady: 'ImageNotReady',
+  ImagePublishing: 'ImagePublishing',
   NotChecked: 'NotChecked',
   // generic
   Idle: 'Idle',
@@ -40,7 +51,16 @@ export type StalledReason =
   | typeof Reason.AccountNotFound
   | typeof Reason.NamespaceNotAllowed
   | typeof Reason.ResizeAttemptsExhausted
-  | typeof Reason.AzureRejected;
+  | typeof Reason.AzureRejected
+  | typeof Reason.ManagedImageRetired
+  | typeof Reason.ImageNoUsableVersion
+  | typeof Reason.ImageProvisioningFailed
+  | typeof Reason.ImageNotReplicated
+  | typeof Reason.ImageEndOfLife
+  | typeof Reason.SecurityTypeMismatch
+  | typeof Reason.NodeAgentSkuUnsupported
+  | typeof Reason.NodeAgentSkuRetired
+  | typeof Reason.QuotaReached;
 
 export interface ConditionInput {
   type: ConditionType;

@@ -4,13 +4,14 @@
 // plan's; this file only carries them out. "Not done yet" is a result; a thrown error goes to the queue.
 
 import { FINALIZER, type BatchAccount, type BatchPool, type BatchPoolStatus } from '../api/types.ts';
-import type { AccountTarget, Azure, BatchPools, PoolSnapshot } from '../azure/ports.ts';
+import type { AccountTarget, Azure, BatchPools, ImageChecker, PoolSnapshot } from '../azure/ports.ts';
 import type { Clock } from '../clock.ts';
 import { describe, failureOf } from '../errors.ts';
 import { deepEqual } from '../json.ts';
 import type { Logger } from '../log.ts';
 import { splitKey } from '../kube/object-key.ts';
 import type { EventRecorder, KubeApi } from '../kube/ports.ts';
+import { publishedVersionId, publishing } from './plan/image.ts';
 import {
   imageUsage,
   needsImageCheck,
@@ -53,8 +54,24 @@ export function accountState(pool: BatchPool, account: BatchAccount | undefined)
   if (!account) return { kind: 'missing', name };
   const allowed = account.spec.allowedNamespaces ?? [];
   const ns = pool.metadata.namespace ?? '';
-  if (allowed.includes('*') || allowed.includes(ns)) return { kind: 'ok', name };
+  if (allowed.includes('*') || allowed.includes(ns)) {
+    const region = accountRegion(account);
+    return { kind: 'ok', name, ...(region && { region }) };
+  }
   return { kind: 'not-allowed', name, allowedNamespaces: allowed };
+}
+
+/** spec.location, or the region in a Batch endpoint's host: {account}.{region}.batch.{cloud suffix}. */
+export function accountRegion(account: BatchAccount): string | undefined {
+  if (account.spec.location) return account.spec.location;
+  try {
+    const labels = new URL(account.spec.endpoint).hostname.toLowerCase().split('.');
+    return labels.length >= 4 && labels[2] === 'batch' && /^[a-z0-9]+$/.test(labels[1]!)
+      ? labels[1]
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function targetOf(account: BatchAccount): AccountTarget {
@@ -64,11 +81,19 @@ function targetOf(account: BatchAccount): AccountTarget {
   };
 }
 
-async function act(action: Action, batch: BatchPools | undefined, kube: KubeApi, obj: BatchPool) {
+interface Clients {
+  batch: BatchPools;
+  images: ImageChecker;
+}
+
+async function act(action: Action, azure: Clients | undefined, kube: KubeApi, obj: BatchPool) {
   if (action.kind === 'removeFinalizer') return kube.removeFinalizer(obj, FINALIZER);
   if (action.kind === 'none') return;
-  if (!batch) throw new Error(`no Batch client for action ${action.kind}`);
+  if (!azure) throw new Error(`no Azure client for action ${action.kind}`);
+  const { batch } = azure;
   switch (action.kind) {
+    case 'publishImage':
+      return azure.images.publish(action.request);
     case 'create':
       return batch.create(action.params);
     case 'resize':
@@ -81,14 +106,27 @@ async function act(action: Action, batch: BatchPools | undefined, kube: KubeApi,
 }
 
 /** What Azure shows for this object, as plan/observe asks; throws a CallError when a read fails. */
-async function observe(d: ReconcilerDeps, obj: BatchPool, account: BatchAccount, now: number) {
+async function observe(
+  d: ReconcilerDeps,
+  obj: BatchPool,
+  account: BatchAccount,
+  region: string | undefined,
+  now: number,
+): Promise<{ clients: Clients; seen: Pick<PlanInput, 'observed' | 'imageCheck' | 'nodeAgents'> }> {
   const target = targetOf(account);
-  const batch = d.azure.batch(target);
-  const pool: PoolSnapshot | undefined = await batch.get(poolIdOf(obj));
-  const imageCheck = needsImageCheck(obj, pool, now, d.settings)
-    ? { exists: await d.azure.images(target).exists(obj.spec.image.id) }
+  const clients = { batch: d.azure.batch(target), images: d.azure.images(target) };
+  const pool: PoolSnapshot | undefined = await clients.batch.get(poolIdOf(obj));
+  if (!needsImageCheck(obj, pool, now, d.settings)) return { clients, seen: { observed: { pool } } };
+  const image = await clients.images.inspect(obj.spec.image.id, region);
+  const publishTo = publishing(obj);
+  const published = publishTo
+    ? await clients.images.inspect(publishedVersionId(publishTo), region)
     : undefined;
-  return { batch, observed: { pool }, ...(imageCheck && { imageCheck }) };
+  const nodeAgents = await clients.batch.nodeAgentSkus();
+  return {
+    clients,
+    seen: { observed: { pool }, imageCheck: { image, ...(published && { published }) }, nodeAgents },
+  };
 }
 
 export async function reconcile(key: string, d: ReconcilerDeps): Promise<HandlerResult> {
@@ -116,13 +154,13 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
     random: d.random,
     settings: d.settings,
   };
-  let batch: BatchPools | undefined;
+  let clients: Clients | undefined;
   if (account && shouldObserve(obj, acct)) {
     try {
-      const seen = await observe(d, obj, account, now);
-      batch = seen.batch;
-      input.observed = seen.observed;
-      if (seen.imageCheck) input.imageCheck = seen.imageCheck;
+      const region = acct.kind === 'ok' ? acct.region : undefined;
+      const observed = await observe(d, obj, account, region, now);
+      clients = observed.clients;
+      Object.assign(input, observed.seen);
     } catch (err) {
       const f = failureOf(err);
       log.warn({ action: 'observe', reason: 'AzureError', error: describe(f), kind: f.kind }, 'decision');
@@ -138,7 +176,7 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
       return { requeueAfterMs: fp.requeueAfterMs };
     }
   }
-  return carryOut(d, obj, plan(input), batch, nowIso, log);
+  return carryOut(d, obj, plan(input), clients, nowIso, log);
 }
 
 /** Acts on the plan, then records its events and status (or, when the act failed, planFailure's). */
@@ -146,7 +184,7 @@ async function carryOut(
   d: ReconcilerDeps,
   obj: BatchPool,
   result: PlanResult,
-  batch: BatchPools | undefined,
+  clients: Clients | undefined,
   nowIso: string,
   log: Logger,
 ): Promise<HandlerResult> {
@@ -154,7 +192,7 @@ async function carryOut(
   let { status, events, requeueAfterMs } = result;
   let failure: unknown;
   try {
-    await act(action, batch, d.kube, obj);
+    await act(action, clients, d.kube, obj);
     if (action.kind !== 'none') d.onAction?.(obj, action, result.reason);
   } catch (err) {
     const f = failureOf(err);

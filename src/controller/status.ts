@@ -1,9 +1,10 @@
 // Builds the status a BatchPool should show from what plan decided: counts from the observed pool, the resize
 // memory, the image check, the phase, and the four kstatus conditions with reasons a person understands.
 
-import type { BatchPoolStatus, ImageStatus, Phase, ResizeStatus } from '../api/types.ts';
+import type { BatchPoolStatus, ImageStatus, NodeAgentStatus, Phase, ResizeStatus } from '../api/types.ts';
 import type { PoolSnapshot } from '../azure/ports.ts';
-import { Reason, setCondition, type StalledReason } from './conditions.ts';
+import { Reason, setCondition, type ConditionInput, type StalledReason } from './conditions.ts';
+import type { ImageVerdict } from './plan/image.ts';
 
 export interface Verdict {
   phase: Phase;
@@ -22,6 +23,9 @@ export interface StatusInput {
   pool: PoolSnapshot | undefined;
   resize: ResizeStatus | undefined;
   image: ImageStatus | undefined;
+  /** What the image allows (ImageAvailable); undefined = as the image status alone says. */
+  imageVerdict?: ImageVerdict;
+  nodeAgent: NodeAgentStatus | undefined;
   verdict: Verdict;
   paused: boolean;
   nowIso: string;
@@ -45,6 +49,7 @@ export function buildStatus(s: StatusInput): BatchPoolStatus {
   if (s.resize) next.resize = s.resize;
   else delete next.resize;
   if (s.image) next.image = s.image;
+  if (s.nodeAgent) next.nodeAgent = s.nodeAgent;
 
   let c = s.previous.conditions;
   const ready = v.phase === 'Ready';
@@ -79,34 +84,57 @@ export function buildStatus(s: StatusInput): BatchPoolStatus {
     g,
     nowIso,
   );
-  const img = s.image;
-  c = setCondition(
-    c,
-    !img
-      ? {
-          type: 'ImageAvailable',
-          status: 'Unknown',
-          reason: Reason.NotChecked,
-          message: 'The image has not been checked yet',
-        }
-      : img.exists
-        ? {
-            type: 'ImageAvailable',
-            status: 'True',
-            reason: Reason.ImageFound,
-            message: `Image ${img.id} exists (checked ${img.checkedAt})`,
-          }
-        : {
-            type: 'ImageAvailable',
-            status: 'False',
-            reason: Reason.ImageNotFound,
-            message: `Image ${img.id} was not found (checked ${img.checkedAt})`,
-          },
-    g,
-    nowIso,
-  );
+  c = setCondition(c, imageAvailable(s.image, s.imageVerdict), g, nowIso);
   next.conditions = c;
   return next;
+}
+
+/** ImageAvailable: whether a pool can be built (or grown) from the image now, and if not, why. */
+function imageAvailable(img: ImageStatus | undefined, verdict: ImageVerdict | undefined): ConditionInput {
+  if (!img) {
+    return {
+      type: 'ImageAvailable',
+      status: 'Unknown',
+      reason: Reason.NotChecked,
+      message: 'The image has not been checked yet',
+    };
+  }
+  if (!img.exists) {
+    return {
+      type: 'ImageAvailable',
+      status: 'False',
+      reason: Reason.ImageNotFound,
+      message: `Image ${img.id} was not found (checked ${img.checkedAt})`,
+    };
+  }
+  switch (verdict?.kind) {
+    case 'stalled':
+      return { type: 'ImageAvailable', status: 'False', reason: verdict.reason, message: verdict.message };
+    case 'wait':
+      return {
+        type: 'ImageAvailable',
+        status: 'False',
+        reason: Reason.ImageNotReady,
+        message: verdict.message,
+      };
+    case 'publish':
+      return {
+        type: 'ImageAvailable',
+        status: 'False',
+        reason: Reason.ImagePublishing,
+        message: `Image ${img.id} is a managed image; it is to be published as a gallery image version first`,
+      };
+    default: {
+      const note = verdict?.kind === 'ok' && verdict.note ? `; ${verdict.note}` : '';
+      const version = img.versionId && img.versionId !== img.id ? ` (version ${img.versionId})` : '';
+      return {
+        type: 'ImageAvailable',
+        status: 'True',
+        reason: Reason.ImageFound,
+        message: `Image ${img.id}${version} exists (checked ${img.checkedAt})${note}`,
+      };
+    }
+  }
 }
 
 /** The status to write when the planned Azure call failed: keep the old resize memory, say what went wrong. */
@@ -135,14 +163,18 @@ export function statusAfterFailedAction(
   return next;
 }
 
-/** Says on the conditions that Azure could not be used; `stalled` when only a person can fix it. */
+/**
+ * Says on the conditions that Azure could not be used; `stalled` (true: AzureRejected, or the reason) when
+ * only a person can fix it.
+ */
 export function withAzureProblem(
   status: BatchPoolStatus,
   generation: number | undefined,
-  stalled: boolean,
+  stalled: boolean | StalledReason,
   message: string,
   nowIso: string,
 ): BatchPoolStatus {
+  const stalledReason = stalled === true ? Reason.AzureRejected : stalled || undefined;
   let c = setCondition(
     status.conditions,
     { type: 'Ready', status: 'False', reason: Reason.AzureError, message },
@@ -151,17 +183,17 @@ export function withAzureProblem(
   );
   c = setCondition(
     c,
-    { type: 'Reconciling', status: stalled ? 'False' : 'True', reason: Reason.AzureError, message },
+    { type: 'Reconciling', status: stalledReason ? 'False' : 'True', reason: Reason.AzureError, message },
     generation,
     nowIso,
   );
-  if (stalled) {
+  if (stalledReason) {
     c = setCondition(
       c,
-      { type: 'Stalled', status: 'True', reason: Reason.AzureRejected, message },
+      { type: 'Stalled', status: 'True', reason: stalledReason, message },
       generation,
       nowIso,
     );
   }
-  return { ...status, ...(stalled && { phase: 'Stalled' as const }), conditions: c };
+  return { ...status, ...(stalledReason && { phase: 'Stalled' as const }), conditions: c };
 }

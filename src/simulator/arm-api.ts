@@ -26,6 +26,9 @@ const OPERATION_PREFIX: Record<ImageKind, string> = {
 };
 
 const LIST_IMAGES = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/images$/i;
+// GalleryImageVersions_ListByGalleryImage (Compute GalleryRP swagger): the versions of one definition.
+const LIST_VERSIONS =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions$/i;
 const CAPS_OPERATION =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/capsOperations\/([^/]+)$/i;
 const BATCH_ACCOUNT =
@@ -208,6 +211,25 @@ export function createArmApi(
             const value = images
               .list()
               .filter((r) => r.id.toLowerCase().startsWith(prefix) && r.type === 'Microsoft.Compute/images')
+              .map((r) => render(images, r, null));
+            return armJson(200, { value }, ctx.requestId);
+          },
+        };
+      }
+      if (method === 'GET' && LIST_VERSIONS.test(path)) {
+        return {
+          api: 'arm',
+          operation: 'GalleryImageVersions_ListByGalleryImage',
+          handle(ctx) {
+            const definition = path.slice(0, -'/versions'.length);
+            if (!images.get(definition)) return notFoundImage(ctx, parseResourceId(definition)!);
+            const prefix = `${path.toLowerCase()}/`;
+            // The list carries no replicationStatus: that needs a GET with $expand, as on Azure.
+            const value = images
+              .list()
+              .filter(
+                (r) => r.id.toLowerCase().startsWith(prefix) && r.type === ARM_TYPES.galleryImageVersion,
+              )
               .map((r) => render(images, r, null));
             return armJson(200, { value }, ctx.requestId);
           },

@@ -32,7 +32,7 @@ beforeAll(async () => {
     allocation: { bootDelaySeconds: 10, nodesPerMinute: 3000, deleteDelaySeconds: 10 },
   });
   namespace = await uniqueNamespace('bad-input');
-  const imageId = sim.images.createManagedImage('bad-input');
+  const imageId = sim.images.createGalleryImageVersion('bad-input', 'ubuntu', '1.0.0');
   corpus = generateCorpus({
     prefix,
     imageId,
@@ -43,6 +43,7 @@ beforeAll(async () => {
   await applyAccount({
     name: `${prefix}-account`,
     endpoint: sim.info.batchUrl,
+    location: sim.info.location,
     allowedNamespaces: [namespace],
   });
   fates = await applyCorpus(corpus, kubectl);

@@ -18,7 +18,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const setup = (prefix: string) => h.tenant(prefix, 'managed');
+const setup = (prefix: string) => h.tenant(prefix, 'gallery-version');
 
 const forPool = (poolId: string, since = 0, op?: string) =>
   h.sim.requests
@@ -62,7 +62,7 @@ describe('controller: image guard', () => {
 
   it('does not create a pool whose image does not exist', async () => {
     const { ns, account } = await setup('noimage');
-    const missing = `/subscriptions/${h.sim.info.subscriptionId}/resourceGroups/images-rg/providers/Microsoft.Compute/images/never-${ns}`;
+    const missing = `/subscriptions/${h.sim.info.subscriptionId}/resourceGroups/images-rg/providers/Microsoft.Compute/galleries/never/images/never-${ns}/versions/1.0.0`;
     await h.kube.applyPool(ns, 'p', {
       accountRef: { name: account },
       image: { id: missing },
@@ -82,16 +82,37 @@ describe('controller: image guard', () => {
   });
 });
 
-describe('controller: Azure refuses a create', () => {
-  it('a gallery image definition with no version ends Stalled, naming the property and the reason', async () => {
+describe('controller: images and specs Azure would refuse', () => {
+  it('a gallery image definition with no usable version is Stalled before anything is sent to Azure', async () => {
     const { ns, account } = await setup('noversion');
     const version = h.sim.images.createGalleryImageVersion('gallery', `def-${ns}`, '1.0.0');
     const definition = version.replace(/\/versions\/[^/]+$/, '');
     h.sim.images.delete(version);
+    const since = h.sim.requests.cursor();
     await h.kube.applyPool(ns, 'p', {
       accountRef: { name: account },
       image: { id: definition },
       poolId: `nover-${ns}`,
+      targetDedicatedNodes: 2,
+    });
+    const p = await h.kube.waitForPool(
+      ns,
+      'p',
+      (x) => condition(x, 'Stalled')?.reason === 'ImageNoUsableVersion',
+      'Stalled ImageNoUsableVersion',
+    );
+    expect(condition(p, 'Stalled')?.message).toMatch(/has no version Azure would use/);
+    expect(condition(p, 'ImageAvailable')).toMatchObject({ status: 'False', reason: 'ImageNoUsableVersion' });
+    expect((await h.kube.waitForEvent(ns, 'p', 'ImageNoUsableVersion')).type).toBe('Warning');
+    expect(h.sim.requests.list({ since, operation: 'Pool_Add' })).toEqual([]);
+  });
+
+  it('a VM size Azure does not offer ends Stalled AzureRejected, naming the property and the reason', async () => {
+    const { ns, base } = await setup('vmsize');
+    await h.kube.applyPool(ns, 'p', {
+      ...base,
+      vmSize: 'Standard_Nope_v9',
+      poolId: `vm-${ns}`,
       targetDedicatedNodes: 2,
     });
     const p = await h.kube.waitForPool(
@@ -102,14 +123,14 @@ describe('controller: Azure refuses a create', () => {
     );
     const message = condition(p, 'Stalled')?.message ?? '';
     expect(message).toMatch(/InvalidPropertyValue/);
-    expect(message).toContain('PropertyName=virtualMachineImageId');
+    expect(message).toContain('PropertyName=vmSize');
     expect(message).toContain(
-      'Reason=The specified image does not exist or the Batch service cannot access it.',
+      'Reason=The value provided for one of the properties in the request body is invalid.',
     );
     const warning = await h.kube.waitForEvent(ns, 'p', 'AzureRejected');
     expect(warning.type).toBe('Warning');
-    expect(warning.note).toContain('PropertyName=virtualMachineImageId, Reason=');
-    expect(h.sim.pools.get(`nover-${ns}`)).toBeUndefined();
+    expect(warning.note).toContain('PropertyName=vmSize, Reason=');
+    expect(h.sim.pools.get(`vm-${ns}`)).toBeUndefined();
   });
 });
 
@@ -135,9 +156,9 @@ describe('controller: custom-image limits', () => {
     expect(condition(refused, 'Stalled')?.reason).toBe('ImageLimitExceeded');
     expect(condition(refused, 'Stalled')?.message).toMatch(/3000 dedicated/);
     expect(condition(refused, 'Stalled')?.message).toMatch(
-      /2000 dedicated \+ 0 low-priority claimed by other BatchPools/,
+      /2000 dedicated \+ 0 Spot claimed by other BatchPools/,
     );
-    expect(condition(refused, 'Stalled')?.message).toMatch(/limit is 2500 dedicated and 1000 low-priority/);
+    expect(condition(refused, 'Stalled')?.message).toMatch(/limit is 2500 dedicated and 1000 Spot/);
     const shared = await h.kube.waitForEvent(ns, 'second', 'ImageShared');
     expect(shared.type).toBe('Warning');
     expect(shared.note).toContain(`${ns}/first`);
@@ -233,7 +254,7 @@ describe('controller: drift', () => {
 describe('controller: account guard', () => {
   it('does not act for a missing account or a namespace the account does not allow, and uses the account identity once allowed', async () => {
     const ns = await uniqueNamespace('account');
-    const image = h.sim.images.createManagedImage(`img-${ns}`);
+    const image = h.sim.images.createGalleryImageVersion(`gal-${ns}`, 'ubuntu', '1.0.0');
     const account = `acct-${ns}`;
     const id = `acct-${ns}`;
     await h.kube.applyPool(ns, 'p', {
@@ -252,7 +273,13 @@ describe('controller: account guard', () => {
     expect(condition(missing, 'Stalled')?.message).toContain(account);
     expect(hasFinalizer(missing)).toBe(false);
 
-    await h.kube.createAccount(account, h.sim.info.batchUrl, ['some-other-namespace']);
+    await h.kube.createAccount(
+      account,
+      h.sim.info.batchUrl,
+      ['some-other-namespace'],
+      undefined,
+      h.sim.info.location,
+    );
     const denied = await h.kube.waitForPool(
       ns,
       'p',
@@ -263,7 +290,7 @@ describe('controller: account guard', () => {
     expect(forPool(id)).toHaveLength(0);
 
     const workloadClient = '0a1b2c3d-4e5f-4000-8000-00000000abcd';
-    await h.kube.createAccount(account, h.sim.info.batchUrl, [ns], workloadClient);
+    await h.kube.createAccount(account, h.sim.info.batchUrl, [ns], workloadClient, h.sim.info.location);
     const ok = await h.kube.waitForPool(ns, 'p', isReadyAt(2), 'Ready at 2');
     expect(ok.metadata.finalizers).toContain(FINALIZER);
     const clients = new Set(forPool(id).map((e) => e.clientId));

@@ -44,7 +44,7 @@ afterAll(async () => {
 describe('operator under its ServiceAccount token', () => {
   it('reconciles a pool to target and deletes it, with no request refused', async () => {
     const ns = await uniqueNamespace('sa-op');
-    await kube.createAccount(`acct-${ns}`, sim.info.batchUrl, [ns]);
+    await kube.createAccount(`acct-${ns}`, sim.info.batchUrl, [ns], undefined, sim.info.location);
     const image = sim.images.createGalleryImageVersion(`Gal-${ns}`, 'Ubuntu', '1.0.0');
     const poolId = `render-${ns}`;
     sim.faults.failNextResizes(poolId, 1, { code: 'AllocationFailed', fraction: 0.5 });

@@ -8,7 +8,12 @@ import {
   type BatchPoolSpec,
   type BatchPoolStatus,
 } from '../../src/api/types.ts';
-import { OWNER_METADATA, type PoolSnapshot } from '../../src/azure/ports.ts';
+import {
+  OWNER_METADATA,
+  type ImageFacts,
+  type NodeAgentSku,
+  type PoolSnapshot,
+} from '../../src/azure/ports.ts';
 import { DEFAULT_SETTINGS, type PlanInput } from '../../src/controller/plan/index.ts';
 
 export const IMAGE =
@@ -74,14 +79,36 @@ export function snapshot(
   };
 }
 
+/** What an image check finds for IMAGE: a provisioned Linux version replicated to the account's region. */
+export const VERSION_FACTS: ImageFacts = {
+  kind: 'galleryVersion',
+  definition: { osType: 'Linux' },
+  version: { id: IMAGE, provisioningState: 'Succeeded', replication: 'Completed' },
+};
+
+/** An image check that found the image (usable), or did not find it. */
+export const found = (facts: ImageFacts = VERSION_FACTS): NonNullable<PlanInput['imageCheck']> => ({
+  image: facts,
+});
+export const gone = (): NonNullable<PlanInput['imageCheck']> => ({ image: { kind: 'missing' } });
+
+/** The node agent SKUs the account offers, in the shape Batch lists them. */
+export const NODE_AGENTS: NodeAgentSku[] = [
+  { id: 'batch.node.ubuntu 24.04', osType: 'linux', endOfLife: '2029-06-30T00:00:00Z' },
+  { id: 'batch.node.ubuntu 22.04', osType: 'linux', endOfLife: '2027-06-30T00:00:00Z' },
+  { id: 'batch.node.windows amd64', osType: 'windows' },
+];
+
+/** A plan input; a pass with an image check also read the node agent SKUs, as the reconciler does. */
 export function input(object: BatchPool, rest: Partial<PlanInput> = {}): PlanInput {
   return {
     object,
-    account: { kind: 'ok', name: 'acct' },
+    account: { kind: 'ok', name: 'acct', region: 'westeurope' },
     usage: { dedicated: 0, lowPriority: 0, sharedWith: [] },
     now: T0,
     random: () => 0.5,
     settings: DEFAULT_SETTINGS,
+    ...(rest.imageCheck && !rest.nodeAgents && { nodeAgents: NODE_AGENTS }),
     ...rest,
   };
 }

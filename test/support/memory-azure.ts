@@ -7,9 +7,13 @@ import type {
   BatchPools,
   CreatePoolParams,
   ImageChecker,
+  ImageFacts,
+  NodeAgentSku,
   PoolSnapshot,
+  PublishRequest,
   ResizeParams,
 } from '../../src/azure/ports.ts';
+import { NODE_AGENTS } from './fixtures.ts';
 import { OWNER_METADATA } from '../../src/azure/ports.ts';
 
 export class MemoryAzure implements Azure, BatchPools, ImageChecker {
@@ -93,9 +97,29 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
     return Promise.resolve();
   }
 
-  exists(imageId: string): Promise<boolean> {
+  /** Every image it knows is a provisioned Linux gallery version, replicated where asked. */
+  inspect(imageId: string): Promise<ImageFacts> {
     this.enter('image');
-    return Promise.resolve(this.imageIds.has(imageId));
+    return Promise.resolve(
+      this.imageIds.has(imageId)
+        ? {
+            kind: 'galleryVersion',
+            definition: { osType: 'Linux' },
+            version: { id: imageId, provisioningState: 'Succeeded', replication: 'Completed' },
+          }
+        : { kind: 'missing' },
+    );
+  }
+
+  publish(request: PublishRequest): Promise<void> {
+    this.enter('publish');
+    this.imageIds.add(request.versionId);
+    return Promise.resolve();
+  }
+
+  /** The SKUs of test/support/fixtures.ts; cached by the real adapter, so not a logged call here. */
+  nodeAgentSkus(): Promise<NodeAgentSku[]> {
+    return Promise.resolve(NODE_AGENTS);
   }
 
   /** Finishes the running resize: the pool reaches `reach` (default: its targets), with an optional error. */

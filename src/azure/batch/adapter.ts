@@ -8,10 +8,10 @@ import type { TokenCredential } from '@azure/identity';
 import { realClock, type Clock } from '../../clock.ts';
 import { failureOf, isAzureCode } from '../../errors.ts';
 import { FailFast } from '../../retry-policy.ts';
-import type { BatchPools, CreatePoolParams, PoolSnapshot, ResizeParams } from '../ports.ts';
+import type { BatchPools, CreatePoolParams, NodeAgentSku, PoolSnapshot, ResizeParams } from '../ports.ts';
 import { withRetry, type RetryOptions } from '../retry.ts';
-import { BatchClient, type BatchClientOptions } from './client.ts';
-import { toCreateOptions, toResizeOptions, toSnapshot } from './mapping.ts';
+import { allItems, BatchClient, type BatchClientOptions } from './client.ts';
+import { toCreateOptions, toNodeAgentSku, toResizeOptions, toSnapshot } from './mapping.ts';
 
 export interface BatchDataPlaneOptions {
   retry?: RetryOptions;
@@ -20,17 +20,25 @@ export interface BatchDataPlaneOptions {
   /** How long to fail fast after the endpoint stopped answering (default: the retry policy's). */
   unreachableBackoffMs?: number;
   clock?: Clock;
+  /** How long the account's supported images are kept before they are read again (default 1 h). */
+  supportedImagesTtlMs?: number;
 }
+
+/** Batch changes its supported images rarely (new SKUs, end-of-life dates): once an hour per account is plenty. */
+const SUPPORTED_IMAGES_TTL_MS = 3_600_000;
 
 export class BatchDataPlane implements BatchPools {
   readonly client: BatchClient;
   private readonly o: BatchDataPlaneOptions;
   private readonly failFast: FailFast;
+  private readonly clock: Clock;
+  private skus: { at: number; value: Promise<NodeAgentSku[]> } | undefined;
 
   constructor(client: BatchClient, options: BatchDataPlaneOptions = {}) {
     this.client = client;
     this.o = options;
-    this.failFast = new FailFast(options.clock ?? realClock, options.unreachableBackoffMs);
+    this.clock = options.clock ?? realClock;
+    this.failFast = new FailFast(this.clock, options.unreachableBackoffMs);
   }
 
   private async call<T>(operation: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
@@ -73,6 +81,27 @@ export class BatchDataPlane implements BatchPools {
 
   async stopResize(poolId: string): Promise<void> {
     await this.call('pool.stopResize', (abortSignal) => this.client.stopPoolResize(poolId, { abortSignal }));
+  }
+
+  /** One list per account per hour; a failed read is not kept, so the next pass asks again. */
+  nodeAgentSkus(): Promise<NodeAgentSku[]> {
+    const now = this.clock.now();
+    const ttl = this.o.supportedImagesTtlMs ?? SUPPORTED_IMAGES_TTL_MS;
+    if (this.skus && now - this.skus.at < ttl) return this.skus.value;
+    const value = this.call('pool.listSupportedImages', async (abortSignal) => {
+      const out: NodeAgentSku[] = [];
+      for await (const image of allItems((nextLink) =>
+        this.client.listSupportedImages({ abortSignal, ...(nextLink && { nextLink }) }),
+      ))
+        out.push(toNodeAgentSku(image));
+      return out;
+    });
+    const entry = { at: now, value };
+    this.skus = entry;
+    value.catch(() => {
+      if (this.skus === entry) this.skus = undefined;
+    });
+    return value;
   }
 
   async delete(poolId: string): Promise<void> {

@@ -8,8 +8,14 @@
 // rest to `Record<string, never>`, so a new spec field is a compile error here rather than a field that
 // silently never reaches Azure.
 
-import type { NameValue, NetworkConfiguration, StartTask } from '../../api/types.ts';
-import { OWNER_METADATA, type CreatePoolParams, type PoolSnapshot, type ResizeParams } from '../ports.ts';
+import type { NameValue, NetworkConfiguration, SecurityProfile, StartTask } from '../../api/types.ts';
+import {
+  OWNER_METADATA,
+  type CreatePoolParams,
+  type NodeAgentSku,
+  type PoolSnapshot,
+  type ResizeParams,
+} from '../ports.ts';
 import {
   KnownAllocationState,
   type BatchInboundNatPool,
@@ -18,8 +24,10 @@ import {
   type BatchPoolCreateOptions,
   type BatchPoolResizeOptions,
   type BatchStartTask,
+  type BatchSupportedImage,
   type NetworkConfiguration as WireNetworkConfiguration,
   type ResourceFile,
+  type SecurityProfile as WireSecurityProfile,
   type UserIdentity,
 } from './wire.ts';
 
@@ -101,6 +109,25 @@ export function toNetworkConfiguration(n: NetworkConfiguration): WireNetworkConf
   };
 }
 
+export function toSecurityProfile(p: SecurityProfile): WireSecurityProfile {
+  const { securityType, encryptionAtHost, uefiSettings, ...rest } = p;
+  const _unmapped: Unmapped = rest;
+  let uefi: WireSecurityProfile['uefiSettings'];
+  if (uefiSettings) {
+    const { secureBootEnabled, vTpmEnabled, ...uefiRest } = uefiSettings;
+    const _uefiUnmapped: Unmapped = uefiRest;
+    uefi = {
+      ...(secureBootEnabled !== undefined && { secureBootEnabled }),
+      ...(vTpmEnabled !== undefined && { vTpmEnabled }),
+    };
+  }
+  return {
+    ...(securityType !== undefined && { securityType }),
+    ...(encryptionAtHost !== undefined && { encryptionAtHost }),
+    ...(uefi && { uefiSettings: uefi }),
+  };
+}
+
 export function toCreateOptions(c: CreatePoolParams): BatchPoolCreateOptions {
   return {
     id: c.id,
@@ -108,6 +135,7 @@ export function toCreateOptions(c: CreatePoolParams): BatchPoolCreateOptions {
     virtualMachineConfiguration: {
       imageReference: { virtualMachineImageId: c.imageId },
       nodeAgentSKUId: c.nodeAgentSkuId,
+      ...(c.securityProfile && { securityProfile: toSecurityProfile(c.securityProfile) }),
     },
     targetDedicatedNodes: c.targetDedicatedNodes,
     targetLowPriorityNodes: c.targetLowPriorityNodes,
@@ -171,5 +199,13 @@ export function toSnapshot(p: BatchPool): PoolSnapshot {
       imageId: p.virtualMachineConfiguration.imageReference.virtualMachineImageId,
     }),
     ...(p.vmSize && { vmSize: p.vmSize }),
+  };
+}
+
+export function toNodeAgentSku(i: BatchSupportedImage): NodeAgentSku {
+  return {
+    id: i.nodeAgentSKUId,
+    osType: String(i.osType).toLowerCase(),
+    ...(i.batchSupportEndOfLife !== undefined && { endOfLife: i.batchSupportEndOfLife }),
   };
 }

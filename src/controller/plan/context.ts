@@ -6,13 +6,22 @@ import {
   type BatchPool,
   type BatchPoolStatus,
   type ImageStatus,
+  type NodeAgentStatus,
   type Phase,
   type ResizeStatus,
 } from '../../api/types.ts';
 import type { ResizeParams } from '../../azure/ports.ts';
 import { findCondition, Reason, type StalledReason } from '../conditions.ts';
 import { buildStatus, type Verdict } from '../status.ts';
-import { note, phrase } from './messages.ts';
+import {
+  IMAGE_EOL_WARNING_MS,
+  imageStatusOf,
+  imageVerdict,
+  NODE_AGENT_EOL_WARNING_MS,
+  nodeAgentStatusOf,
+  type ImageVerdict,
+} from './image.ts';
+import { imageSay, note, phrase } from './messages.ts';
 import { desiredTargets, isPaused, poolIdOf, sameTargets } from './targets.ts';
 import type {
   Action,
@@ -39,6 +48,7 @@ export class Planner {
   readonly events: PlannedEvent[] = [];
   resize: ResizeStatus | undefined;
   image: ImageStatus | undefined;
+  nodeAgent: NodeAgentStatus | undefined;
 
   constructor(input: PlanInput) {
     this.in = input;
@@ -51,6 +61,7 @@ export class Planner {
     this.paused = isPaused(input.object);
     this.resize = this.prev.resize ? { ...this.prev.resize } : undefined;
     this.image = this.observeImage();
+    this.nodeAgent = this.observeNodeAgent();
   }
 
   private observeImage(): ImageStatus | undefined {
@@ -58,12 +69,50 @@ export class Planner {
     const before = this.prev.image?.id === id ? this.prev.image : undefined;
     const check = this.in.imageCheck;
     if (!check) return before;
-    if (!check.exists && before?.exists !== false) {
+    const region = this.in.account.kind === 'ok' ? this.in.account.region : undefined;
+    const image = imageStatusOf(this.object, check, region, this.nowIso);
+    if (!image.exists && before?.exists !== false) {
       this.event('Warning', Reason.ImageNotFound, note.imageNotFound(id));
-    } else if (check.exists && before?.exists === false) {
+    } else if (image.exists && before?.exists === false) {
       this.event('Normal', 'ImageRestored', note.imageRestored(id));
     }
-    return { id, exists: check.exists, checkedAt: this.nowIso };
+    const eol = image.versionId && image.endOfLifeDate ? Date.parse(image.endOfLifeDate) : undefined;
+    if (
+      eol !== undefined &&
+      enteredWindow(eol, IMAGE_EOL_WARNING_MS, this.in.now, before?.checkedAt, before?.endOfLifeDate)
+    ) {
+      this.event(
+        'Warning',
+        'ImageEndOfLifeSoon',
+        `${sentenceCase(imageSay.endOfLifeSoon(image.versionId!, image.endOfLifeDate!))}.`,
+      );
+    }
+    return image;
+  }
+
+  private observeNodeAgent(): NodeAgentStatus | undefined {
+    const skuId = this.object.spec.nodeAgentSkuId;
+    const before = this.prev.nodeAgent?.skuId === skuId ? this.prev.nodeAgent : undefined;
+    const skus = this.in.nodeAgents;
+    if (!skus) return before;
+    const agent = nodeAgentStatusOf(skuId, this.image?.osType, skus, this.nowIso);
+    const eol = agent.supported && agent.endOfLife ? Date.parse(agent.endOfLife) : undefined;
+    if (
+      eol !== undefined &&
+      enteredWindow(eol, NODE_AGENT_EOL_WARNING_MS, this.in.now, before?.checkedAt, before?.endOfLife)
+    ) {
+      this.event(
+        'Warning',
+        'NodeAgentSkuEndOfLifeSoon',
+        `${sentenceCase(imageSay.skuEndOfLifeSoon(skuId, agent.endOfLife!))}.`,
+      );
+    }
+    return agent;
+  }
+
+  /** What the image allows this pass (see image.ts). */
+  imageVerdict(poolExists: boolean): ImageVerdict {
+    return imageVerdict(this.object, this.image, poolExists, this.in.now);
   }
 
   event(type: PlannedEvent['type'], reason: EventReason, message: string, action: EventAction = 'Observe') {
@@ -78,6 +127,8 @@ export class Planner {
       pool: this.in.observed?.pool,
       resize: this.resize,
       image: this.image,
+      ...(this.in.observed && { imageVerdict: this.imageVerdict(this.in.observed.pool !== undefined) }),
+      nodeAgent: this.nodeAgent,
       verdict,
       paused: this.paused,
       nowIso: this.nowIso,
@@ -164,4 +215,24 @@ export class Planner {
       this.poll(),
     );
   }
+}
+
+/**
+ * Whether an end-of-life date came within the warning window since the last check (or was first seen inside
+ * it): the Warning is given once, not at every check.
+ */
+function enteredWindow(
+  eolMs: number,
+  windowMs: number,
+  now: number,
+  lastCheckedAt: string | undefined,
+  lastEol: string | undefined,
+): boolean {
+  if (now < eolMs - windowMs) return false;
+  if (!lastCheckedAt || !lastEol || Date.parse(lastEol) !== eolMs) return true;
+  return Date.parse(lastCheckedAt) < eolMs - windowMs;
+}
+
+function sentenceCase(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -4,8 +4,11 @@
 
 import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
 import { describe, type Failure } from '../../errors.ts';
+import { Reason } from '../conditions.ts';
+import { formatDuration } from '../duration.ts';
 import { statusAfterFailedAction, withAzureProblem } from '../status.ts';
-import { note, phrase } from './messages.ts';
+import { longBackoffMs } from './backoff.ts';
+import { imageSay, note, phrase, sentence } from './messages.ts';
 import { poolIdOf } from './targets.ts';
 import type { Action, PlannedEvent, PlanResult, PlanSettings } from './types.ts';
 
@@ -67,6 +70,21 @@ function actFailed(i: FailureInput, planned: PlanResult): FailurePlan {
           i.settings.resizingPollMs,
         ),
       };
+    case 'quota': {
+      // Retrying soon does not raise a quota: say what to do and wait the long backoff.
+      const wait = longBackoffMs(i.object);
+      const message = imageSay.quota(
+        i.failure.code ?? 'quota',
+        sentence(i.failure.message),
+        formatDuration(wait),
+      );
+      events.push({ type: 'Warning', reason: Reason.QuotaReached, message, action: 'Observe' });
+      return {
+        status: withAzureProblem(status, g, Reason.QuotaReached, message, i.nowIso),
+        events,
+        requeueAfterMs: wait,
+      };
+    }
     case 'person':
       events.push({
         type: 'Warning',
@@ -86,16 +104,17 @@ function actFailed(i: FailureInput, planned: PlanResult): FailurePlan {
 
 /**
  * Removing the finalizer is a Kubernetes write that always goes back to the queue. For Azure writes a
- * conflict, a missing pool or a reached quota means "look again soon"; a rejection waits for a person; a
- * transient or unreachable failure is the queue's to retry.
+ * conflict or a missing pool means "look again soon"; a reached quota or a rejection waits for a person (a
+ * quota is tried again after the long backoff); a transient or unreachable failure is the queue's to retry.
  */
-function howToRecover(action: Action, f: Failure): 'look-again' | 'person' | 'queue' {
+function howToRecover(action: Action, f: Failure): 'look-again' | 'quota' | 'person' | 'queue' {
   if (action.kind === 'removeFinalizer') return 'queue';
   switch (f.kind) {
     case 'conflict':
     case 'not-found':
-    case 'quota':
       return 'look-again';
+    case 'quota':
+      return 'quota';
     case 'terminal':
       return 'person';
     case 'transient':

@@ -2,11 +2,12 @@
 // this namespace in, the pool with this ID is ours, the image's node limits leave room, the image exists.
 // Each guard either stops the pass (Stalled, with the reason and what to do) or lets it through.
 
-import { IMAGE_LIMITS, type BatchPool } from '../../api/types.ts';
+import { IMAGE_LIMITS, type BatchPool, type PublishTo } from '../../api/types.ts';
 import type { PoolSnapshot } from '../../azure/ports.ts';
 import { Reason, type StalledReason } from '../conditions.ts';
-import type { Planner } from './context.ts';
-import { stalled } from './messages.ts';
+import { NONE, type Planner } from './context.ts';
+import { publishedVersionId } from './image.ts';
+import { imageSay, pausedBecause, stalled } from './messages.ts';
 import { isOwnedBy } from './ownership.ts';
 import type { AccountState, PlanResult } from './types.ts';
 
@@ -60,11 +61,35 @@ export function guardImageLimits(p: Planner, pool: PoolSnapshot | undefined): Pl
   );
 }
 
-export function guardImage(p: Planner): PlanResult | undefined {
-  if (p.image?.exists !== false) return undefined;
-  return p.stalled(
-    Reason.ImageNotFound,
-    stalled.imageMissing(p.object.spec.image.id),
-    p.in.settings.imageRecheckMs,
+/**
+ * What the image allows (image.ts): no pool is created or grown from an image that is gone, retired, failed
+ * or past its end of life; a create waits while Azure finishes a version; a managed image with publishTo is
+ * published first.
+ */
+export function guardImage(p: Planner, pool: PoolSnapshot | undefined): PlanResult | undefined {
+  const v = p.imageVerdict(pool !== undefined);
+  switch (v.kind) {
+    case 'stalled':
+      return p.stalled(v.reason, v.message, p.in.settings.imageRecheckMs);
+    case 'wait':
+      return p.working('Pending', Reason.ImageNotReady, v.message, NONE, p.poll());
+    case 'publish':
+      return planPublish(p, v.publishTo);
+    default:
+      return undefined;
+  }
+}
+
+function planPublish(p: Planner, publishTo: PublishTo): PlanResult {
+  const versionId = publishedVersionId(publishTo);
+  if (p.paused) return p.pausedHold(pausedBecause.publishDue(versionId));
+  const region = p.in.account.kind === 'ok' ? p.in.account.region : undefined;
+  const sourceImageId = p.object.spec.image.id;
+  p.event('Normal', 'ImagePublishing', imageSay.publishStarted(sourceImageId, versionId, region), 'Publish');
+  return p.result(
+    { kind: 'publishImage', request: { sourceImageId, versionId, region } },
+    { phase: 'Pending', reason: Reason.ImagePublishing, message: imageSay.publishing(versionId) },
+    'PublishImage',
+    p.poll(),
   );
 }

@@ -25,7 +25,7 @@ function planLiving(p: Planner): PlanResult {
   const observed = p.in.observed;
   if (!observed) return p.working('Pending', Reason.Creating, phrase.waitingToObserve, NONE, p.poll());
   const pool = observed.pool;
-  const guarded = guardOwnership(p, pool) ?? guardImageLimits(p, pool) ?? guardImage(p);
+  const guarded = guardOwnership(p, pool) ?? guardImageLimits(p, pool) ?? guardImage(p, pool);
   if (guarded) return guarded;
   if (!pool) return planCreate(p);
   if (pool.state === 'deleting') {

@@ -17,10 +17,18 @@ export function sentence(text: string): string {
   return t === '' || /[.!?…]$/.test(t) ? t : `${t}.`;
 }
 
+/** Node counts as people read them: targetLowPriorityNodes are Spot nodes since low-priority VMs retired. */
 export function fmt(t: Targets): string {
-  return t.lowPriority
-    ? `${t.dedicated} dedicated + ${t.lowPriority} low-priority`
-    : `${t.dedicated} dedicated`;
+  return t.lowPriority ? `${t.dedicated} dedicated + ${t.lowPriority} Spot` : `${t.dedicated} dedicated`;
+}
+
+/** A resize error's message with the values Azure gave with it (Reason=…), as one text. */
+export function errorText(e: {
+  message: string;
+  values?: readonly { name: string; value: string }[];
+}): string {
+  const values = (e.values ?? []).filter((v) => v.name && v.value).map((v) => `${v.name}=${v.value}`);
+  return values.length ? `${sentence(e.message)} (${values.join(', ')})` : e.message;
 }
 
 function ownerText(o: PoolOwner): string {
@@ -65,6 +73,7 @@ export const pausedBecause = {
   resizeDue: (poolId: string, current: Targets, desired: Targets) =>
     `pool ${poolId} is at ${fmt(current)}, the spec asks for ${fmt(desired)}`,
   createDue: (poolId: string) => `pool ${poolId} does not exist and will not be created`,
+  publishDue: (versionId: string) => `the managed image would be published as ${versionId}`,
 } as const;
 
 /** Why a resize is issued, appended to the ResizeIssued event. */
@@ -94,9 +103,9 @@ export const stalled = {
     desired: Targets,
     others: { dedicated: number; lowPriority: number; count: number },
   ) =>
-    `Image ${imageId} would carry ${want.dedicated} dedicated and ${want.lowPriority} low-priority nodes ` +
-    `(this pool ${fmt(desired)}${others.count ? `, ${others.dedicated} dedicated + ${others.lowPriority} low-priority claimed by other BatchPools on the same image` : ''}); ` +
-    `the custom-image limit is ${IMAGE_LIMITS.dedicated} dedicated and ${IMAGE_LIMITS.lowPriority} low-priority nodes per image. ` +
+    `Image ${imageId} would carry ${want.dedicated} dedicated and ${want.lowPriority} Spot nodes ` +
+    `(this pool ${fmt(desired)}${others.count ? `, ${others.dedicated} dedicated + ${others.lowPriority} Spot claimed by other BatchPools on the same image` : ''}); ` +
+    `the custom-image limit is ${IMAGE_LIMITS.dedicated} dedicated and ${IMAGE_LIMITS.lowPriority} Spot nodes per image. ` +
     `Lower the targets or use a distinct image. Nothing was sent to Azure.`,
   imageMissing: (imageId: string) =>
     `Image ${imageId} does not exist, so no resize is issued. ${IMAGE_ADVICE}`,
@@ -112,7 +121,7 @@ export const note = {
   imageRestored: (imageId: string) => `Image ${imageId} exists again; resizing resumes.`,
   imageShared: (imageId: string, sharedWith: readonly string[]) =>
     `Image ${imageId} is also used by ${sharedWith.join(', ')}: pools that share an image share ` +
-    `its node limits (${IMAGE_LIMITS.dedicated} dedicated / ${IMAGE_LIMITS.lowPriority} low-priority); use one image per pool.`,
+    `its node limits (${IMAGE_LIMITS.dedicated} dedicated / ${IMAGE_LIMITS.lowPriority} Spot); use one image per pool.`,
   resizeIssued: (poolId: string, to: Targets, stepNote: string, attempts: number, why: string) =>
     `Resizing pool ${poolId} to ${fmt(to)}${stepNote}, attempt ${attempts}: ${why}`,
   stepTowards: (desired: Targets) => ` (a step towards ${fmt(desired)})`,
@@ -150,4 +159,64 @@ export const note = {
     `Creating pool ${poolId} from image ${imageId} with ${fmt(first)} nodes.`,
   rejected: (action: string, poolId: string, why: string) =>
     `Azure rejected ${action} of pool ${poolId}: ${why}`,
+} as const;
+
+/** Images and node agents: what Azure will and will not build from, and what to do about it. */
+export const imageSay = {
+  managedRetired: (imageId: string) =>
+    `Image ${imageId} is a managed image: Azure Batch stopped creating pools from managed images on 31 March 2026, ` +
+    'so nothing was sent to Azure. Publish it as an Azure Compute Gallery image version replicated to the Batch ' +
+    "account's region (a gallery image version whose source is this managed image) and name that version in " +
+    'spec.image.id of a new BatchPool — or set spec.image.publishTo (gallery, definition, version) and the operator ' +
+    'publishes it and builds the pool from the version.',
+  managedStillRunning: (imageId: string) =>
+    `pool runs on managed image ${imageId}; Azure retired managed-image pools for new pools on 31 March 2026 — ` +
+    'move to a gallery image version before you need a new pool',
+  noUsableVersion: (imageId: string) =>
+    `Image definition ${imageId} has no version Azure would use: none that is not excluded from latest, has ` +
+    "finished provisioning and is replicated to the Batch account's region. Publish a version (or replicate one to " +
+    'the region), or name a version in spec.image.id.',
+  provisioning: (versionId: string, state: string) =>
+    `Waiting for Azure to finish image version ${versionId} (provisioningState ${state})`,
+  provisioningFailed: (versionId: string) =>
+    `Image version ${versionId} failed to provision (provisioningState Failed): Azure cannot build nodes from it. ` +
+    'Fix or re-create the version, or use another one.',
+  notTargeted: (versionId: string, region: string | undefined) =>
+    `Image version ${versionId} is not replicated to the Batch account's region${region ? ` ${region}` : ''}: ` +
+    `add ${region ?? 'that region'} to the version's target regions (publishingProfile.targetRegions).`,
+  replicationFailed: (versionId: string, region: string | undefined) =>
+    `Replication of image version ${versionId} to ${region ?? "the Batch account's region"} failed: update the ` +
+    'version to replicate it again (remove the region from its target regions and add it back).',
+  replicating: (versionId: string, region: string | undefined) =>
+    `Waiting for image version ${versionId} to be replicated to ${region ?? "the Batch account's region"}`,
+  endOfLife: (versionId: string, date: string) =>
+    `Image version ${versionId} reached its end-of-life date ${date.slice(0, 10)}: the operator creates and grows no ` +
+    'pool from it (Azure itself still would). Publish a new version and use it in a new BatchPool.',
+  endOfLifeSoon: (versionId: string, date: string) =>
+    `image version ${versionId} reaches its end-of-life date on ${date.slice(0, 10)}`,
+  securityNeeded: (imageId: string, declared: string) =>
+    `Image ${imageId} declares security type ${declared}, which needs spec.securityProfile.securityType to match.`,
+  securityMismatch: (imageId: string, declared: string, wanted: string) =>
+    `spec.securityProfile.securityType ${wanted} does not fit image ${imageId}, whose definition declares security ` +
+    `type ${declared}; nothing was sent to Azure (nodes that cannot boot the image would come up unusable). Set a ` +
+    'securityType the image supports, or leave spec.securityProfile out to take the image’s own.',
+  skuUnsupported: (skuId: string, osType: string | undefined, valid: readonly string[]) =>
+    `Node agent SKU "${skuId}" is not offered by this Batch account${osType ? ` for ${osType} images` : ''}; nothing ` +
+    `was sent to Azure. ${valid.length ? `Valid ones: ${valid.join(', ')}.` : 'The account lists none for that OS.'}`,
+  skuRetired: (skuId: string, date: string, valid: readonly string[]) =>
+    `Node agent SKU "${skuId}" reached the end of Batch support on ${date.slice(0, 10)}: Batch accepts no new pools ` +
+    `with it. ${valid.length ? `Supported ones: ${valid.join(', ')}.` : ''}`.trim(),
+  skuRetiredRunning: (skuId: string, date: string) =>
+    `node agent SKU "${skuId}" reached the end of Batch support on ${date.slice(0, 10)}; move the image and SKU on`,
+  skuEndOfLifeSoon: (skuId: string, date: string) =>
+    `node agent SKU "${skuId}" reaches the end of Batch support on ${date.slice(0, 10)}`,
+  publishing: (versionId: string) => `Publishing the managed image as gallery image version ${versionId}`,
+  publishStarted: (imageId: string, versionId: string, region: string | undefined) =>
+    `Publishing managed image ${imageId} as gallery image version ${versionId}${region ? `, replicated to ${region}` : ''}; ` +
+    'the pool is created once Azure has finished it.',
+  securityFromImage: (imageId: string, declared: string, profile: string) =>
+    `Image ${imageId} declares security type ${declared}: the pool is created with ${profile}.`,
+  quota: (code: string, why: string, waitText: string) =>
+    `A Batch account quota is reached (${code}): ${why} Raise the quota (Azure portal: the Batch account's Quotas, ` +
+    `or a support request) or lower the targets; the operator tries again every ${waitText}.`,
 } as const;

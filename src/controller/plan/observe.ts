@@ -3,6 +3,7 @@
 
 import type { BatchPool } from '../../api/types.ts';
 import type { PoolSnapshot } from '../../azure/ports.ts';
+import { imageVerdict } from './image.ts';
 import { isRecordedError } from './resize.ts';
 import { isPaused } from './targets.ts';
 import type { AccountState, PlanSettings } from './types.ts';
@@ -18,8 +19,9 @@ export function shouldObserve(object: BatchPool, account: AccountState): boolean
 }
 
 /**
- * Whether to ask ARM about the image in this pass: before a create, after a resize error not yet recorded,
- * while it is known missing, and every `imageCheckIntervalMs` otherwise. Never for a deleted object.
+ * Whether to ask ARM about the image (and Batch about the node agent SKUs) in this pass: before a create,
+ * after a resize error not yet recorded, while the image is missing or not usable, and every
+ * `imageCheckIntervalMs` otherwise. Never for a deleted object.
  */
 export function needsImageCheck(
   object: BatchPool,
@@ -29,8 +31,10 @@ export function needsImageCheck(
 ): boolean {
   if (object.metadata.deletionTimestamp) return false;
   const img = object.status?.image;
-  if (!img || img.id !== object.spec.image.id || !img.exists) return true;
+  if (!img || img.id !== object.spec.image.id || !img.exists || !img.source) return true;
   if (!pool) return true;
+  if (object.status?.nodeAgent?.skuId !== object.spec.nodeAgentSkuId) return true;
+  if (imageVerdict(object, img, true, now).kind !== 'ok') return true;
   const short =
     pool.currentDedicatedNodes < pool.targetDedicatedNodes ||
     pool.currentLowPriorityNodes < pool.targetLowPriorityNodes;

@@ -6,9 +6,20 @@ import type { ResizeErrorSnapshot, PoolSnapshot } from '../../azure/ports.ts';
 import { isAllocationError, resizeErrorKind, type ResizeErrorKind } from '../../errors.ts';
 import type { ResizeStatus } from '../../api/types.ts';
 import { Reason } from '../conditions.ts';
-import { backoffMs, TIMEOUT_REISSUE_MS } from './backoff.ts';
+import { formatDuration } from '../duration.ts';
+import { backoffMs, longBackoffMs, TIMEOUT_REISSUE_MS } from './backoff.ts';
 import { NONE, type Planner } from './context.ts';
-import { note, pausedBecause, phrase, resizeBecause, stalled } from './messages.ts';
+import { nodeAgentVerdict } from './image.ts';
+import {
+  errorText,
+  imageSay,
+  note,
+  pausedBecause,
+  phrase,
+  resizeBecause,
+  sentence,
+  stalled,
+} from './messages.ts';
 import { nextStep, poolCurrent, poolTargets, sameTargets, towardDesired } from './targets.ts';
 import type { PlanResult, Targets } from './types.ts';
 
@@ -64,11 +75,28 @@ function planAtTarget(p: Planner): PlanResult {
   if (p.prev.phase !== 'Ready') {
     p.event('Normal', 'TargetReached', note.targetReached(p.poolId, p.desired, p.resize?.attempts));
   }
+  const message = [phrase.atTarget(p.poolId, p.desired), ...readyNotes(p)].join('; ');
   return p.result(
     NONE,
-    { phase: 'Ready', reason: Reason.TargetReached, message: phrase.atTarget(p.poolId, p.desired) },
+    { phase: 'Ready', reason: Reason.TargetReached, message },
     Reason.TargetReached,
     p.resync(),
+  );
+}
+
+/** What a person should know about a pool that is fine for now: a retired image source, an end of life ahead. */
+function readyNotes(p: Planner): string[] {
+  const image = p.imageVerdict(true);
+  const agent = nodeAgentVerdict(
+    p.nodeAgent,
+    p.object.spec.nodeAgentSkuId,
+    true,
+    p.in.now,
+    p.image?.osType,
+    () => [],
+  );
+  return [image.kind === 'ok' ? image.note : undefined, agent.kind === 'ok' ? agent.note : undefined].filter(
+    (n): n is string => n !== undefined,
   );
 }
 
@@ -116,7 +144,7 @@ function planAfterError(
   const afterTimeout =
     fresh && r.lastError !== undefined && resizeErrorKind(r.lastError.code) === 'timed-out';
   if (fresh) {
-    r.lastError = { code: err.code, message: err.message, observedAt: p.nowIso };
+    r.lastError = { code: err.code, message: errorText(err), observedAt: p.nowIso };
     delete r.nextAttemptAt;
   }
   if (kind === 'stopped') {
@@ -133,6 +161,15 @@ function planAfterError(
   }
   if (!r.nextAttemptAt) scheduleNextAttempt(p, r, err, kind, afterTimeout, current);
   const nextAt = Date.parse(r.nextAttemptAt!);
+  if (p.in.now < nextAt && kind === 'quota') {
+    // Only a person can raise a quota; the resize is still tried again after the long backoff.
+    const waitText = formatDuration(longBackoffMs(p.object));
+    return p.stalled(
+      Reason.QuotaReached,
+      imageSay.quota(err.code, sentence(errorText(err)), waitText),
+      nextAt - p.in.now,
+    );
+  }
   if (p.in.now < nextAt) {
     return p.working(
       'Backoff',
@@ -177,7 +214,7 @@ function scheduleNextAttempt(
   p.event(
     'Warning',
     'ResizeError',
-    note.resizeError(p.poolId, issued, err.code, current, r.attempts, err.message, retry),
+    note.resizeError(p.poolId, issued, err.code, current, r.attempts, errorText(err), retry),
   );
 }
 

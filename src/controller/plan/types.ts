@@ -2,7 +2,14 @@
 // (the reconciler, metrics, logs) has to recover a decision by parsing a string.
 
 import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
-import type { CreatePoolParams, PoolSnapshot, ResizeParams } from '../../azure/ports.ts';
+import type {
+  CreatePoolParams,
+  ImageFacts,
+  NodeAgentSku,
+  PoolSnapshot,
+  PublishRequest,
+  ResizeParams,
+} from '../../azure/ports.ts';
 import type { Reason, StalledReason } from '../conditions.ts';
 
 export interface PlanSettings {
@@ -24,7 +31,8 @@ export const DEFAULT_SETTINGS: PlanSettings = {
 };
 
 export type AccountState =
-  | { kind: 'ok'; name: string }
+  /** `region`: the account's Azure region, from spec.location or its endpoint; undefined when unknown. */
+  | { kind: 'ok'; name: string; region?: string }
   | { kind: 'missing'; name: string }
   | { kind: 'not-allowed'; name: string; allowedNamespaces: string[] };
 
@@ -44,8 +52,13 @@ export interface PlanInput {
   account: AccountState;
   /** The pool as Azure reports it; `pool: undefined` = it does not exist. Absent when Azure was not asked. */
   observed?: { pool: PoolSnapshot | undefined };
-  /** A fresh image check made during this pass, if one was made. */
-  imageCheck?: { exists: boolean };
+  /**
+   * A fresh image check made during this pass, if one was made: spec.image.id, and the version it is
+   * published as when spec.image.publishTo says so.
+   */
+  imageCheck?: { image: ImageFacts; published?: ImageFacts };
+  /** The account's node agent SKUs, read in the same pass as the image check. */
+  nodeAgents?: readonly NodeAgentSku[];
   usage: ImageUsage;
   now: number;
   /** A number in [0, 1); the only source of jitter. */
@@ -60,10 +73,11 @@ export type Action =
   | { kind: 'resize'; poolId: string; params: ResizeParams; afterError?: string }
   | { kind: 'stopResize'; poolId: string }
   | { kind: 'delete'; poolId: string }
+  | { kind: 'publishImage'; request: PublishRequest }
   | { kind: 'removeFinalizer' };
 
 /** The events.k8s.io `action` of an event: the Azure write it announces, or Observe for what was seen. */
-export type EventAction = 'Create' | 'Resize' | 'StopResize' | 'Delete' | 'Observe';
+export type EventAction = 'Create' | 'Resize' | 'StopResize' | 'Delete' | 'Publish' | 'Observe';
 
 export type EventReason =
   | 'PoolCreating'
@@ -76,6 +90,10 @@ export type EventReason =
   | 'ImageNotFound'
   | 'ImageRestored'
   | 'ImageShared'
+  | 'ImagePublishing'
+  | 'ImageEndOfLifeSoon'
+  | 'NodeAgentSkuEndOfLifeSoon'
+  | 'SecurityProfileFromImage'
   | 'PoolDeleting'
   | 'PoolDeleted'
   | 'PoolRetained'
@@ -96,6 +114,7 @@ export type Decision =
   | 'PoolRetained'
   | 'PoolDeleted'
   | 'ResizeStoppedOutOfBand'
+  | 'PublishImage'
   | `Reissue${string}`
   | 'Drift'
   | 'StaleResizeError'

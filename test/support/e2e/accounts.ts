@@ -8,6 +8,8 @@ export interface AccountWish {
   allowedNamespaces: string[];
   /** A workload-identity client ID for this account's calls. */
   clientId?: string;
+  /** The account's Azure region (spec.location); the simulator's own by default in the e2e helpers. */
+  location?: string;
 }
 
 export async function applyAccount(a: AccountWish): Promise<void> {
@@ -18,6 +20,7 @@ export async function applyAccount(a: AccountWish): Promise<void> {
       metadata: { name: a.name },
       spec: {
         endpoint: a.endpoint,
+        ...(a.location && { location: a.location }),
         allowedNamespaces: a.allowedNamespaces,
         ...(a.clientId && { identity: { clientId: a.clientId } }),
       },

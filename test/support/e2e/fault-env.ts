@@ -33,8 +33,13 @@ export async function setupFaultEnv(prefix: string): Promise<FaultEnv> {
   });
   const namespace = await uniqueNamespace(prefix);
   const account = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await applyAccount({ name: account, endpoint: sim.info.batchUrl, allowedNamespaces: [namespace] });
-  const imageId = sim.images.createManagedImage(`${prefix}-image`);
+  await applyAccount({
+    name: account,
+    endpoint: sim.info.batchUrl,
+    location: sim.info.location,
+    allowedNamespaces: [namespace],
+  });
+  const imageId = sim.images.createGalleryImageVersion(`${prefix}-gallery`, 'ubuntu', '1.0.0');
   const operators: OperatorProcess[] = [];
   return {
     sim,

@@ -10,7 +10,7 @@ import {
   type BatchPoolSpec,
 } from '../../../src/api/types.ts';
 import type { BatchPools } from '../../../src/azure/ports.ts';
-import type { Simulator } from '../../../src/simulator/index.ts';
+import type { Simulator, SimulatorOptions } from '../../../src/simulator/index.ts';
 import { uniqueNamespace } from '../kubectl.ts';
 import { controllerPolling, leaderElection, workloadIdentity } from '../operator-profiles.ts';
 import { OperatorProcess } from '../operator-process.ts';
@@ -39,9 +39,9 @@ export interface Harness {
 }
 
 /** Simulator + CRDs + operator process, shared by the tests of one file. */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(simulator: SimulatorOptions = {}): Promise<Harness> {
   await installCrds();
-  const sim = await startQuickSimulator();
+  const sim = await startQuickSimulator(simulator);
   const operator = await OperatorProcess.start({
     sim,
     profiles: [
@@ -62,7 +62,7 @@ export async function startHarness(): Promise<Harness> {
     async tenant(prefix, imageKind) {
       const ns = await uniqueNamespace(prefix);
       const account = `acct-${ns}`;
-      await kube.createAccount(account, sim.info.batchUrl, [ns]);
+      await kube.createAccount(account, sim.info.batchUrl, [ns], undefined, sim.info.location);
       const image =
         imageKind === 'managed'
           ? sim.images.createManagedImage(`img-${ns}`)

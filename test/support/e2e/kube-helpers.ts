@@ -31,13 +31,15 @@ export class KubeHelpers {
     this.eventsApi = this.kc.makeApiClient(EventsV1Api);
   }
 
+  /** A BatchAccount at `endpoint`; the simulator's endpoint has no region in its host, so pass `location`. */
   createAccount(
     name: string,
     endpoint: string,
     allowedNamespaces: string[],
     clientId?: string,
+    location = 'westeurope',
   ): Promise<void> {
-    return applyAccount({ name, endpoint, allowedNamespaces, ...(clientId && { clientId }) });
+    return applyAccount({ name, endpoint, allowedNamespaces, location, ...(clientId && { clientId }) });
   }
 
   /** kubectl apply, as a user would. */

@@ -30,20 +30,100 @@ beforeEach(() => {
 });
 
 describe('Image adapter against the simulator', () => {
-  it('checks managed images, gallery versions and gallery images; 404 is missing', async () => {
+  it('reads managed images, gallery versions and definitions as Batch will judge them; 404 is missing', async () => {
     const managed = sim.images.createManagedImage('img-i1');
-    const version = sim.images.createGalleryImageVersion('gal', 'def', '2.0.0');
+    const version = sim.images.createGalleryImageVersion('gal', 'def', '2.0.0', {
+      securityType: 'TrustedLaunch',
+    });
     const definition = version.replace(/\/versions\/2\.0\.0$/, '');
-    expect(await images.exists(managed)).toBe(true);
-    expect(await images.exists(version)).toBe(true);
-    expect(await images.exists(definition)).toBe(true);
+    expect(await images.inspect(managed, 'westeurope')).toMatchObject({ kind: 'managed' });
+    expect(await images.inspect(version, 'westeurope')).toEqual({
+      kind: 'galleryVersion',
+      definition: expect.objectContaining({ securityType: 'TrustedLaunch' }),
+      version: { id: version, provisioningState: 'Succeeded', replication: 'Completed' },
+    });
+    expect(await images.inspect(definition, 'westeurope')).toMatchObject({
+      kind: 'galleryImage',
+      latest: { id: version },
+      newest: { id: version },
+    });
     sim.images.delete(managed);
-    expect(await images.exists(managed)).toBe(false);
-    expect(await images.exists(version.replace('2.0.0', '9.9.9'))).toBe(false);
+    expect(await images.inspect(managed, 'westeurope')).toEqual({ kind: 'missing' });
+    expect(await images.inspect(version.replace('2.0.0', '9.9.9'), 'westeurope')).toEqual({
+      kind: 'missing',
+    });
     const ops = sim.requests.list({ api: 'arm' }).map((e) => e.operation);
     expect(ops).toEqual(
-      expect.arrayContaining(['Images_Get', 'GalleryImageVersions_Get', 'GalleryImages_Get']),
+      expect.arrayContaining([
+        'Images_Get',
+        'GalleryImageVersions_Get',
+        'GalleryImages_Get',
+        'GalleryImageVersions_ListByGalleryImage',
+      ]),
     );
+  });
+
+  it('reports provisioning, replication to the region and end of life of a version', async () => {
+    const eol = '2027-01-01T00:00:00.000Z';
+    const v = sim.images.createGalleryImageVersion('gal2', 'def', '1.0.0', {
+      provisioningState: 'Creating',
+      regions: { westeurope: { state: 'Replicating', progress: 40 }, eastus: 'Completed' },
+      endOfLifeDate: eol,
+    });
+    expect(await images.inspect(v, 'westeurope')).toMatchObject({
+      version: { provisioningState: 'Creating', replication: 'Replicating', endOfLifeDate: eol },
+    });
+    sim.images.setVersionState(v, { provisioningState: 'Succeeded' });
+    expect(await images.inspect(v, 'East US')).toMatchObject({
+      version: { provisioningState: 'Succeeded', replication: 'Completed' },
+    });
+    expect(await images.inspect(v, 'northeurope')).toMatchObject({ version: { replication: 'NotTargeted' } });
+  });
+
+  it("takes a definition's latest as the gallery does: highest usable version not excluded from latest", async () => {
+    sim.images.createGalleryImageVersion('gal3', 'def', '1.2.0');
+    const excluded = sim.images.createGalleryImageVersion('gal3', 'def', '1.10.0', {
+      excludeFromLatest: true,
+    });
+    const replicating = sim.images.createGalleryImageVersion('gal3', 'def', '1.9.0', {
+      regions: { westeurope: 'Replicating' },
+    });
+    const definition = excluded.replace(/\/versions\/.*$/, '');
+    const facts = await images.inspect(definition, 'westeurope');
+    expect(facts).toMatchObject({
+      kind: 'galleryImage',
+      latest: { id: definition + '/versions/1.2.0' },
+      newest: { id: replicating, replication: 'Replicating' },
+    });
+    const none = sim.images.createGalleryImage('gal4', 'empty');
+    expect(await images.inspect(none, 'westeurope')).toEqual({
+      kind: 'galleryImage',
+      definition: expect.any(Object),
+    });
+  });
+
+  it('publishes a managed image as a gallery version replicated to the region, and returns before it is done', async () => {
+    const { provisioningSeconds, replicationSeconds } = sim.images.setGallery({});
+    sim.images.setGallery({ provisioningSeconds: 600, replicationSeconds: 600 });
+    try {
+      const source = sim.images.createManagedImage('to-publish');
+      const definition = sim.images.createGalleryImage('pub', 'ubuntu', {
+        osType: 'Linux',
+        location: 'westeurope',
+      });
+      const versionId = `${definition}/versions/1.0.0`;
+      await images.publish({ sourceImageId: source, versionId, region: 'northeurope' });
+      const put = sim.requests.list({ operation: 'GalleryImageVersions_CreateOrUpdate' });
+      expect(put.map((e) => e.status)).toEqual([201]);
+      const facts = await images.inspect(versionId, 'northeurope');
+      expect(facts).toMatchObject({ kind: 'galleryVersion', version: { provisioningState: 'Creating' } });
+      sim.clock.advance(1300);
+      expect(await images.inspect(versionId, 'northeurope')).toMatchObject({
+        version: { provisioningState: 'Succeeded', replication: 'Completed' },
+      });
+    } finally {
+      sim.images.setGallery({ provisioningSeconds, replicationSeconds });
+    }
   });
 
   it('parses image IDs case-insensitively', () => {

@@ -9,7 +9,17 @@ import {
   type PlanResult,
 } from '../../../src/controller/plan/index.ts';
 import type { ErrorKind, Failure } from '../../../src/errors.ts';
-import { batchPool, deleting, IMAGE, input, iso, paused, snapshot, T0 } from '../../support/fixtures.ts';
+import {
+  batchPool,
+  deleting,
+  found,
+  IMAGE,
+  input,
+  iso,
+  paused,
+  snapshot,
+  T0,
+} from '../../support/fixtures.ts';
 
 const NOW = iso(T0);
 const failure = (kind: ErrorKind, extra: Partial<Failure> = {}): Failure => ({
@@ -20,7 +30,7 @@ const failure = (kind: ErrorKind, extra: Partial<Failure> = {}): Failure => ({
 
 /** A pass that would create the pool: announces PoolCreating, requeues at the poll. */
 function creating(): PlanResult {
-  return plan(input(batchPool(), { observed: { pool: undefined }, imageCheck: { exists: true } }));
+  return plan(input(batchPool(), { observed: { pool: undefined }, imageCheck: found() }));
 }
 
 function actFailed(kind: ErrorKind, planned: PlanResult = creating()): ReturnType<typeof planFailure> {
@@ -68,7 +78,7 @@ describe('planFailure: a failed read of Azure', () => {
 });
 
 describe('planFailure: a failed Azure write', () => {
-  it.each(['conflict', 'not-found', 'quota'] as const)(
+  it.each(['conflict', 'not-found'] as const)(
     'looks again at the next poll after %s, never sooner',
     (kind) => {
       const f = actFailed(kind);
@@ -77,6 +87,20 @@ describe('planFailure: a failed Azure write', () => {
       expect(findCondition(f.status?.conditions, 'Ready')).toMatchObject({ reason: 'AzureError' });
     },
   );
+
+  it('reports a reached quota as Stalled QuotaReached with the advice, and tries again after the long backoff', () => {
+    const f = actFailed('quota');
+    expect(f.status?.phase).toBe('Stalled');
+    expect(findCondition(f.status?.conditions, 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'QuotaReached',
+    });
+    expect(findCondition(f.status?.conditions, 'Stalled')?.message).toMatch(
+      /^A Batch account quota is reached \(Code\): a quota failure\. Raise the quota .* every 10m\.$/,
+    );
+    expect(f.events.map((e) => `${e.type}/${e.reason}`)).toEqual(['Warning/QuotaReached']);
+    expect(f.requeueAfterMs).toBe(10 * 60_000);
+  });
 
   it('drops the events that announced the call, and keeps what was observed', () => {
     const planned = creating();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { BatchPool } from '../../../src/api/types.ts';
 import type { PoolSnapshot } from '../../../src/azure/ports.ts';
 import { DEFAULT_SETTINGS, plan } from '../../../src/controller/plan/index.ts';
-import { batchPool, input, T0 } from '../../support/fixtures.ts';
+import { batchPool, found, input, T0 } from '../../support/fixtures.ts';
 
 type Outcome = { kind: 'ok' } | { kind: 'fail'; code: string; fraction: number };
 
@@ -68,7 +68,7 @@ function run(
     const r = plan(
       input(obj, {
         observed: { pool: model.pool && structuredClone(model.pool) },
-        imageCheck: { exists: true },
+        imageCheck: found(),
         usage: { ...usage, sharedWith: usage.dedicated || usage.lowPriority ? ['other/pool'] : [] },
         now,
         random,
@@ -103,7 +103,10 @@ function run(
     now += r.requeueAfterMs ?? DEFAULT_SETTINGS.resizingPollMs;
     model.settle(now);
     if (r.status.phase === 'Ready') return { reached: true, sent, model, steps: i, status: r.status };
-    if (r.status.phase === 'Stalled')
+    // A reached quota is Stalled for a person to see, but the operator still tries again after the long
+    // backoff; only the image limits stop it for good here.
+    const quota = r.status.conditions?.find((c) => c.type === 'Stalled')?.reason === 'QuotaReached';
+    if (r.status.phase === 'Stalled' && !quota)
       return { reached: false, stalled: true, sent, model, steps: i, status: r.status };
   }
   return { reached: false, sent, model, steps, status: obj.status };
@@ -169,7 +172,7 @@ describe('plan (property)', () => {
             const r = plan(
               input(obj, {
                 observed: { pool: model.pool && structuredClone(model.pool) },
-                imageCheck: { exists: true },
+                imageCheck: found(),
                 now,
               }),
             );

@@ -12,6 +12,8 @@ import {
 import {
   batchPool,
   deleting,
+  found,
+  gone,
   IMAGE,
   input,
   iso,
@@ -24,6 +26,20 @@ import {
 const checked = (exists = true, at = T0): BatchPoolStatus['image'] => ({
   id: IMAGE,
   exists,
+  checkedAt: iso(at),
+  ...(exists && {
+    source: 'Gallery' as const,
+    versionId: IMAGE,
+    provisioningState: 'Succeeded',
+    replication: 'Completed',
+    region: 'westeurope',
+    osType: 'Linux',
+  }),
+});
+const agentChecked = (at = T0): BatchPoolStatus['nodeAgent'] => ({
+  skuId: 'batch.node.ubuntu 22.04',
+  supported: true,
+  endOfLife: '2027-06-30T00:00:00Z',
   checkedAt: iso(at),
 });
 const cond = (r: PlanResult, type: 'Ready' | 'Reconciling' | 'Stalled' | 'ImageAvailable') =>
@@ -38,6 +54,7 @@ function issued(target: number, extra: Partial<BatchPoolStatus> = {}, spec: Part
       observedGeneration: 1,
       phase: 'Resizing',
       image: checked(true, T0 - 60_000),
+      nodeAgent: agentChecked(T0 - 60_000),
       resize: {
         attempts: 1,
         lastIssuedAt: iso(T0 - 600_000),
@@ -58,7 +75,7 @@ describe('plan: create', () => {
 
   it('creates once the image is confirmed, with owner metadata and the exact image ID', () => {
     const obj = batchPool('render', { spec: { metadata: [{ name: 'team', value: 'fx' }] } });
-    const r = plan(input(obj, { observed: { pool: undefined }, imageCheck: { exists: true } }));
+    const r = plan(input(obj, { observed: { pool: undefined }, imageCheck: found() }));
     expect(r.action).toMatchObject({
       kind: 'create',
       params: {
@@ -86,12 +103,12 @@ describe('plan: create', () => {
     const obj = batchPool('render', {
       spec: { targetDedicatedNodes: 10, resizeStrategy: { maxNodesPerResize: 4 } },
     });
-    const r = plan(input(obj, { observed: { pool: undefined }, imageCheck: { exists: true } }));
+    const r = plan(input(obj, { observed: { pool: undefined }, imageCheck: found() }));
     expect(r.action).toMatchObject({ kind: 'create', params: { targetDedicatedNodes: 4 } });
   });
 
   it('does not create when the image is missing, and says why with the image ID and advice', () => {
-    const r = plan(input(batchPool(), { observed: { pool: undefined }, imageCheck: { exists: false } }));
+    const r = plan(input(batchPool(), { observed: { pool: undefined }, imageCheck: gone() }));
     expect(r.action.kind).toBe('none');
     expect(r.status.phase).toBe('Stalled');
     expect(cond(r, 'Stalled')).toMatchObject({ status: 'True', reason: 'ImageNotFound' });
@@ -104,7 +121,7 @@ describe('plan: create', () => {
 
   it('re-creates a pool deleted out of band and says so', () => {
     const r = plan(
-      input(issued(10, { phase: 'Ready' }), { observed: { pool: undefined }, imageCheck: { exists: true } }),
+      input(issued(10, { phase: 'Ready' }), { observed: { pool: undefined }, imageCheck: found() }),
     );
     expect(r.action.kind).toBe('create');
     expect(kinds(r)).toEqual(['Warning/PoolRecreated', 'Normal/PoolCreating']);
@@ -154,7 +171,7 @@ describe('plan: grow to target', () => {
       currentDedicatedNodes: 6,
       resizeErrors: [{ code: 'AllocationFailed', message }],
     });
-    const r = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+    const r = plan(input(issued(10), { observed: { pool }, imageCheck: found() }));
     expect(r.events).toHaveLength(1);
     expect(r.events[0]?.message).toMatch(
       /ended with AllocationFailed at 6 dedicated \(attempt 1\): There was an error encountered while performing the last resize on the pool(\. Please try resizing the pool again)?\. Retrying in 30s\.$/,
@@ -165,7 +182,7 @@ describe('plan: grow to target', () => {
   for (const code of ['AllocationTimedout', 'ALLOCATIONTIMEDOUT', 'AllocationTimedOut']) {
     it(`re-issues at once after ${code}: the resize already waited its whole timeout`, () => {
       const pool = snapshot({ currentDedicatedNodes: 6, resizeErrors: [{ code, message: 'short' }] });
-      const first = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+      const first = plan(input(issued(10), { observed: { pool }, imageCheck: found() }));
       expect(first.action.kind).toBe('none');
       expect(first.requeueAfterMs).toBe(1_000);
       expect(first.status.resize?.lastError).toEqual({ code, message: 'short', observedAt: iso(T0) });
@@ -188,7 +205,7 @@ describe('plan: grow to target', () => {
   for (const code of ['AllocationFailed', 'allocationfailed']) {
     it(`backs off after ${code}, then re-issues the resize`, () => {
       const pool = snapshot({ currentDedicatedNodes: 6, resizeErrors: [{ code, message: 'short' }] });
-      const first = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+      const first = plan(input(issued(10), { observed: { pool }, imageCheck: found() }));
       expect(first.action.kind).toBe('none');
       expect(first.status.phase).toBe('Backoff');
       expect(first.status.resize?.lastError).toEqual({ code, message: 'short', observedAt: iso(T0) });
@@ -323,7 +340,7 @@ describe('plan: grow to target', () => {
       allocationStateTransitionTime: T0 - 600_000 - 10_000,
       resizeErrors: [{ code: 'AllocationFailed', message: 'image gone' }],
     });
-    const r = plan(input(obj, { observed: { pool }, imageCheck: { exists: true } }));
+    const r = plan(input(obj, { observed: { pool }, imageCheck: found() }));
     expect(r.action.kind).toBe('none');
     expect(r.status.phase).toBe('Backoff');
   });
@@ -393,18 +410,18 @@ describe('plan: image guard', () => {
       currentDedicatedNodes: 6,
       resizeErrors: [{ code: 'AllocationFailed', message: 'x' }],
     });
-    const gone = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: false } }));
-    expect(gone.action.kind).toBe('none');
-    expect(cond(gone, 'Stalled')).toMatchObject({ status: 'True', reason: 'ImageNotFound' });
-    expect(cond(gone, 'Ready')?.status).toBe('False');
-    expect(cond(gone, 'Reconciling')?.status).toBe('False');
-    expect(kinds(gone)).toContain('Warning/ImageNotFound');
+    const lost = plan(input(issued(10), { observed: { pool }, imageCheck: gone() }));
+    expect(lost.action.kind).toBe('none');
+    expect(cond(lost, 'Stalled')).toMatchObject({ status: 'True', reason: 'ImageNotFound' });
+    expect(cond(lost, 'Ready')?.status).toBe('False');
+    expect(cond(lost, 'Reconciling')?.status).toBe('False');
+    expect(kinds(lost)).toContain('Warning/ImageNotFound');
 
-    const obj = { ...issued(10), status: gone.status };
-    const again = plan(input(obj, { observed: { pool }, imageCheck: { exists: false }, now: T0 + 60_000 }));
+    const obj = { ...issued(10), status: lost.status };
+    const again = plan(input(obj, { observed: { pool }, imageCheck: gone(), now: T0 + 60_000 }));
     expect(again.events).toEqual([]);
 
-    const back = plan(input(obj, { observed: { pool }, imageCheck: { exists: true }, now: T0 + 120_000 }));
+    const back = plan(input(obj, { observed: { pool }, imageCheck: found(), now: T0 + 120_000 }));
     expect(kinds(back)).toEqual(['Normal/ImageRestored', 'Warning/ResizeError']);
     expect(back.status.phase).toBe('Backoff');
     expect(cond(back, 'Stalled')?.status).toBe('False');
@@ -419,7 +436,7 @@ describe('plan: custom-image limits', () => {
     const r = plan(
       input(obj, {
         observed: { pool: undefined },
-        imageCheck: { exists: true },
+        imageCheck: found(),
         usage: { dedicated: 2000, lowPriority: 0, sharedWith: ['vfx/a'] },
       }),
     );
@@ -488,7 +505,7 @@ describe('plan: drift', () => {
       currentDedicatedNodes: 4,
       resizeErrors: [{ code: 'ResizeStopped', message: 'stopped' }],
     });
-    const r = plan(input(issued(10), { observed: { pool }, imageCheck: { exists: true } }));
+    const r = plan(input(issued(10), { observed: { pool }, imageCheck: found() }));
     expect(r.action.kind).toBe('resize');
     expect(kinds(r)).toContain('Warning/Drift');
   });
@@ -555,7 +572,7 @@ describe('plan: deletion', () => {
 
 describe('plan: pause', () => {
   const cases: [string, BatchPool, Parameters<typeof input>[1]][] = [
-    ['create', batchPool(), { observed: { pool: undefined }, imageCheck: { exists: true } }],
+    ['create', batchPool(), { observed: { pool: undefined }, imageCheck: found() }],
     ['resize', issued(12), { observed: { pool: snapshot() } }],
     [
       're-issue',
