@@ -94,16 +94,26 @@ function tokens(path: string): (string | number)[] {
   return [...path.matchAll(TOKEN)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
-/** Sets (or with `undefined`, deletes) the value at a dotted path, creating objects on the way. */
-export function setPath(root: Record<string, unknown>, path: string, value: unknown): void {
+/**
+ * Sets (or with `undefined`, deletes) the value at a dotted path, creating objects on the way. Returns the
+ * path of the outermost object it had to create, if any: the manifest then has a new object there, whose
+ * own required fields are missing too, and an error about them is an error about this mutation.
+ */
+export function setPath(root: Record<string, unknown>, path: string, value: unknown): string | undefined {
   const t = tokens(path);
   let node: Record<string | number, unknown> = root;
+  let created: string | undefined;
   for (let i = 0; i < t.length - 1; i++) {
     const k = t[i]!;
     let next = node[k];
     if (next === null || typeof next !== 'object') {
       next = typeof t[i + 1] === 'number' ? [] : {};
       node[k] = next;
+      created ??= t
+        .slice(0, i + 1)
+        .map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`))
+        .join('')
+        .slice(1);
     }
     node = next as Record<string | number, unknown>;
   }
@@ -114,6 +124,7 @@ export function setPath(root: Record<string, unknown>, path: string, value: unkn
   } else {
     node[last] = value;
   }
+  return created;
 }
 
 function randomJson(random: Random, depth = 0): Json {
@@ -427,8 +438,8 @@ export function generateCorpus(o: CorpusOptions): CorpusEntry[] {
         random() < 0.25
           ? { name: 'numeric edge', value: pick(random, NUMBER_EDGES) }
           : pick(random, VALUE_MUTATIONS);
-      setPath(manifest, path, structuredClone(m.value));
-      paths.push(path);
+      const created = setPath(manifest, path, structuredClone(m.value));
+      paths.push(path, ...(created ? [created] : []));
       parts.push(`${path} = ${m.name}`);
     }
     add({
