@@ -7,6 +7,7 @@
 
 import { ComputeManagementClient } from '@azure/arm-compute';
 import type { TokenCredential } from '@azure/identity';
+import { realClock, type Clock } from '../clock.ts';
 import { failureOf } from '../errors.ts';
 import type {
   GalleryVersionFacts,
@@ -142,16 +143,25 @@ export interface ImagesOptions {
   ca?: string;
   retry?: RetryOptions;
   onCall?: (operation: string) => void;
+  /** How long an image definition's facts (OS, security type) are reused (default 1 h). */
+  definitionTtlMs?: number;
+  clock?: Clock;
 }
+
+/** A definition's OS type and security features change rarely, if ever: one read an hour is plenty. */
+const DEFINITION_TTL_MS = 3_600_000;
 
 export class ImagesAdapter implements ImageChecker {
   private readonly cred: TokenCredential;
   private readonly o: ImagesOptions;
   private readonly clients = new Map<string, ComputeManagementClient>();
+  private readonly definitions = new Map<string, { at: number; facts: ImageDefinitionFacts | undefined }>();
+  private readonly clock: Clock;
 
   constructor(cred: TokenCredential, options: ImagesOptions) {
     this.cred = cred;
     this.o = options;
+    this.clock = options.clock ?? options.retry?.clock ?? realClock;
   }
 
   private client(subscriptionId: string): ComputeManagementClient {
@@ -215,6 +225,20 @@ export class ImagesAdapter implements ImageChecker {
   }
 
   private async definition(
+    c: ComputeManagementClient,
+    ref: Exclude<ImageRef, { kind: 'managed' }>,
+  ): Promise<ImageDefinitionFacts | undefined> {
+    const key = `${ref.subscriptionId}/${ref.resourceGroup}/${ref.gallery}/${ref.image}`.toLowerCase();
+    const now = this.clock.now();
+    const cached = this.definitions.get(key);
+    // A definition found missing is asked again every time: it may be created any moment.
+    if (cached?.facts && now - cached.at < (this.o.definitionTtlMs ?? DEFINITION_TTL_MS)) return cached.facts;
+    const facts = await this.readDefinition(c, ref);
+    this.definitions.set(key, { at: now, facts });
+    return facts;
+  }
+
+  private async readDefinition(
     c: ComputeManagementClient,
     ref: Exclude<ImageRef, { kind: 'managed' }>,
   ): Promise<ImageDefinitionFacts | undefined> {
