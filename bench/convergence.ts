@@ -49,6 +49,8 @@ export async function runOne(
     seed: `convergence-${seed}`,
     stateDir,
     allocation: { ...timeout.allocation, failureProbability: profile.failureProbability },
+    // 2,500 Standard_D4s_v5 nodes need 10,000 dedicated vCPUs: a quota a team asks Azure support for.
+    quotas: { dedicatedCores: 10_000 },
   });
   try {
     sim.reset();

@@ -194,6 +194,9 @@ async function main(): Promise<void> {
     timeScale: 60,
     seed: 'scale',
     allocation: { bootDelaySeconds: 30, nodesPerMinute: 300 },
+    // Thousands of pools of Standard_D4s_v5 nodes, far beyond Azure's default quotas (100 pools, 900
+    // vCPUs): a fleet this size runs on quotas raised through Azure support.
+    quotas: { pools: 20_000, dedicatedCores: 200_000, lowPriorityCores: 200_000 },
   });
   let op: OperatorProcess | undefined;
   try {

@@ -97,6 +97,8 @@ async function loadExamples(): Promise<Obj[]> {
   return docs;
 }
 
+const DEMO_QUOTAS = { pools: 100, dedicatedCores: 4000, lowPriorityCores: 500 } as const;
+
 async function main(): Promise<void> {
   const bin = await buildControlPlane();
   process.env.K8S_TEST_BIN = bin;
@@ -117,10 +119,16 @@ async function main(): Promise<void> {
     seed: flags.seed,
     profile: 'realistic',
     stateDir: path.join(work, 'simulator'),
+    // The render farm alone needs 2,400 dedicated vCPUs (600 × Standard_D4s_v5), beyond Azure's default
+    // of 900 per account: the quota its team would have asked Azure support to raise.
+    quotas: DEMO_QUOTAS,
   });
   cleanups.push(() => sim.close());
   say(
     `          Batch ${sim.info.batchUrl}, ARM ${sim.info.armEndpoint}, Entra ID ${sim.info.authorityHost}`,
+  );
+  say(
+    `          the account's quotas: ${DEMO_QUOTAS.pools} pools, ${DEMO_QUOTAS.dedicatedCores} dedicated and ${DEMO_QUOTAS.lowPriorityCores} Spot vCPUs`,
   );
 
   const examples = await loadExamples();

@@ -2,7 +2,7 @@
 // exactly one JSON line with the connection details; everything else goes to stderr.
 import { parseArgs } from 'node:util';
 import type { CompatOptions, Quotas } from './index.ts';
-import { DEFAULT_COMPAT, PROFILES, STRICT_COMPAT, startSimulator } from './index.ts';
+import { DEFAULT_COMPAT, LEGACY_COMPAT, PROFILES, STRICT_COMPAT, startSimulator } from './index.ts';
 
 const HELP = `usage: batchpool-operator simulator [flags]
 
@@ -28,11 +28,12 @@ flags:
   --security-mismatch MODE
                      unusableNodes (default) or reject: a pool whose securityProfile does not fit
                      its image
-compatibility with the 2022 simulator (each on by default for today's operator; --no-X turns one off):
+behaviours Azure has retired (each off by default: the simulator is today's Azure; --X turns one on):
   --allow-retired-api-versions   accept every api-version (else retired ones get 400 UnsupportedRequestVersion)
   --allow-managed-images         accept pools from managed images (retired by Azure on 31 March 2026)
   --ignore-account-quotas        do not enforce the pool and core quotas
-  --strict           all three off: Azure as it is today (a --X after it turns one back on)
+  --legacy           all three on: the 2022 simulator (a --no-X after it turns one off)
+  --strict           all three off, as by default (a --X after it turns one on)
   --verbose          log every request to stderr
   --help             this text`;
 
@@ -60,6 +61,7 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
         'allow-managed-images': { type: 'boolean' },
         'ignore-account-quotas': { type: 'boolean' },
         strict: { type: 'boolean' },
+        legacy: { type: 'boolean' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -111,7 +113,13 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
     console.error('simulator: --security-mismatch is unusableNodes or reject');
     return 2;
   }
-  const compat: CompatOptions = { ...(values.strict ? STRICT_COMPAT : DEFAULT_COMPAT) };
+  if (values.strict && values.legacy) {
+    console.error('simulator: --strict and --legacy exclude each other');
+    return 2;
+  }
+  const compat: CompatOptions = {
+    ...(values.legacy ? LEGACY_COMPAT : values.strict ? STRICT_COMPAT : DEFAULT_COMPAT),
+  };
   if (values['allow-retired-api-versions'] !== undefined)
     compat.allowRetiredApiVersions = values['allow-retired-api-versions'];
   if (values['allow-managed-images'] !== undefined)

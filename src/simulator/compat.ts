@@ -1,21 +1,19 @@
 // Behaviours of the 2022 simulator that today's Azure no longer has, kept switchable in one place.
-// The operator still talks to Batch through @azure/batch 10.2.0 (api-version 2022-10-01.16.0) and still
-// builds pools from managed images, so the defaults below keep it (and the e2e suite, the demo and the
-// benchmarks) working. Setting every flag to false is "today's Azure"; see docs/simulator.md.
+// Every switch is off by default: the simulator is Azure as it is today (see docs/simulator.md). A switch
+// turns one retired behaviour back on, for a test that shows how the operator meets a pool made in that
+// era, or for a client that still speaks it.
 
 export interface CompatOptions {
   /**
    * Accept every api-version, including those Batch has retired (all before 2025-06-01) and none at all,
-   * as the 2022 simulator did. False: a retired version is 400 UnsupportedRequestVersion, an unknown one 400
+   * as the 2022 simulator did (@azure/batch 10.2.0 sends 2022-10-01.16.0). False: a retired version is 400 UnsupportedRequestVersion, an unknown one 400
    * InvalidQueryParameterValue, a missing one 400 MissingRequiredQueryParameter.
    */
-  // TODO(today's Azure): default false once the 2025-06-01 client is wired
   allowRetiredApiVersions: boolean;
   /**
    * Accept pools from managed images (Microsoft.Compute/images), retired for Batch on 31 March 2026.
    * False: such a pool (and one from a VHD URL) is refused with 400 InvalidPropertyValue.
    */
-  // TODO(today's Azure): default false once the operator publishes managed images to a gallery
   allowManagedImages: boolean;
   /**
    * Do not enforce the account's pool and core quotas (the 2022 simulator had none; the scale benchmark and
@@ -23,22 +21,24 @@ export interface CompatOptions {
    * PoolQuotaReached on create, the core quotas are AccountCoreQuotaReached /
    * AccountLowPriorityCoreQuotaReached resize errors. Tests that flip this need `quotas` sized for them.
    */
-  // TODO(today's Azure): default false once the tests that exceed the default quotas set `quotas`
   ignoreAccountQuotas: boolean;
 }
-
-/** What the simulator does unless told otherwise: today's operator keeps working. */
-export const DEFAULT_COMPAT: Readonly<CompatOptions> = Object.freeze({
-  allowRetiredApiVersions: true,
-  allowManagedImages: true,
-  ignoreAccountQuotas: true,
-});
 
 /** Azure as it is today: every compatibility behaviour off. */
 export const STRICT_COMPAT: Readonly<CompatOptions> = Object.freeze({
   allowRetiredApiVersions: false,
   allowManagedImages: false,
   ignoreAccountQuotas: false,
+});
+
+/** What the simulator does unless told otherwise: today's Azure. */
+export const DEFAULT_COMPAT: Readonly<CompatOptions> = STRICT_COMPAT;
+
+/** The 2022 simulator: every retired behaviour on. */
+export const LEGACY_COMPAT: Readonly<CompatOptions> = Object.freeze({
+  allowRetiredApiVersions: true,
+  allowManagedImages: true,
+  ignoreAccountQuotas: true,
 });
 
 const KEYS = Object.keys(DEFAULT_COMPAT) as (keyof CompatOptions)[];

@@ -34,7 +34,7 @@ export type { SimPoolView } from './core.ts';
 export type { SimClock } from './clock.ts';
 export { ScaledClock, manualClock } from './clock.ts';
 export type { CompatOptions } from './compat.ts';
-export { DEFAULT_COMPAT, STRICT_COMPAT } from './compat.ts';
+export { DEFAULT_COMPAT, LEGACY_COMPAT, STRICT_COMPAT } from './compat.ts';
 export type { GalleryDefinitionOptions, GalleryVersionOptions } from './gallery-helpers.ts';
 export type { Quotas, SupportedImage, VmSize } from './state/account.ts';
 export { DEFAULT_QUOTAS, DEFAULT_SUPPORTED_IMAGES, DEFAULT_VM_SIZES } from './state/account.ts';
@@ -73,8 +73,8 @@ export interface SimulatorOptions {
   /** The Batch account's region (default westeurope); also the default region of images. */
   location?: string;
   /**
-   * Behaviours of the 2022 simulator kept for today's operator (retired api-versions, managed images, no
-   * quotas); see compat.ts. Defaults keep the current operator working; STRICT_COMPAT is today's Azure.
+   * Behaviours of the 2022 simulator that Azure has retired (old api-versions, managed images, no quotas);
+   * see compat.ts. All off by default (today's Azure); each turns one back on.
    */
   compat?: Partial<CompatOptions>;
   /** The Batch account's management-plane name and resource group (default simbatch in batch-rg). */

@@ -12,6 +12,7 @@ import { applyCorpus, namesField, type Fate } from '../../bench/bad-input/apply.
 import { generateCorpus, type CorpusEntry } from '../../bench/bad-input/corpus.ts';
 import { applyAccount } from '../support/e2e/accounts.ts';
 import { installCrds } from '../support/e2e/install.ts';
+import { RAISED_QUOTAS } from '../support/e2e/simulators.ts';
 import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
 import { fastPolling } from '../support/operator-profiles.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
@@ -29,6 +30,7 @@ beforeAll(async () => {
   sim = await startSimulator({
     timeScale: 60,
     seed: 'bad-input',
+    quotas: RAISED_QUOTAS,
     allocation: { bootDelaySeconds: 10, nodesPerMinute: 3000, deleteDelaySeconds: 10 },
   });
   namespace = await uniqueNamespace('bad-input');

@@ -8,6 +8,7 @@ import { kubectl, kubectlOk, uniqueNamespace } from '../kubectl.ts';
 import { fastPolling, type OperatorProfile } from '../operator-profiles.ts';
 import { OperatorProcess, type OperatorOptions } from '../operator-process.ts';
 import { applyAccount } from './accounts.ts';
+import { RAISED_QUOTAS } from './simulators.ts';
 import { installCrds } from './install.ts';
 
 export interface FaultEnv {
@@ -30,6 +31,7 @@ export async function setupFaultEnv(prefix: string): Promise<FaultEnv> {
     seed: prefix,
     // One simulated minute per wall second: a 1,000-node resize takes a few seconds, a delete one.
     allocation: { bootDelaySeconds: 30, nodesPerMinute: 300, shrinkDelaySeconds: 20, deleteDelaySeconds: 60 },
+    quotas: RAISED_QUOTAS,
   });
   const namespace = await uniqueNamespace(prefix);
   const account = `${prefix}-${randomBytes(3).toString('hex')}`;

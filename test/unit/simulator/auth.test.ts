@@ -7,7 +7,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { WorkloadIdentityCredential } from '@azure/identity';
 import type { Simulator } from '../../../src/simulator/index.ts';
 import { startSimulator } from '../../../src/simulator/index.ts';
-import { batchClient, computeClient, credential, raw, rejection, tokenFor, vmConfig } from './helpers.ts';
+import {
+  batchClient,
+  computeClient,
+  credential,
+  raw,
+  rejection,
+  scopedTo,
+  tokenFor,
+  vmConfig,
+} from './helpers.ts';
 
 const BATCH = 'https://batch.core.windows.net//.default';
 const ARM = 'https://management.azure.com/.default';
@@ -77,19 +86,19 @@ describe('tokens', () => {
       disableInstanceDiscovery: true,
       tlsOptions: { ca: sim.info.caPem },
     });
-    const image = sim.images.createManagedImage('img');
+    const image = sim.images.createGalleryImageVersion('gallery', 'img', '1.0.0');
     const batch = batchClient(sim, cred);
-    await batch.pool.add({
+    await batch.createPool({
       id: 'wi',
       vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: vmConfig(image),
       targetDedicatedNodes: 1,
     });
-    await computeClient(sim, cred).images.get('images-rg', 'img');
+    await computeClient(sim, cred).galleryImageVersions.get('images-rg', 'gallery', 'img', '1.0.0');
     const calls = sim.requests.list().filter((e) => e.api === 'batch' || e.api === 'arm');
     expect(calls.map((e) => [e.operation, e.clientId])).toEqual([
       ['Pool_Add', clientId],
-      ['Images_Get', clientId],
+      ['GalleryImageVersions_Get', clientId],
     ]);
     const tokenCalls = sim.requests.list({ operation: 'Token' });
     expect(tokenCalls.every((e) => e.clientId === clientId && e.status === 200)).toBe(true);
@@ -98,7 +107,7 @@ describe('tokens', () => {
 
 describe('checks in front of Batch and ARM', () => {
   test('Batch without Authorization is 400 MissingRequiredHeader', async () => {
-    const res = await raw(sim, 'GET', '/pools?api-version=2022-10-01.16.0');
+    const res = await raw(sim, 'GET', '/pools?api-version=2025-06-01');
     expect(res.status).toBe(400);
     expect(res.json.code).toBe('MissingRequiredHeader');
     expect(res.json.values).toEqual([{ key: 'HeaderName', value: 'Authorization' }]);
@@ -106,10 +115,10 @@ describe('checks in front of Batch and ARM', () => {
   });
 
   test('Batch with a token for the ARM audience (the unwrapped-credential mistake) is 401', async () => {
-    const wrong = batchClient(sim, credential(sim), ARM);
-    const err = await rejection(wrong.pool.list());
+    const wrong = batchClient(sim, scopedTo(credential(sim), ARM));
+    const err = await rejection(wrong.listPools());
     expect([err.statusCode, err.code]).toEqual([401, 'AuthenticationFailed']);
-    expect(err.body.values?.[0]?.value).toContain('audience');
+    expect(err.details.values?.[0]?.value).toContain('audience');
   });
 
   test('Batch with a tampered token is 401; with shared-key auth it is 401 too', async () => {
@@ -134,14 +143,14 @@ describe('checks in front of Batch and ARM', () => {
 
   test('a client without access (denied) gets 403 from both services', async () => {
     sim.access.deny(sim.info.clientId);
-    const err = await rejection(batchClient(sim).pool.list());
+    const err = await rejection(batchClient(sim).listPools());
     expect([err.statusCode, err.code]).toEqual([403, 'Forbidden']);
     await expect(computeClient(sim).images.get('rg', 'x')).rejects.toMatchObject({
       statusCode: 403,
       code: 'AuthorizationFailed',
     });
     sim.access.allow(sim.info.clientId);
-    expect(await batchClient(sim).pool.list()).toHaveLength(0);
+    expect((await batchClient(sim).listPools()).value).toHaveLength(0);
   });
 
   test('the discovery document is same-origin and names the token endpoint; other tenants are unknown', async () => {

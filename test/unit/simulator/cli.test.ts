@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, test } from 'vitest';
-import { batchClient, computeClient, control, vmConfig } from './helpers.ts';
+import { batchAuth, batchClient, computeClient, control, raw, vmConfig } from './helpers.ts';
 import type { Target } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
@@ -40,7 +40,7 @@ async function firstLine(child: ChildProcessWithoutNullStreams): Promise<string>
 test('prints one JSON line with everything a client needs, serves the SDKs, and stops on SIGTERM', async () => {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'sim-cli-'));
   const image =
-    '/subscriptions/00000000-0000-4000-8000-000000000003/resourceGroups/rg/providers/Microsoft.Compute/images/demo';
+    '/subscriptions/00000000-0000-4000-8000-000000000003/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/demo/versions/1.0.0';
   const child = run([
     '--port',
     '0',
@@ -76,17 +76,18 @@ test('prints one JSON line with everything a client needs, serves the SDKs, and 
   const target: Target = { info: { ...info, caPem: await readFile(info.caFile, 'utf8') } };
 
   const batch = batchClient(target);
-  await batch.pool.add({
+  await batch.createPool({
     id: 'demo',
     vmSize: 'standard_d2s_v3',
     virtualMachineConfiguration: vmConfig(image),
     targetDedicatedNodes: 2,
   });
-  expect((await computeClient(target).images.get('rg', 'demo')).provisioningState).toBe('Succeeded');
+  const version = await computeClient(target).galleryImageVersions.get('rg', 'g', 'demo', '1.0.0');
+  expect(version.provisioningState).toBe('Succeeded');
   // 600x: the 90 s boot delay passes in 150 ms of wall time.
-  for (let i = 0; i < 100 && (await batch.pool.get('demo')).allocationState !== 'steady'; i++)
+  for (let i = 0; i < 100 && (await batch.getPool('demo')).allocationState !== 'steady'; i++)
     await new Promise((r) => setTimeout(r, 20));
-  expect((await batch.pool.get('demo')).currentDedicatedNodes).toBe(2);
+  expect((await batch.getPool('demo')).currentDedicatedNodes).toBe(2);
   expect((await control(target, 'GET', '/clock')).json.timeScale).toBe(600);
 
   child.kill('SIGTERM');
@@ -108,9 +109,14 @@ test('--help prints usage and exits 0; a bad flag exits 2', async () => {
   expect(await exitCode(run(['--profile', 'chaos']))).toBe(2);
 });
 
-test('--strict turns the compatibility behaviours off (a later flag turns one back on); --location and quotas configure the account', async () => {
-  const child = run([
-    '--strict',
+async function compatOf(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; target: Target }> {
+  const child = run(args);
+  const info = JSON.parse(await firstLine(child));
+  return { child, target: { info: { ...info, caPem: await readFile(info.caFile, 'utf8') } } };
+}
+
+test("by default the compatibility behaviours are off (today's Azure); a --X turns one on; --location and quotas configure the account", async () => {
+  const { child, target } = await compatOf([
     '--allow-managed-images',
     '--location',
     'eastus',
@@ -119,9 +125,7 @@ test('--strict turns the compatibility behaviours off (a later flag turns one ba
     '--security-mismatch',
     'reject',
   ]);
-  const info = JSON.parse(await firstLine(child));
-  const target: Target = { info: { ...info, caPem: await readFile(info.caFile, 'utf8') } };
-  expect(info.location).toBe('eastus');
+  expect(target.info.location).toBe('eastus');
   expect((await control(target, 'GET', '/compat')).json).toEqual({
     allowRetiredApiVersions: false,
     allowManagedImages: true,
@@ -132,24 +136,44 @@ test('--strict turns the compatibility behaviours off (a later flag turns one ba
     quotas: { pools: 5 },
     securityMismatch: 'reject',
   });
-  // @azure/batch 10.2.0 sends a retired api-version.
-  const err = await batchClient(target)
-    .pool.list()
-    .catch((e: unknown) => e as { code?: string });
-  expect((err as { code?: string }).code).toBe('UnsupportedRequestVersion');
+  // What @azure/batch 10.2.0 sends: a retired api-version.
+  const retired = await raw(target, 'GET', '/pools?api-version=2022-10-01.16.0', {
+    headers: await batchAuth(target),
+  });
+  expect([retired.status, retired.json.code]).toEqual([400, 'UnsupportedRequestVersion']);
+  expect((await batchClient(target).listPools()).value).toEqual([]);
   child.kill('SIGTERM');
   expect(await exitCode(child)).toBe(0);
+});
 
-  const single = run(['--no-allow-retired-api-versions']);
-  const singleInfo = JSON.parse(await firstLine(single));
-  const t2: Target = { info: { ...singleInfo, caPem: await readFile(singleInfo.caFile, 'utf8') } };
-  expect((await control(t2, 'GET', '/compat')).json).toEqual({
+test('--legacy turns every retired behaviour on (a later --no-X turns one off); --strict with --legacy exits 2', async () => {
+  const legacy = await compatOf(['--legacy', '--no-allow-retired-api-versions']);
+  expect((await control(legacy.target, 'GET', '/compat')).json).toEqual({
     allowRetiredApiVersions: false,
     allowManagedImages: true,
     ignoreAccountQuotas: true,
   });
-  single.kill('SIGTERM');
-  expect(await exitCode(single)).toBe(0);
+  legacy.child.kill('SIGTERM');
+  expect(await exitCode(legacy.child)).toBe(0);
+
+  const all = await compatOf(['--legacy']);
+  const old = await raw(all.target, 'GET', '/pools?api-version=2022-10-01.16.0', {
+    headers: await batchAuth(all.target),
+  });
+  expect(old.status).toBe(200);
+  all.child.kill('SIGTERM');
+  expect(await exitCode(all.child)).toBe(0);
+
+  const strict = await compatOf(['--strict', '--ignore-account-quotas']);
+  expect((await control(strict.target, 'GET', '/compat')).json).toEqual({
+    allowRetiredApiVersions: false,
+    allowManagedImages: false,
+    ignoreAccountQuotas: true,
+  });
+  strict.child.kill('SIGTERM');
+  expect(await exitCode(strict.child)).toBe(0);
+
+  expect(await exitCode(run(['--strict', '--legacy']))).toBe(2);
   expect(await exitCode(run(['--security-mismatch', 'maybe']))).toBe(2);
   expect(await exitCode(run(['--pool-quota', '-1']))).toBe(2);
 });

@@ -42,7 +42,7 @@ test('images can be created and deleted, and a pool on a deleted image stops gro
   expect(listed.json.value.map((r: { id: string }) => r.id)).toContain(id);
 
   const batch = batchClient(sim);
-  await batch.pool.add({
+  await batch.createPool({
     id: 'p',
     vmSize: 'Standard_D2s_v5',
     virtualMachineConfiguration: vmConfig(id),
@@ -51,7 +51,7 @@ test('images can be created and deleted, and a pool on a deleted image stops gro
   await control(sim, 'POST', '/clock', { advanceSeconds: 120 });
   expect((await control(sim, 'DELETE', `/images?id=${encodeURIComponent(id)}`)).status).toBe(200);
   expect((await control(sim, 'DELETE', `/images?id=${encodeURIComponent(id)}`)).status).toBe(404);
-  await batch.pool.resize('p', { targetDedicatedNodes: 4 });
+  await batch.resizePool('p', { targetDedicatedNodes: 4 });
   await control(sim, 'POST', '/clock', { advanceSeconds: 600 });
   const pool = await control(sim, 'GET', '/pools/p');
   expect(pool.json).toMatchObject({
@@ -65,7 +65,7 @@ test('images can be created and deleted, and a pool on a deleted image stops gro
 
 test('the request log is read with a since cursor and names operation, status and client', async () => {
   const batch = batchClient(sim);
-  await batch.pool.list();
+  await batch.listPools();
   const first = await control(sim, 'GET', '/requests');
   const listCall = first.json.entries.find((e: { operation: string }) => e.operation === 'Pool_List');
   expect(listCall).toMatchObject({
@@ -76,7 +76,7 @@ test('the request log is read with a since cursor and names operation, status an
     clientId: sim.info.clientId,
   });
   expect(typeof listCall.time).toBe('string');
-  await batch.pool.exists('nope');
+  expect(await batch.poolExists('nope')).toBe(false);
   const next = await control(sim, 'GET', `/requests?since=${first.json.next}`);
   expect(
     next.json.entries.map((e: { operation: string; status: number }) => [e.operation, e.status]),
@@ -114,8 +114,8 @@ test('allocation settings and pool faults are set and cleared; bad input is a 40
 });
 
 test('reset forgets pools, images and the log', async () => {
-  const image = sim.images.createManagedImage('i');
-  await batchClient(sim).pool.add({
+  const image = sim.images.createGalleryImageVersion('g', 'i', '1.0.0');
+  await batchClient(sim).createPool({
     id: 'p',
     vmSize: 'Standard_D2s_v5',
     virtualMachineConfiguration: vmConfig(image),
@@ -129,8 +129,8 @@ test('reset forgets pools, images and the log', async () => {
 test('a snapshot in the state dir brings pools and images back after a restart', async () => {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'sim-state-'));
   const first = await startSimulator({ timeScale: 0, stateDir });
-  const image = first.images.createManagedImage('kept');
-  await batchClient(first).pool.add({
+  const image = first.images.createGalleryImageVersion('g', 'kept', '1.0.0');
+  await batchClient(first).createPool({
     id: 'kept',
     vmSize: 'Standard_D2s_v5',
     virtualMachineConfiguration: vmConfig(image),
@@ -145,7 +145,7 @@ test('a snapshot in the state dir brings pools and images back after a restart',
     expect(second.info.caPem).toBe(first.info.caPem); // the same CA, so clients keep trusting it
     expect(second.pools.get('kept')).toMatchObject({ currentDedicatedNodes: 3, allocationState: 'steady' });
     expect(second.images.exists(image)).toBe(true);
-    expect((await batchClient(second).pool.get('kept')).currentDedicatedNodes).toBe(3);
+    expect((await batchClient(second).getPool('kept')).currentDedicatedNodes).toBe(3);
   } finally {
     await second.close();
   }

@@ -1,13 +1,14 @@
-// Injected faults as the real SDKs see them: throttling (429 + Retry-After), 503s, dropped
-// connections, slow answers, a failing token endpoint, and seeded random profiles that replay.
+// Injected faults as the real clients see them (the project's 2025-06-01 BatchClient, @azure/arm-compute,
+// @azure/identity): throttling (429 + Retry-After), 503s, dropped connections, slow answers, a failing token
+// endpoint, and seeded random profiles that replay.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { BatchServiceClient } from '@azure/batch';
+import type { BatchClient } from '../../../src/azure/batch/client.ts';
 import type { Simulator } from '../../../src/simulator/index.ts';
 import { startSimulator } from '../../../src/simulator/index.ts';
 import { batchClient, computeClient, control, credential, rejection } from './helpers.ts';
 
 let sim: Simulator;
-let batch: BatchServiceClient;
+let batch: BatchClient;
 
 beforeAll(async () => {
   sim = await startSimulator({ timeScale: 0 });
@@ -26,15 +27,15 @@ const marketplace = {
 };
 
 describe('request faults', () => {
-  test('throttling reaches @azure/batch as 429 TooManyRequests with Retry-After', async () => {
+  test('throttling reaches the Batch client as 429 TooManyRequests with Retry-After', async () => {
     sim.faults.throttle({ count: 1, retryAfterSeconds: 7 });
-    const err = await rejection(batch.pool.list());
+    const err = await rejection(batch.listPools());
     expect([err.statusCode, err.code]).toEqual([429, 'TooManyRequests']);
     expect(err.response?.headers.get('retry-after')).toBe('7');
-    expect(err.body.message.value).toMatch(
+    expect(err.details.message.value).toMatch(
       /^Request failed as server encountered too many requests\. Please try again\./,
     );
-    expect(await batch.pool.list()).toHaveLength(0); // count: 1 means only the first call
+    expect((await batch.listPools()).value).toHaveLength(0); // count: 1 means only the first call
     const log = sim.requests.list({ api: 'batch' });
     expect(log.map((e) => [e.status, e.fault])).toEqual([
       [429, 'throttle'],
@@ -43,7 +44,7 @@ describe('request faults', () => {
   });
 
   test('a fault can target one operation, e.g. only resizes', async () => {
-    await batch.pool.add({
+    await batch.createPool({
       id: 'p',
       vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: marketplace,
@@ -55,10 +56,11 @@ describe('request faults', () => {
       operation: 'Pool_Resize',
     });
     expect(added.status).toBe(201);
-    expect((await batch.pool.get('p')).id).toBe('p');
-    expect((await rejection(batch.pool.resize('p', { targetDedicatedNodes: 2 }))).statusCode).toBe(429);
+    expect((await batch.getPool('p')).id).toBe('p');
+    expect((await rejection(batch.resizePool('p', { targetDedicatedNodes: 2 }))).statusCode).toBe(429);
     await control(sim, 'DELETE', `/faults/requests/${added.json.id}`);
-    expect((await batch.pool.resize('p', { targetDedicatedNodes: 2 }))._response.status).toBe(202);
+    await batch.resizePool('p', { targetDedicatedNodes: 2 }); // BatchClient takes only a 202
+    expect(sim.requests.list({ operation: 'Pool_Resize' }).map((e) => e.status)).toEqual([429, 202]);
   });
 
   test('ARM throttling reaches @azure/arm-compute as 429 with Retry-After', async () => {
@@ -76,29 +78,30 @@ describe('request faults', () => {
 
   test('"unavailable" answers 503 ServerBusy for a while, then the service is back', async () => {
     sim.faults.unavailable({ seconds: 0.3, retryAfterSeconds: 2 });
-    const err = await rejection(batch.pool.list());
+    const err = await rejection(batch.listPools());
     expect([err.statusCode, err.code, err.response?.headers.get('retry-after')]).toEqual([
       503,
       'ServerBusy',
       '2',
     ]);
     await new Promise((r) => setTimeout(r, 350));
-    expect(await batch.pool.list()).toHaveLength(0);
+    expect((await batch.listPools()).value).toHaveLength(0);
   });
 
   test('dropped connections surface as network errors and are logged with status 0', async () => {
     sim.faults.dropConnections({ count: 1 });
-    const err = await rejection(batch.pool.list());
+    const err = await rejection(batch.listPools());
     expect(err.statusCode).toBeUndefined();
+    expect(err.details).toBeUndefined();
     expect(String(err.message)).toMatch(/socket hang up|ECONNRESET|closed/i);
     expect(sim.requests.list({ api: 'batch' })[0]).toMatchObject({ status: 0, fault: 'drop' });
-    expect(await batch.pool.list()).toHaveLength(0);
+    expect((await batch.listPools()).value).toHaveLength(0);
   });
 
   test('slow answers arrive after the configured delay', async () => {
     sim.faults.slow({ delayMs: 200, count: 1 });
     const started = Date.now();
-    await batch.pool.list();
+    await batch.listPools();
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(sim.requests.list({ api: 'batch' })[0]?.fault).toBe('slow');
   });
@@ -125,7 +128,7 @@ describe('request faults', () => {
         const statuses: number[] = [];
         for (let i = 0; i < 40; i++)
           statuses.push(
-            await client.pool.list().then(
+            await client.listPools().then(
               () => 200,
               (e: { statusCode: number }) => e.statusCode,
             ),
@@ -146,14 +149,20 @@ describe('request faults', () => {
 describe('profiles', () => {
   test('realistic: some allocations fail, large pools need several resizes; the seed replays it', async () => {
     const outcome = async (seed: number): Promise<string[]> => {
-      const s = await startSimulator({ timeScale: 0, seed, profile: 'realistic' });
+      // 12 pools of 500 two-vCPU nodes: 12,000 dedicated cores, an account with that much quota.
+      const s = await startSimulator({
+        timeScale: 0,
+        seed,
+        profile: 'realistic',
+        quotas: { dedicatedCores: 12_000 },
+      });
       try {
         // Only the allocation side of the profile matters here: drop its request faults.
         for (const r of (await control(s, 'GET', '/faults')).json.requests)
           await control(s, 'DELETE', `/faults/requests/${r.id}`);
         const client = batchClient(s);
         for (let i = 0; i < 12; i++)
-          await client.pool.add({
+          await client.createPool({
             id: `p${i}`,
             vmSize: 'Standard_D2s_v5',
             virtualMachineConfiguration: marketplace,

@@ -1,13 +1,14 @@
-// Real SDK clients pointed at a running simulator: the only way the simulator tests talk to it
-// (besides plain HTTPS for the control API and raw wire checks).
+// Real clients pointed at a running simulator: the project's own Batch client (api-version 2025-06-01, the
+// one the operator uses), @azure/arm-compute and @azure/identity; the only way the simulator tests talk to
+// it besides plain HTTPS for the control API and raw wire checks.
 import https from 'node:https';
-import http from 'node:http';
-import { BatchServiceClient } from '@azure/batch';
+import type http from 'node:http';
 import { ComputeManagementClient } from '@azure/arm-compute';
+import type { RestError } from '@azure/core-rest-pipeline';
 import { ClientSecretCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { AzureIdentityCredentialAdapter } from '@azure/ms-rest-js';
-import type { RestError } from '@azure/ms-rest-js';
+import { BatchClient } from '../../../src/azure/batch/client.ts';
+import type { BatchClientOptions } from '../../../src/azure/batch/client.ts';
 import type { SimulatorInfo } from '../../../src/simulator/index.ts';
 
 /** Anything with connection details: a Simulator, or the CLI's JSON line plus the CA it names. */
@@ -33,18 +34,18 @@ export function credential(
   );
 }
 
+/** The 2025-06-01 Batch client against the simulator, trusting its CA; no retries (the client has none). */
 export function batchClient(
   sim: Target,
   cred: TokenCredential = credential(sim),
-  scope = BATCH_SCOPE,
-): BatchServiceClient {
-  return new BatchServiceClient(new AzureIdentityCredentialAdapter(cred, scope), sim.info.batchUrl, {
-    noRetryPolicy: true,
-    agentSettings: {
-      http: new http.Agent(),
-      https: new https.Agent({ ca: sim.info.caPem, keepAlive: true }),
-    },
-  });
+  options: Omit<BatchClientOptions, 'ca'> = {},
+): BatchClient {
+  return new BatchClient(sim.info.batchUrl, cred, { ca: sim.info.caPem, ...options });
+}
+
+/** A credential that asks for `scope` whatever the client wants: a token for the wrong audience. */
+export function scopedTo(cred: TokenCredential, scope: string): TokenCredential {
+  return { getToken: (_scopes, options) => cred.getToken(scope, options) };
 }
 
 export function computeClient(sim: Target, cred: TokenCredential = credential(sim)): ComputeManagementClient {
@@ -140,16 +141,28 @@ export function vmConfig(imageId: string): {
   return { imageReference: { virtualMachineImageId: imageId }, nodeAgentSKUId: 'batch.node.ubuntu 22.04' };
 }
 
-/** A Batch error as @azure/batch surfaces it: RestError with the parsed Batch error body. */
-export type BatchSdkError = RestError & {
-  body: { code: string; message: { lang: string; value: string }; values?: { key: string; value: string }[] };
+/** Authorization for raw Batch requests. */
+export async function batchAuth(sim: Target): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await tokenFor(sim, BATCH_SCOPE)}` };
+}
+
+/**
+ * A Batch error as BatchClient surfaces it: a RestError with statusCode, code and the response headers, and
+ * the parsed Batch error body on `details` (absent when there was no answer, e.g. a dropped connection).
+ */
+export type BatchRestError = RestError & {
+  details: {
+    code: string;
+    message: { lang: string; value: string };
+    values?: { key: string; value: string }[];
+  };
 };
 
-export async function rejection(p: Promise<unknown>): Promise<BatchSdkError> {
+export async function rejection(p: Promise<unknown>): Promise<BatchRestError> {
   try {
     await p;
   } catch (err) {
-    return err as BatchSdkError;
+    return err as BatchRestError;
   }
   throw new Error('expected the call to fail');
 }

@@ -5,18 +5,24 @@ import { manualClock } from '../../../src/simulator/clock.ts';
 import { Faults } from '../../../src/simulator/faults.ts';
 import { countsAt, planResize } from '../../../src/simulator/state/allocation.ts';
 import { BatchError } from '../../../src/simulator/state/errors.ts';
+import { BatchAccount } from '../../../src/simulator/state/account.ts';
 import { ImageStore } from '../../../src/simulator/state/images.ts';
 import { PoolModel } from '../../../src/simulator/state/pools.ts';
 
-const IMAGE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/img';
+// A gallery image version: Azure has refused managed images for pools since 31 March 2026.
+const IMAGE =
+  '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/img/versions/1.0.0';
+// Far above Azure's default quotas: these tests are about allocation, not the account's quotas
+// (today-data-plane.test.ts covers those).
+const ROOMY = { pools: 10_000, dedicatedCores: 1_000_000, lowPriorityCores: 1_000_000 };
 const MIN = 60_000;
 
 function world(allocation = {}) {
   const clock = manualClock();
   const images = new ImageStore();
-  images.put(IMAGE, {});
+  images.put(IMAGE, {}, { createParents: true });
   const faults = new Faults(7, allocation);
-  const pools = new PoolModel({ clock, images, faults });
+  const pools = new PoolModel({ clock, images, faults, account: new BatchAccount({ quotas: ROOMY }) });
   const add = (id: string, dedicated: number, lowPriority = 0, extra: Record<string, unknown> = {}) =>
     pools.add({
       id,
@@ -169,7 +175,7 @@ describe('pool model', () => {
 
   test('pools sharing a custom image (IDs compared case-insensitively) share its 2,500 dedicated nodes', () => {
     const { clock, pools, images, add } = world();
-    images.put(IMAGE.toUpperCase(), {});
+    images.put(IMAGE.toUpperCase(), {}, { createParents: true });
     add('a', 2000);
     pools.add({
       id: 'b',
@@ -265,7 +271,7 @@ describe('pool model', () => {
       const clock = manualClock();
       const images = new ImageStore();
       const faults = new Faults(seed, { failureProbability: 0.5 });
-      const pools = new PoolModel({ clock, images, faults });
+      const pools = new PoolModel({ clock, images, faults, account: new BatchAccount({ quotas: ROOMY }) });
       const order = Array.from({ length: 20 }, (_, i) => i);
       if (reversed) order.reverse();
       for (const i of order)

@@ -315,16 +315,30 @@ describe('Batch pool payloads (2025-06-01)', () => {
     expect(shapeDiff(exists.json, observed.poolAdd409PoolExists.body)).toEqual([]);
     expect(contractProblems(withoutMetadata(exists.json), "'BatchError'")).toEqual([]);
 
-    const malformed = await addPool({
+    const badImage = {
       id: 'bad',
       vmSize: 'Standard_D2s_v5',
       virtualMachineConfiguration: vmConfig(observed.poolAdd400BadVirtualMachineImageId.body.values[1].value),
       targetDedicatedNodes: 1,
-    });
-    expect(shapeDiff(malformed.json, observed.poolAdd400BadVirtualMachineImageId.body)).toEqual([]);
-    expect(malformed.json.values).toEqual(observed.poolAdd400BadVirtualMachineImageId.body.values);
+    };
+    const recorded = observed.poolAdd400BadVirtualMachineImageId.body;
+    // Recorded in 2022, when the Reason still named the managed-image format: with managed images allowed
+    // the body is the recording's, word for word.
+    sim.compat.set({ allowManagedImages: true });
+    const malformed = await addPool(badImage);
+    sim.compat.set({ allowManagedImages: false });
+    expect(shapeDiff(malformed.json, recorded)).toEqual([]);
+    expect(malformed.json.values).toEqual(recorded.values);
     expect(malformed.statusMessage).toBe(observed.poolAdd400BadVirtualMachineImageId.statusText);
     expect(contractProblems(withoutMetadata(malformed.json), "'BatchError'")).toEqual([]);
+    // Today the same shape and property, with a Reason that names the gallery format (our wording).
+    const today = await addPool(badImage);
+    expect(shapeDiff(today.json, recorded)).toEqual([]);
+    expect(today.json.values.slice(0, 2)).toEqual(recorded.values.slice(0, 2));
+    expect(today.json.values[2]).toMatchObject({
+      key: 'Reason',
+      value: expect.stringContaining('/galleries/'),
+    });
 
     const unauthenticated = await raw(sim, 'GET', `/pools?${API}`);
     expect(shapeDiff(unauthenticated.json, observed.missingAuth400.body)).toEqual([]);

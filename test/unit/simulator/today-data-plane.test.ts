@@ -1,11 +1,16 @@
 // The Batch data plane as it is today: api-versions (retired ones with and without the compatibility
 // switch), List Supported Images, node agent SKUs with end of life, VM sizes per region, pool and core
-// quotas, and resize errors with values. Raw HTTPS at api-version 2025-06-01 unless a test is about the
-// old @azure/batch 10.2.0 client.
+// quotas, and resize errors with values. Raw HTTPS at api-version 2025-06-01 unless a test is about a
+// retired version (what @azure/batch 10.2.0 sends) or the project's client.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Simulator } from '../../../src/simulator/index.ts';
-import { DEFAULT_COMPAT, STRICT_COMPAT, startSimulator } from '../../../src/simulator/index.ts';
-import { batchClient, control, raw, rejection, tokenFor, vmConfig } from './helpers.ts';
+import {
+  DEFAULT_COMPAT,
+  LEGACY_COMPAT,
+  STRICT_COMPAT,
+  startSimulator,
+} from '../../../src/simulator/index.ts';
+import { batchClient, control, raw, tokenFor, vmConfig } from './helpers.ts';
 
 let sim: Simulator;
 let auth: Record<string, string>;
@@ -37,18 +42,9 @@ const pool = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('api-versions', () => {
-  test('by default (compat) every api-version is served, as the 2022 simulator did', async () => {
+  test('by default a retired version is 400 UnsupportedRequestVersion, an unknown one InvalidQueryParameterValue, none MissingRequiredQueryParameter', async () => {
     expect(sim.compat.current).toEqual(DEFAULT_COMPAT);
-    expect(DEFAULT_COMPAT.allowRetiredApiVersions).toBe(true);
-    for (const q of ['api-version=2022-10-01.16.0', API, 'api-version=2025-06-01.21.0', ''])
-      expect((await get(`/pools?${q}`)).status).toBe(200);
-    await batchClient(sim).pool.list(); // @azure/batch 10.2.0 sends 2022-10-01.16.0
-    const [entry] = sim.requests.list({ operation: 'Pool_List' }).slice(-1);
-    expect(entry?.apiVersion).toBe('2022-10-01.16.0');
-  });
-
-  test('without it, a retired version is 400 UnsupportedRequestVersion, an unknown one InvalidQueryParameterValue, none MissingRequiredQueryParameter', async () => {
-    sim.compat.set({ allowRetiredApiVersions: false });
+    expect(DEFAULT_COMPAT).toEqual(STRICT_COMPAT);
     const retired = await get('/pools?api-version=2024-07-01.20.0');
     expect([retired.status, retired.json.code]).toEqual([400, 'UnsupportedRequestVersion']);
     expect(retired.statusMessage).toBe('The specified request version is not supported.');
@@ -62,41 +58,67 @@ describe('api-versions', () => {
     expect([missing.status, missing.json.code]).toEqual([400, 'MissingRequiredQueryParameter']);
     for (const q of [API, 'api-version=2025-06-01.21.0']) expect((await get(`/pools?${q}`)).status).toBe(200);
 
-    // Every operation, writes too; the old client sees the error as a RestError with Batch's body.
-    const err = await rejection(batchClient(sim).pool.add(pool('old')));
-    expect([err.statusCode, err.code]).toEqual([400, 'UnsupportedRequestVersion']);
+    // Every operation, writes too: what @azure/batch 10.2.0 sends (2022-10-01.16.0) makes no pool.
+    const old = await post('/pools?api-version=2022-10-01.16.0', pool('old'));
+    expect([old.status, old.json.code]).toEqual([400, 'UnsupportedRequestVersion']);
     expect(sim.pools.get('old')).toBeUndefined();
     expect((await get('/supportedimages?api-version=2023-05-01.17.0')).json.code).toBe(
       'UnsupportedRequestVersion',
     );
+    // The project's client sends 2025-06-01 and is served.
+    await batchClient(sim).listPools();
+    expect(sim.requests.list({ operation: 'Pool_List' }).at(-1)).toMatchObject({
+      apiVersion: '2025-06-01',
+      status: 200,
+    });
+  });
+
+  test('with allowRetiredApiVersions every api-version is served, as the 2022 simulator did', async () => {
+    sim.compat.set({ allowRetiredApiVersions: true });
+    for (const q of ['api-version=2022-10-01.16.0', API, 'api-version=2025-06-01.21.0', ''])
+      expect((await get(`/pools?${q}`)).status).toBe(200);
+    expect((await post('/pools?api-version=2022-10-01.16.0', pool('old'))).status).toBe(201);
+    expect(sim.requests.list({ operation: 'Pool_Add' }).at(-1)?.apiVersion).toBe('2022-10-01.16.0');
   });
 
   test('the switch can be flipped through the control API, and reset restores the start-up value', async () => {
-    expect((await control(sim, 'POST', '/compat', { allowRetiredApiVersions: false })).json).toMatchObject({
-      allowRetiredApiVersions: false,
+    expect((await control(sim, 'POST', '/compat', { allowRetiredApiVersions: true })).json).toMatchObject({
+      allowRetiredApiVersions: true,
     });
-    expect((await get('/pools?api-version=2022-10-01.16.0')).status).toBe(400);
+    expect((await get('/pools?api-version=2022-10-01.16.0')).status).toBe(200);
     expect((await control(sim, 'POST', '/compat', { bogus: true })).status).toBe(400);
     sim.reset();
     expect((await control(sim, 'GET', '/compat')).json).toEqual(DEFAULT_COMPAT);
+    expect((await get('/pools?api-version=2022-10-01.16.0')).status).toBe(400);
   });
 
-  test('a simulator started strict stays strict; the served versions are configurable', async () => {
-    const strict = await startSimulator({ timeScale: 0, compat: STRICT_COMPAT, apiVersions: ['2026-08-01'] });
+  test('a simulator started legacy stays legacy across reset', async () => {
+    const legacy = await startSimulator({ timeScale: 0, compat: LEGACY_COMPAT });
     try {
       const token = {
-        authorization: `Bearer ${await tokenFor(strict, 'https://batch.core.windows.net//.default')}`,
+        authorization: `Bearer ${await tokenFor(legacy, 'https://batch.core.windows.net//.default')}`,
       };
-      expect((await raw(strict, 'GET', '/pools?api-version=2026-08-01', { headers: token })).status).toBe(
-        200,
-      );
-      expect((await raw(strict, 'GET', `/pools?${API}`, { headers: token })).json.code).toBe(
+      legacy.reset();
+      expect(legacy.compat.current).toEqual(LEGACY_COMPAT);
+      const old = await raw(legacy, 'GET', '/pools?api-version=2022-10-01.16.0', { headers: token });
+      expect(old.status).toBe(200);
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  test('the served versions are configurable', async () => {
+    const other = await startSimulator({ timeScale: 0, apiVersions: ['2026-08-01'] });
+    try {
+      const token = {
+        authorization: `Bearer ${await tokenFor(other, 'https://batch.core.windows.net//.default')}`,
+      };
+      expect((await raw(other, 'GET', '/pools?api-version=2026-08-01', { headers: token })).status).toBe(200);
+      expect((await raw(other, 'GET', `/pools?${API}`, { headers: token })).json.code).toBe(
         'InvalidQueryParameterValue',
       );
-      strict.reset();
-      expect(strict.compat.current).toEqual(STRICT_COMPAT);
     } finally {
-      await strict.close();
+      await other.close();
     }
   });
 });
@@ -265,7 +287,8 @@ describe('VM sizes', () => {
 });
 
 describe('quotas', () => {
-  test('by default (compat) the quotas are not enforced', async () => {
+  test('with ignoreAccountQuotas the quotas are not enforced (as the 2022 simulator did)', async () => {
+    sim.compat.set({ ignoreAccountQuotas: true });
     sim.account.setQuotas({ pools: 1, dedicatedCores: 4 });
     expect((await post(`/pools?${API}`, pool('a', { targetDedicatedNodes: 10 }))).status).toBe(201);
     expect((await post(`/pools?${API}`, pool('b'))).status).toBe(201);
@@ -273,8 +296,7 @@ describe('quotas', () => {
     expect(sim.pools.get('a')).toMatchObject({ currentDedicatedNodes: 10, resizeErrors: [] });
   });
 
-  test('enforced: one pool beyond the pool quota is 409 PoolQuotaReached; a deleting pool counts until it is gone', async () => {
-    sim.compat.set({ ignoreAccountQuotas: false });
+  test('enforced by default: one pool beyond the pool quota is 409 PoolQuotaReached; a deleting pool counts until it is gone', async () => {
     expect(sim.account.quotas).toEqual({ pools: 100, dedicatedCores: 900, lowPriorityCores: 100 });
     sim.account.setQuotas({ pools: 2 });
     expect((await post(`/pools?${API}`, pool('a'))).status).toBe(201);
@@ -293,8 +315,7 @@ describe('quotas', () => {
     expect((await post(`/pools?${API}`, pool('c'))).status).toBe(201);
   });
 
-  test('enforced: dedicated and Spot cores end a resize short with AccountCoreQuotaReached / AccountLowPriorityCoreQuotaReached', async () => {
-    sim.compat.set({ ignoreAccountQuotas: false });
+  test('enforced by default: dedicated and Spot cores end a resize short with AccountCoreQuotaReached / AccountLowPriorityCoreQuotaReached', async () => {
     sim.account.setQuotas({ dedicatedCores: 20, lowPriorityCores: 8 });
     // Standard_D4s_v5: 4 vCPUs a node.
     await post(`/pools?${API}`, pool('a', { targetDedicatedNodes: 3 }));
@@ -324,6 +345,7 @@ describe('quotas', () => {
   });
 
   test('turning the quotas on at run time counts the pools that already exist', async () => {
+    sim.compat.set({ ignoreAccountQuotas: true });
     sim.account.setQuotas({ dedicatedCores: 20 });
     await post(`/pools?${API}`, pool('a', { targetDedicatedNodes: 3 }));
     sim.clock.advance(600);
@@ -356,7 +378,7 @@ describe('quotas', () => {
 });
 
 describe('resize errors', () => {
-  test('values set on an injected error reach resizeErrors[].values (name/value pairs), in the old client too', async () => {
+  test('values set on an injected error reach resizeErrors[].values (name/value pairs), in our client too', async () => {
     sim.faults.failNextResizes('p', 1, {
       code: 'OverconstrainedAllocationRequestError',
       message: 'Allocation failed because the allocation condition is too restrictive.',
@@ -364,7 +386,7 @@ describe('resize errors', () => {
     });
     await post(`/pools?${API}`, pool('p', { targetDedicatedNodes: 4 }));
     sim.clock.advance(600);
-    const got = await batchClient(sim).pool.get('p');
+    const got = await batchClient(sim).getPool('p');
     expect(got.resizeErrors).toEqual([
       {
         code: 'OverconstrainedAllocationRequestError',

@@ -1,5 +1,5 @@
-// Custom images as Azure takes them today: managed images and VHDs refused once the compatibility switch
-// is off, gallery image versions in every state (provisioning, replication per region, excluded from
+// Custom images as Azure takes them today: managed images and VHDs refused unless the compatibility
+// switch is on, gallery image versions in every state (provisioning, replication per region, excluded from
 // latest, end of life), a definition resolving to its latest usable version, publishing a managed image
 // as a gallery version (a long-running operation that replicates over simulated time), the account's
 // region on the management plane, and security types against the image's.
@@ -42,13 +42,13 @@ const arm = (method: string, path: string, body?: unknown) =>
   raw(sim, method, path, { headers: armAuth, ...(body === undefined ? {} : { body }) });
 
 describe('managed images and VHDs', () => {
-  test('accepted while compat allows them (today the operator still uses them)', async () => {
-    expect(sim.compat.current.allowManagedImages).toBe(true);
+  test('accepted only with the allowManagedImages switch (a pool from before the retirement)', async () => {
+    expect(sim.compat.current.allowManagedImages).toBe(false);
+    sim.compat.set({ allowManagedImages: true });
     expect((await add('p', sim.images.createManagedImage('img'))).status).toBe(201);
   });
 
-  test('refused without it: 400 InvalidPropertyValue virtualMachineImageId with the way to a gallery', async () => {
-    sim.compat.set({ allowManagedImages: false });
+  test('refused by default: 400 InvalidPropertyValue virtualMachineImageId with the way to a gallery', async () => {
     const managed = await add('p', sim.images.createManagedImage('img'));
     expect([managed.status, managed.json.code, managed.json.values[0].value]).toEqual([
       400,
@@ -473,7 +473,8 @@ describe('security types', () => {
     expect(sim.pools.get('p0')?.nodesUnusableReason).toBe(
       "The image's security type is TrustedLaunch, which needs virtualMachineConfiguration.securityProfile.securityType trustedLaunch; the pool has none.",
     );
-    // A managed image has no Trusted Launch state.
+    // A managed image (allowed by the switch) has no Trusted Launch state.
+    sim.compat.set({ allowManagedImages: true });
     expect(
       (await add('m', sim.images.createManagedImage('img'), { securityProfile: trustedLaunch })).status,
     ).toBe(201);
