@@ -1,6 +1,6 @@
 // Clients built on @azure-rest/core-client throw createRestError's RestError, which keeps no body; the
 // parsed error goes on `details` (our Batch client, @azure/arm-compute, @azure/batch 13). azureFailure reads
-// the first line and the detail from there, as it does from ms-rest-js's `body`.
+// the first line and the detail from there.
 
 import { createRestError, type PathUncheckedResponse } from '@azure-rest/core-client';
 import { describe, expect, it } from 'vitest';
