@@ -6,8 +6,9 @@
 export interface CompatOptions {
   /**
    * Accept every api-version, including those Batch has retired (all before 2025-06-01) and none at all,
-   * as the 2022 simulator did (@azure/batch 10.2.0 sends 2022-10-01.16.0). False: a retired version is 400 UnsupportedRequestVersion, an unknown one 400
-   * InvalidQueryParameterValue, a missing one 400 MissingRequiredQueryParameter.
+   * as the 2022 simulator did (@azure/batch 10.2.0 sends 2022-10-01.16.0). False: a retired version is
+   * 400 UnsupportedRequestVersion, an unknown one 400 InvalidQueryParameterValue, a missing one 400
+   * MissingRequiredQueryParameter.
    */
   allowRetiredApiVersions: boolean;
   /**
