@@ -60,6 +60,22 @@ export const batchErrors = {
     new BatchError(400, 'InvalidRequestBody', 'The specified Request Body is not syntactically valid.', [
       { key: 'Reason', value: reason },
     ]),
+  /**
+   * A PATCH of a property that BatchPoolUpdateOptions (2025-06-01) allows "only when the pool is empty" on a
+   * pool with nodes. The code and message are the ones Batch gives for a property that cannot be updated on
+   * the management plane (Azure/Batch#85, azure-sdk-for-net#40325: 400 PropertyCannotBeUpdated); that the
+   * data plane uses them for this case is our choice (no source shows it).
+   */
+  propertyCannotBeUpdated: (name: string) =>
+    new BatchError(
+      400,
+      'PropertyCannotBeUpdated',
+      'A property that cannot be updated was specified as part of the request.',
+      [
+        { key: 'PropertyName', value: name },
+        { key: 'Reason', value: 'This field can be updated only when the pool is empty.' },
+      ],
+    ),
   /** Learn rest/api/batchservice/batch-status-and-error-codes: PoolQuotaReached, Conflict (409). */
   poolQuotaReached: (quota: number) =>
     new BatchError(409, 'PoolQuotaReached', 'Pool quota for the account has been reached.', [

@@ -14,6 +14,22 @@ import type { ImageStore } from './images.ts';
 import { readAddBody, readResizeTimeout, readTargets, withServiceDefaults } from './pool-input.ts';
 import type { SecurityMismatchMode } from './security.ts';
 
+/** BatchPoolUpdateOptions (2025-06-01) fields with no "only when the pool is empty" in their docs. */
+const ALWAYS_UPDATES = ['startTask', 'applicationPackageReferences', 'metadata'] as const;
+/** BatchPoolUpdateOptions (2025-06-01) fields whose docs say "can be updated only when the pool is empty". */
+const EMPTY_ONLY_UPDATES = [
+  'displayName',
+  'vmSize',
+  'enableInterNodeCommunication',
+  'virtualMachineConfiguration',
+  'taskSlotsPerNode',
+  'taskSchedulingPolicy',
+  'networkConfiguration',
+  'userAccounts',
+  'mountConfiguration',
+  'upgradePolicy',
+] as const;
+
 export type PoolState = 'active' | 'deleting';
 export type AllocationState = 'steady' | 'resizing' | 'stopping';
 
@@ -247,14 +263,43 @@ export class PoolModel {
   patch(id: string, body: Record<string, unknown>): PoolView {
     const pool = this.#live(id);
     if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
-    // The always-updatable properties of BatchPoolUpdateOptions (2025-06-01). The others there ("can be
-    // updated only when the pool is empty") are not modelled yet; older clients' certificateReferences and
-    // targetNodeCommunicationMode no longer exist and are ignored.
-    for (const k of ['startTask', 'applicationPackageReferences', 'metadata']) {
-      if (body[k] !== undefined) pool.spec[k] = body[k];
+    // BatchPoolUpdateOptions (2025-06-01): a property present replaces the pool's, one absent is left as it
+    // is. Older clients' certificateReferences and targetNodeCommunicationMode no longer exist and are ignored.
+    const emptyOnly = EMPTY_ONLY_UPDATES.filter((k) => body[k] !== undefined);
+    if (emptyOnly.length > 0) {
+      // "Empty" read as: no nodes and no resize under way (a resize could be adding nodes). Our reading.
+      const empty =
+        pool.allocationState === 'steady' && pool.current.dedicated === 0 && pool.current.lowPriority === 0;
+      if (!empty) throw batchErrors.propertyCannotBeUpdated(emptyOnly[0]!);
+      // The changed pool must be one Batch would create: the image, node agent SKU, VM size and security
+      // checks of an add run on the merged pool.
+      const merged: Record<string, unknown> = {
+        ...pool.spec,
+        ...Object.fromEntries(emptyOnly.map((k) => [k, body[k]])),
+        id: pool.id,
+        targetDedicatedNodes: pool.target.dedicated,
+        targetLowPriorityNodes: pool.target.lowPriority,
+        resizeTimeout: pool.resizeTimeout,
+      };
+      const input = readAddBody(merged, {
+        images: this.#images,
+        account: this.account,
+        compat: this.#compat(),
+        securityMismatch: this.#securityMismatch(),
+        now: this.#clock.now(),
+      });
+      pool.spec = input.spec;
+      pool.imageKey = input.imageKey;
+      pool.coresPerNode = input.coresPerNode;
+      if (input.nodesUnusableReason === undefined) delete pool.nodesUnusableReason;
+      else pool.nodesUnusableReason = input.nodesUnusableReason;
+      if (input.resolvedImageId === undefined) delete pool.resolvedImageId;
+      else pool.resolvedImageId = input.resolvedImageId;
     }
+    for (const k of ALWAYS_UPDATES) if (body[k] !== undefined) pool.spec[k] = body[k];
     withServiceDefaults(pool.spec);
     this.#touch(pool, this.#clock.now());
+    this.#usageChanged(pool);
     return pool;
   }
 

@@ -377,6 +377,25 @@ describe('resize, stop, delete, patch, update properties', () => {
     expect(pool.metadata).toEqual([{ name: 'c', value: '3' }]);
     expect(pool.startTask).toBeUndefined();
   });
+
+  test('patch of a field Azure changes only on an empty pool is 400 PropertyCannotBeUpdated while it has nodes', async () => {
+    await addPool('p1', 2);
+    sim.clock.advance(600);
+    const err = await rejection(batch.updatePool('p1', { vmSize: 'Standard_D4s_v5' }));
+    expect([err.statusCode, err.code, err.details.values]).toEqual([
+      400,
+      'PropertyCannotBeUpdated',
+      [
+        { key: 'PropertyName', value: 'vmSize' },
+        { key: 'Reason', value: 'This field can be updated only when the pool is empty.' },
+      ],
+    ]);
+    await batch.resizePool('p1', { targetDedicatedNodes: 0 });
+    sim.clock.advance(600);
+    await batch.updatePool('p1', { vmSize: 'Standard_D4s_v5', displayName: 'bigger' });
+    const pool = await batch.getPool('p1');
+    expect([pool.vmSize, pool.displayName]).toEqual(['standard_d4s_v5', 'bigger']);
+  });
 });
 
 describe('allocation behaviour seen through the client', () => {

@@ -335,4 +335,53 @@ describe('pool model', () => {
     expect(all).toHaveLength(5000);
     expect(all.every((p) => p.allocationState === 'steady' && p.current.dedicated === 2)).toBe(true);
   });
+
+  test('PATCH changes startTask and metadata on a pool with nodes, but the empty-pool-only fields only once it is empty', () => {
+    const { clock, pools, images, add } = world();
+    add('p', 2);
+    clock.advance(10 * MIN);
+    const before = pools.get('p')!;
+    pools.patch('p', {
+      metadata: [{ name: 'team', value: 'render' }],
+      startTask: { commandLine: '/bin/true' },
+    });
+    expect(pools.get('p')?.spec.metadata).toEqual([{ name: 'team', value: 'render' }]);
+    expect(pools.get('p')?.spec.startTask).toMatchObject({ commandLine: '/bin/true' });
+
+    const refused = batchError(() => pools.patch('p', { vmSize: 'Standard_D4s_v5', metadata: [] }));
+    expect([refused.status, refused.code, refused.values?.[0]]).toEqual([
+      400,
+      'PropertyCannotBeUpdated',
+      { key: 'PropertyName', value: 'vmSize' },
+    ]);
+    // Nothing of a refused PATCH is applied.
+    expect(pools.get('p')?.spec.metadata).toEqual([{ name: 'team', value: 'render' }]);
+    expect(pools.get('p')?.spec.vmSize).toBe(before.spec.vmSize);
+
+    // Drained to zero: the VM size and the image can change, and are checked as a create checks them.
+    pools.resize('p', { targetDedicatedNodes: 0 });
+    expect(batchError(() => pools.patch('p', { displayName: 'draining' })).code).toBe(
+      'PropertyCannotBeUpdated',
+    );
+    clock.advance(10 * MIN);
+    const next = `${IMAGE.slice(0, IMAGE.lastIndexOf('/'))}/2.0.0`;
+    images.put(next, {}, { createParents: true });
+    pools.patch('p', {
+      vmSize: 'Standard_D4s_v5',
+      virtualMachineConfiguration: {
+        imageReference: { virtualMachineImageId: next },
+        nodeAgentSKUId: 'batch.node.ubuntu 22.04',
+      },
+    });
+    const patched = pools.get('p')!;
+    expect(patched.spec.vmSize).toBe('standard_d4s_v5');
+    expect(patched.imageKey).toBe(next.toLowerCase());
+    expect(patched.spec.metadata).toEqual([{ name: 'team', value: 'render' }]);
+    const unknown = batchError(() => pools.patch('p', { vmSize: 'Standard_Nope' }));
+    expect([unknown.code, unknown.values?.[0]?.value]).toEqual(['InvalidPropertyValue', 'vmSize']);
+    // Grown back, the pool's nodes come from the new image.
+    pools.resize('p', { targetDedicatedNodes: 3 });
+    clock.advance(10 * MIN);
+    expect(pools.get('p')?.current.dedicated).toBe(3);
+  });
 });
