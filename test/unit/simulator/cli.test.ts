@@ -90,8 +90,7 @@ test('prints one JSON line with everything a client needs, serves the SDKs, and 
   expect((await batch.getPool('demo')).currentDedicatedNodes).toBe(2);
   expect((await control(target, 'GET', '/clock')).json.timeScale).toBe(600);
 
-  child.kill('SIGTERM');
-  expect(await exitCode(child)).toBe(0);
+  await stopsCleanly(child);
   expect(stderr).toContain('listening on');
   expect(stderr).toContain('stopped');
   // The state snapshot was written on the way out.
@@ -109,14 +108,27 @@ test('--help prints usage and exits 0; a bad flag exits 2', async () => {
   expect(await exitCode(run(['--profile', 'chaos']))).toBe(2);
 });
 
-async function compatOf(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; target: Target }> {
+async function started(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; target: Target }> {
   const child = run(args);
   const info = JSON.parse(await firstLine(child));
   return { child, target: { info: { ...info, caPem: await readFile(info.caFile, 'utf8') } } };
 }
 
+async function stopsCleanly(child: ChildProcessWithoutNullStreams): Promise<void> {
+  child.kill('SIGTERM');
+  expect(await exitCode(child)).toBe(0);
+}
+
+/** The compatibility switches a simulator started with `args` reports, then stops it. */
+async function compatOf(args: string[]): Promise<unknown> {
+  const { child, target } = await started(args);
+  const compat = (await control(target, 'GET', '/compat')).json;
+  await stopsCleanly(child);
+  return compat;
+}
+
 test("by default the compatibility behaviours are off (today's Azure); a --X turns one on; --location and quotas configure the account", async () => {
-  const { child, target } = await compatOf([
+  const { child, target } = await started([
     '--allow-managed-images',
     '--location',
     'eastus',
@@ -142,36 +154,27 @@ test("by default the compatibility behaviours are off (today's Azure); a --X tur
   });
   expect([retired.status, retired.json.code]).toEqual([400, 'UnsupportedRequestVersion']);
   expect((await batchClient(target).listPools()).value).toEqual([]);
-  child.kill('SIGTERM');
-  expect(await exitCode(child)).toBe(0);
+  await stopsCleanly(child);
 });
 
 test('--legacy turns every retired behaviour on (a later --no-X turns one off); --strict with --legacy exits 2', async () => {
-  const legacy = await compatOf(['--legacy', '--no-allow-retired-api-versions']);
-  expect((await control(legacy.target, 'GET', '/compat')).json).toEqual({
+  expect(await compatOf(['--legacy', '--no-allow-retired-api-versions'])).toEqual({
     allowRetiredApiVersions: false,
     allowManagedImages: true,
     ignoreAccountQuotas: true,
   });
-  legacy.child.kill('SIGTERM');
-  expect(await exitCode(legacy.child)).toBe(0);
-
-  const all = await compatOf(['--legacy']);
-  const old = await raw(all.target, 'GET', '/pools?api-version=2022-10-01.16.0', {
-    headers: await batchAuth(all.target),
-  });
-  expect(old.status).toBe(200);
-  all.child.kill('SIGTERM');
-  expect(await exitCode(all.child)).toBe(0);
-
-  const strict = await compatOf(['--strict', '--ignore-account-quotas']);
-  expect((await control(strict.target, 'GET', '/compat')).json).toEqual({
+  expect(await compatOf(['--strict', '--ignore-account-quotas'])).toEqual({
     allowRetiredApiVersions: false,
     allowManagedImages: false,
     ignoreAccountQuotas: true,
   });
-  strict.child.kill('SIGTERM');
-  expect(await exitCode(strict.child)).toBe(0);
+
+  const legacy = await started(['--legacy']);
+  const old = await raw(legacy.target, 'GET', '/pools?api-version=2022-10-01.16.0', {
+    headers: await batchAuth(legacy.target),
+  });
+  expect(old.status).toBe(200);
+  await stopsCleanly(legacy.child);
 
   expect(await exitCode(run(['--strict', '--legacy']))).toBe(2);
   expect(await exitCode(run(['--security-mismatch', 'maybe']))).toBe(2);
