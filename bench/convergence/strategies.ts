@@ -203,6 +203,9 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         resize: (id, p) => ctx.azure.batch.resize(id, p),
         stopResize: (id) => ctx.azure.batch.stopResize(id),
         delete: (id) => ctx.azure.batch.delete(id),
+        replaceLiveSettings: (id, l) => ctx.azure.batch.replaceLiveSettings(id, l),
+        updateEmptyPool: (id, e) => ctx.azure.batch.updateEmptyPool(id, e),
+        list: () => ctx.azure.batch.list(),
         nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
       };
       const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };

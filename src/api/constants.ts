@@ -27,6 +27,7 @@ export const DEFAULTS = {
   targetLowPriorityNodes: 0,
   backoffInitial: '30s',
   backoffMax: '10m',
+  updateStrategy: 'Manual',
 } as const;
 
 /** Custom-image node limits, counted across every pool that uses the same image. */

@@ -145,8 +145,9 @@ const image = obj(
     'exist on one, and for publishTo, which publishes it as a gallery version. Use a distinct image for ' +
     'every pool: pools that share an image (or images made from the same snapshot) share its node limits ' +
     `of ${DEDICATED_LIMIT} dedicated and ${LOW_PRIORITY_LIMIT} Spot nodes. The image must stay in Azure for ` +
-    'the whole life of the pool; if it is deleted, resizes fail with AllocationFailed. Immutable: a new ' +
-    'image needs a new BatchPool.',
+    'the whole life of the pool; if it is deleted, resizes fail with AllocationFailed. A new image (e.g. ' +
+    'a new gallery version) is a one-line change: Azure changes the image only on an empty pool, and ' +
+    'spec.updateStrategy says how the operator gets there.',
   {
     id: str(
       'Azure resource ID of the image, in one of three forms: a gallery image version ' +
@@ -157,7 +158,7 @@ const image = obj(
         '(subscriptions, resourceGroups, providers, Microsoft.Compute, images, galleries, versions) are ' +
         'matched case-insensitively, as Azure does. The image must be in the same subscription and region ' +
         "as the Batch account (a gallery image needs a replica in the account's region), and the identity " +
-        'the operator uses needs read access to it. Immutable.',
+        'the operator uses needs read access to it. Changing it follows spec.updateStrategy.',
       {
         minLength: 1,
         maxLength: 1024,
@@ -176,7 +177,6 @@ const image = obj(
               'spec.image.id: a gallery image version must be numbered major.minor.patch (e.g. .../versions/1.4.0); ' +
               'to follow the latest version, name the image definition and leave out /versions/{version}',
           },
-          immutable('spec.image.id', 'an Azure Batch pool cannot change the image its nodes boot from'),
         ],
       },
     ),
@@ -200,8 +200,8 @@ const securityProfile = obj(
   'The security features of the nodes. When absent, the operator takes them from the gallery image ' +
     'definition: an image whose security type is TrustedLaunch gets Trusted Launch with secure boot and ' +
     'vTPM, a ConfidentialVM image gets confidential VMs; an image that merely supports them gets neither. ' +
-    'Set it to choose yourself; a choice the image cannot boot with is refused, naming both. Immutable: ' +
-    'Azure fixes it when the pool is created.',
+    'Set it to choose yourself; a choice the image cannot boot with is refused, naming both. ' +
+    'Azure changes it only on an empty pool: see spec.updateStrategy.',
   {
     securityType: str(
       'trustedLaunch (secure boot, vTPM; needs a Generation 2 image that supports it) or confidentialvm.',
@@ -215,7 +215,6 @@ const securityProfile = obj(
   },
   {
     'x-kubernetes-validations': [
-      immutable('spec.securityProfile', 'Azure fixes the security settings when the pool is created'),
       {
         rule: '!has(self.uefiSettings) || has(self.securityType)',
         message:
@@ -342,9 +341,8 @@ const inboundNatPool = obj(
 );
 
 const networkConfiguration = obj(
-  'Optional network settings passed to Azure when the pool is created. Azure cannot change them on an ' +
-    'existing pool, so they are immutable. Note that inbound NAT pools can lower the node limits of ' +
-    'custom-image pools.',
+  'Optional network settings of the pool. Azure changes them only on an empty pool: see ' +
+    'spec.updateStrategy. Note that inbound NAT pools can lower the node limits of custom-image pools.',
   {
     subnetId: str(
       'Resource ID of the virtual-network subnet the nodes join: ' +
@@ -382,11 +380,7 @@ const networkConfiguration = obj(
       ),
     }),
   },
-  {
-    'x-kubernetes-validations': [
-      immutable('spec.networkConfiguration', 'Azure cannot change the network of a pool'),
-    ],
-  },
+  {},
 );
 
 const startTask = obj(
@@ -482,35 +476,16 @@ const poolSpecRules: ValidationRule[] = [
     fieldPath: '.poolId',
     reason: 'FieldValueForbidden',
   },
-  {
-    rule: 'has(self.taskSlotsPerNode) == has(oldSelf.taskSlotsPerNode)',
-    message:
-      'spec.taskSlotsPerNode cannot be added or removed after creation: Azure cannot change it on an existing pool; to change it, create a new BatchPool instead',
-    fieldPath: '.taskSlotsPerNode',
-    reason: 'FieldValueForbidden',
-  },
-  {
-    rule: 'has(self.networkConfiguration) == has(oldSelf.networkConfiguration)',
-    message:
-      'spec.networkConfiguration cannot be added or removed after creation: Azure cannot change the network of a pool; to change it, create a new BatchPool instead',
-    fieldPath: '.networkConfiguration',
-    reason: 'FieldValueForbidden',
-  },
-  {
-    rule: 'has(self.securityProfile) == has(oldSelf.securityProfile)',
-    message:
-      'spec.securityProfile cannot be added or removed after creation: Azure fixes the security settings when the pool is created; to change them, create a new BatchPool instead',
-    fieldPath: '.securityProfile',
-    reason: 'FieldValueForbidden',
-  },
 ];
 
 export const batchPoolSpecSchema = obj(
   'What the Azure Batch pool should look like. The operator creates the pool from a custom VM image, ' +
     'drives it to the target node counts (issuing the resize again, with backoff, when Azure stops short), ' +
     'checks that the image still exists, and deletes or keeps the pool when this object is deleted. ' +
-    'accountRef, poolId, vmSize, image.id, nodeAgentSkuId, taskSlotsPerNode and networkConfiguration are ' +
-    'fixed when the pool is created; changing them needs a new BatchPool.',
+    'accountRef and poolId are fixed when the object is created. Azure changes the start task and metadata ' +
+    'of a pool with nodes, and the operator applies such changes in place; the rest (VM size, image, node ' +
+    'agent, security profile, task slots, network) Azure changes only on an empty pool, and ' +
+    'spec.updateStrategy says how the operator gets there.',
   {
     accountRef: obj(
       'The cluster-scoped BatchAccount (set up by a cluster admin) whose Azure Batch account hosts the pool. ' +
@@ -554,7 +529,7 @@ export const batchPoolSpecSchema = obj(
     ),
     vmSize: str(
       'Azure VM size of every node, e.g. Standard_D4s_v5. The Batch account needs quota for it in its ' +
-        'region, and the image must suit it (generation, architecture). Immutable.',
+        'region, and the image must suit it (generation, architecture). Azure changes it only on an empty pool: see spec.updateStrategy.',
       {
         minLength: 1,
         maxLength: 64,
@@ -564,15 +539,14 @@ export const batchPoolSpecSchema = obj(
             message:
               'spec.vmSize must be an Azure VM size name: letters, digits, _ and - (e.g. Standard_D4s_v5)',
           },
-          immutable('spec.vmSize', 'an Azure Batch pool cannot change its VM size'),
         ],
       },
     ),
     image,
     nodeAgentSkuId: str(
       "The Batch node agent that matches the image's operating system, e.g. `batch.node.ubuntu 22.04` " +
-        'or `batch.node.windows amd64`; it always starts with `batch.node.`. A mismatch leaves nodes unusable. ' +
-        'Immutable.',
+        'or `batch.node.windows amd64`; it always starts with `batch.node.`. A mismatch leaves nodes unusable.' +
+        ' Azure changes it only on an empty pool: see spec.updateStrategy.',
       {
         minLength: 1,
         maxLength: 64,
@@ -581,7 +555,6 @@ export const batchPoolSpecSchema = obj(
             rule: "self.startsWith('batch.node.')",
             message: 'spec.nodeAgentSkuId must start with "batch.node." (e.g. "batch.node.ubuntu 22.04")',
           },
-          immutable('spec.nodeAgentSkuId', "the node agent is fixed with the pool's image"),
         ],
       },
     ),
@@ -639,14 +612,11 @@ export const batchPoolSpecSchema = obj(
       { enum: ['Delete', 'Retain'], default: DEFAULTS.deletionPolicy },
     ),
     taskSlotsPerNode: int(
-      'How many tasks may run at once on one node, 1..256 (Azure also caps it at 4 per core). Azure default 1. ' +
-        'Immutable: Azure cannot change it on an existing pool.',
+      'How many tasks may run at once on one node, 1..256 (Azure also caps it at 4 per core). Azure default 1.' +
+        ' Azure changes it only on an empty pool: see spec.updateStrategy.',
       {
         minimum: 1,
         maximum: 256,
-        'x-kubernetes-validations': [
-          immutable('spec.taskSlotsPerNode', 'Azure cannot change it on an existing pool'),
-        ],
       },
     ),
     startTask,
@@ -656,6 +626,27 @@ export const batchPoolSpecSchema = obj(
       32,
     ),
     networkConfiguration,
+    updateStrategy: str(
+      'How a change to a setting Azure changes only on an empty pool (vmSize, image.id, nodeAgentSkuId, ' +
+        'securityProfile, taskSlotsPerNode, networkConfiguration) reaches a pool that has nodes. Manual (the ' +
+        'default): nothing is touched; the pool is reported Stalled with the fields named, until the change ' +
+        'is reverted, the targets are set to 0 (then the change is applied once the pool is empty, and the ' +
+        'targets can be raised again), or another strategy is chosen. DrainAndUpdate: the operator shrinks ' +
+        'the pool to 0 (with nodeDeallocationOption, so running tasks are treated as it says), applies the ' +
+        'change, and grows the pool back to its targets; the pool has no nodes in between. Changes Azure makes ' +
+        'on a pool with nodes (startTask, metadata) are always applied in place, whatever the strategy.',
+      { enum: ['Manual', 'DrainAndUpdate'], default: DEFAULTS.updateStrategy },
+    ),
+    adoption: str(
+      'What the operator does when an Azure pool with this pool ID already exists and was not created by ' +
+        'it. Absent: nothing; the pool is left untouched and reported (Stalled, PoolNotOwned). Adopt: the ' +
+        'operator compares the pool with this spec; if a setting Azure changes only on an empty pool differs ' +
+        'it reports each difference (Stalled, AdoptionMismatch) and writes nothing; otherwise it takes the ' +
+        'pool over and manages it from then on, writing its owner entries into the pool metadata with its ' +
+        'first write. Observe: the operator only mirrors the pool into status and never writes to it, not ' +
+        'even when this object is deleted. A pool that another BatchPool owns is never adopted.',
+      { enum: ['Adopt', 'Observe'] },
+    ),
   },
   {
     required: ['accountRef', 'vmSize', 'image', 'nodeAgentSkuId'],
@@ -672,8 +663,9 @@ export const batchPoolStatusSchema = obj(
     poolId: str('ID of the Azure pool this object manages.'),
     phase: str(
       'One word for people: Pending (not yet acted on), Creating, Resizing, Backoff (waiting to retry a ' +
-        'resize), Ready (at target), Stalled (needs a person; see the Stalled condition), Deleting.',
-      { enum: ['Pending', 'Creating', 'Resizing', 'Backoff', 'Ready', 'Stalled', 'Deleting'] },
+        'resize), Updating (changing the settings of the pool, see status.update), Ready (at target), ' +
+        'Stalled (needs a person; see the Stalled condition), Deleting.',
+      { enum: ['Pending', 'Creating', 'Resizing', 'Backoff', 'Updating', 'Ready', 'Stalled', 'Deleting'] },
     ),
     allocationState: str('The allocation state Azure reports for the pool: steady, resizing or stopping.', {
       enum: ['steady', 'resizing', 'stopping'],
@@ -714,6 +706,29 @@ export const batchPoolStatusSchema = obj(
         ),
       },
       { required: ['attempts'] },
+    ),
+    adoptedAt: str(
+      'When the operator took over a pool that existed before this object (spec.adoption: Adopt). Its owner ' +
+        'entries go into the pool metadata with its first write to the pool.',
+      { format: 'date-time' },
+    ),
+    update: obj(
+      'A change to settings Azure changes only on an empty pool, while it is on its way (absent when there is none).',
+      {
+        fields: list(
+          'The spec fields that differ from the Azure pool.',
+          str('A field path such as spec.image.id.'),
+          { 'x-kubernetes-list-type': 'atomic' },
+        ),
+        strategy: str('The spec.updateStrategy followed.', { enum: ['Manual', 'DrainAndUpdate'] }),
+        state: str(
+          'Refused (Manual: waiting for a person), Draining (shrinking to 0 first), or Applying (the pool is ' +
+            'empty and the change is being made).',
+          { enum: ['Refused', 'Draining', 'Applying'] },
+        ),
+        since: str('When the operator first saw the change.', { format: 'date-time' }),
+      },
+      { required: ['fields', 'strategy', 'state', 'since'] },
     ),
     image: obj(
       'The last check of the image in Azure.',

@@ -75,6 +75,7 @@ export type AllocationState = NonNullable<BatchPoolStatus['allocationState']>;
 export type ResizeStatus = NonNullable<BatchPoolStatus['resize']>;
 export type ResizeError = NonNullable<ResizeStatus['lastError']>;
 export type ImageStatus = NonNullable<BatchPoolStatus['image']>;
+export type UpdateStatus = NonNullable<BatchPoolStatus['update']>;
 export type NodeAgentStatus = NonNullable<BatchPoolStatus['nodeAgent']>;
 export type Condition = NonNullable<BatchPoolStatus['conditions']>[number];
 

@@ -39,24 +39,49 @@ export interface PoolSnapshot {
   owner: PoolOwner;
   imageId?: string;
   vmSize?: string;
+  /**
+   * The pool's settings, read back in the terms the operator writes them (see PoolSettings); absent when the
+   * adapter was not asked for them. Azure's defaults are filled in as Azure reports them.
+   */
+  settings?: PoolSettings;
 }
 
-export interface CreatePoolParams {
-  id: string;
+/**
+ * The settings of a pool that a BatchPool spec governs, apart from its targets: what a create sends and what
+ * a GET reads back, so the plan can tell which of them differ. Secrets are never read back (Azure does not
+ * return them), so a difference in a secret is not seen.
+ */
+export interface PoolSettings {
   vmSize: string;
   imageId: string;
   nodeAgentSkuId: string;
-  targetDedicatedNodes: number;
-  targetLowPriorityNodes: number;
-  resizeTimeout: string;
   taskSlotsPerNode?: number;
   startTask?: StartTask;
   networkConfiguration?: NetworkConfiguration;
-  /** The spec's, or the one the image's security type calls for. */
   securityProfile?: SecurityProfile;
-  /** User metadata plus the owner entries (see OWNER_METADATA). */
+  /** Every metadata entry, the owner entries (OWNER_METADATA) included. */
   metadata: NameValue[];
 }
+
+/**
+ * A create: the settings (securityProfile is the spec's, or the one the image's security type calls for;
+ * metadata is the user's plus the owner entries, see OWNER_METADATA) and the first targets.
+ */
+export interface CreatePoolParams extends PoolSettings {
+  id: string;
+  targetDedicatedNodes: number;
+  targetLowPriorityNodes: number;
+  resizeTimeout: string;
+}
+
+/** The settings Azure changes on a pool with nodes (updateproperties replaces all three at once). */
+export interface LiveSettings {
+  startTask?: StartTask;
+  metadata: NameValue[];
+}
+
+/** Settings Azure changes only while the pool has no nodes (a PATCH). */
+export type EmptyPoolSettings = Partial<Omit<PoolSettings, 'startTask' | 'metadata'>>;
 
 export interface ResizeParams {
   targetDedicatedNodes: number;
@@ -69,6 +94,12 @@ export interface BatchPools {
   /** undefined when the pool does not exist. */
   get(poolId: string): Promise<PoolSnapshot | undefined>;
   create(params: CreatePoolParams): Promise<void>;
+  /** Replaces the start task, application packages and metadata (updateproperties). */
+  replaceLiveSettings(poolId: string, settings: LiveSettings): Promise<void>;
+  /** Changes settings Azure changes only on an empty pool (PATCH); Azure refuses it while nodes remain. */
+  updateEmptyPool(poolId: string, settings: EmptyPoolSettings): Promise<void>;
+  /** Every pool of the account, with its settings (for import). */
+  list(): Promise<PoolSnapshot[]>;
   resize(poolId: string, params: ResizeParams): Promise<void>;
   stopResize(poolId: string): Promise<void>;
   /** Resolves when Azure accepted the delete, or the pool is already gone. */

@@ -15,6 +15,9 @@ export const Reason = {
   WaitingForImageCheck: 'WaitingForImageCheck',
   Paused: 'Paused',
   AzureError: 'AzureError',
+  Updating: 'Updating',
+  // Ready (spec.adoption Observe)
+  Observing: 'Observing',
   // Stalled
   ImageNotFound: 'ImageNotFound',
   ImageLimitExceeded: 'ImageLimitExceeded',
@@ -32,6 +35,8 @@ export const Reason = {
   NodeAgentSkuUnsupported: 'NodeAgentSkuUnsupported',
   NodeAgentSkuRetired: 'NodeAgentSkuRetired',
   QuotaReached: 'QuotaReached',
+  UpdateRefused: 'UpdateRefused',
+  AdoptionMismatch: 'AdoptionMismatch',
   NotStalled: 'NotStalled',
   // ImageAvailable
   ImageFound: 'ImageFound',
@@ -60,7 +65,9 @@ export type StalledReason =
   | typeof Reason.SecurityTypeMismatch
   | typeof Reason.NodeAgentSkuUnsupported
   | typeof Reason.NodeAgentSkuRetired
-  | typeof Reason.QuotaReached;
+  | typeof Reason.QuotaReached
+  | typeof Reason.UpdateRefused
+  | typeof Reason.AdoptionMismatch;
 
 export interface ConditionInput {
   type: ConditionType;

@@ -100,6 +100,10 @@ async function act(action: Action, azure: Clients | undefined, kube: KubeApi, ob
       return batch.resize(action.poolId, action.params);
     case 'stopResize':
       return batch.stopResize(action.poolId);
+    case 'updateLive':
+      return batch.replaceLiveSettings(action.poolId, action.settings);
+    case 'updateEmpty':
+      return batch.updateEmptyPool(action.poolId, action.settings);
     case 'delete':
       return batch.delete(action.poolId);
   }

@@ -1,7 +1,14 @@
 // Builds the status a BatchPool should show from what plan decided: counts from the observed pool, the resize
 // memory, the image check, the phase, and the four kstatus conditions with reasons a person understands.
 
-import type { BatchPoolStatus, ImageStatus, NodeAgentStatus, Phase, ResizeStatus } from '../api/types.ts';
+import type {
+  BatchPoolStatus,
+  ImageStatus,
+  NodeAgentStatus,
+  Phase,
+  ResizeStatus,
+  UpdateStatus,
+} from '../api/types.ts';
 import type { PoolSnapshot } from '../azure/ports.ts';
 import { Reason, setCondition, type ConditionInput, type StalledReason } from './conditions.ts';
 import type { ImageVerdict } from './plan/image.ts';
@@ -22,6 +29,8 @@ export interface StatusInput {
   /** undefined = Azure says no pool; absent key handled by caller passing previous counts. */
   pool: PoolSnapshot | undefined;
   resize: ResizeStatus | undefined;
+  update?: UpdateStatus | undefined;
+  adoptedAt?: string | undefined;
   image: ImageStatus | undefined;
   /** What the image allows (ImageAvailable); undefined = as the image status alone says. */
   imageVerdict?: ImageVerdict;
@@ -31,7 +40,14 @@ export interface StatusInput {
   nowIso: string;
 }
 
-const WORKING: ReadonlySet<Phase> = new Set(['Pending', 'Creating', 'Resizing', 'Backoff', 'Deleting']);
+const WORKING: ReadonlySet<Phase> = new Set([
+  'Pending',
+  'Creating',
+  'Resizing',
+  'Backoff',
+  'Updating',
+  'Deleting',
+]);
 
 export function buildStatus(s: StatusInput): BatchPoolStatus {
   const { verdict: v, generation: g, nowIso } = s;
@@ -48,6 +64,9 @@ export function buildStatus(s: StatusInput): BatchPoolStatus {
   }
   if (s.resize) next.resize = s.resize;
   else delete next.resize;
+  if (s.update) next.update = s.update;
+  else delete next.update;
+  if (s.adoptedAt) next.adoptedAt = s.adoptedAt;
   if (s.image) next.image = s.image;
   if (s.nodeAgent) next.nodeAgent = s.nodeAgent;
 

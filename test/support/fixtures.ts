@@ -12,6 +12,7 @@ import {
   OWNER_METADATA,
   type ImageFacts,
   type NodeAgentSku,
+  type PoolSettings,
   type PoolSnapshot,
 } from '../../src/azure/ports.ts';
 import { DEFAULT_SETTINGS, type PlanInput } from '../../src/controller/plan/index.ts';
@@ -122,3 +123,28 @@ export const ownerEntries = (p: BatchPool) => [
   { name: OWNER_METADATA.name, value: p.metadata.name },
   { name: OWNER_METADATA.uid, value: p.metadata.uid },
 ];
+
+/** The settings Azure reports for a pool the operator created from `object` (Azure's GET defaults filled in). */
+export function settingsOf(object: BatchPool, overrides: Partial<PoolSettings> = {}): PoolSettings {
+  const s = object.spec;
+  return {
+    vmSize: s.vmSize,
+    imageId: s.image.id,
+    nodeAgentSkuId: s.nodeAgentSkuId,
+    taskSlotsPerNode: s.taskSlotsPerNode ?? 1,
+    metadata: [
+      ...(s.metadata ?? []),
+      ...ownerEntries(object).map((e) => ({ name: e.name, value: e.value ?? '' })),
+    ],
+    ...(s.startTask && {
+      startTask: {
+        userIdentity: { autoUser: { scope: 'pool', elevationLevel: 'nonadmin' } },
+        maxTaskRetryCount: 0,
+        waitForSuccess: true,
+        ...s.startTask,
+      },
+    }),
+    ...(s.networkConfiguration && { networkConfiguration: s.networkConfiguration }),
+    ...overrides,
+  };
+}

@@ -6,7 +6,9 @@ import type {
   Azure,
   BatchPools,
   CreatePoolParams,
+  EmptyPoolSettings,
   ImageChecker,
+  LiveSettings,
   ImageFacts,
   NodeAgentSku,
   PoolSnapshot,
@@ -68,8 +70,40 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
         uid: meta.get(OWNER_METADATA.uid),
       },
       imageId: c.imageId,
+      vmSize: c.vmSize,
+      settings: settingsOf(c),
     });
     return Promise.resolve();
+  }
+
+  replaceLiveSettings(poolId: string, l: LiveSettings): Promise<void> {
+    this.enter('replaceLiveSettings');
+    const pool = this.pools.get(poolId)!;
+    const { startTask: _dropped, ...kept } = pool.settings!;
+    pool.settings = { ...kept, ...(l.startTask && { startTask: l.startTask }), metadata: l.metadata };
+    pool.owner = ownerOf(l.metadata);
+    return Promise.resolve();
+  }
+
+  /** As Azure: refused while the pool has nodes. */
+  updateEmptyPool(poolId: string, e: EmptyPoolSettings): Promise<void> {
+    this.enter('updateEmptyPool');
+    const pool = this.pools.get(poolId)!;
+    if (pool.currentDedicatedNodes + pool.currentLowPriorityNodes > 0) {
+      throw Object.assign(new Error('PropertyCannotBeUpdated'), {
+        statusCode: 400,
+        code: 'PropertyCannotBeUpdated',
+      });
+    }
+    pool.settings = { ...pool.settings!, ...e };
+    if (e.imageId) pool.imageId = e.imageId;
+    if (e.vmSize) pool.vmSize = e.vmSize;
+    return Promise.resolve();
+  }
+
+  list(): Promise<PoolSnapshot[]> {
+    this.enter('list');
+    return Promise.resolve([...this.pools.values()].map((p) => structuredClone(p)));
   }
 
   resize(poolId: string, p: ResizeParams): Promise<void> {
@@ -130,4 +164,18 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
     p.allocationState = 'steady';
     p.resizeErrors = o.error ? [{ code: o.error, message: 'scripted' }] : [];
   }
+}
+
+function settingsOf(c: CreatePoolParams): PoolSnapshot['settings'] {
+  const { id: _id, targetDedicatedNodes: _d, targetLowPriorityNodes: _l, resizeTimeout: _t, ...settings } = c;
+  return structuredClone(settings);
+}
+
+function ownerOf(metadata: { name: string; value: string }[]): PoolSnapshot['owner'] {
+  const meta = new Map(metadata.map((m) => [m.name, m.value]));
+  return {
+    ...(meta.has(OWNER_METADATA.namespace) && { namespace: meta.get(OWNER_METADATA.namespace) }),
+    ...(meta.has(OWNER_METADATA.name) && { name: meta.get(OWNER_METADATA.name) }),
+    ...(meta.has(OWNER_METADATA.uid) && { uid: meta.get(OWNER_METADATA.uid) }),
+  };
 }

@@ -8,10 +8,25 @@ import type { TokenCredential } from '@azure/identity';
 import { realClock, type Clock } from '../../clock.ts';
 import { failureOf, isAzureCode } from '../../errors.ts';
 import { FailFast } from '../../retry-policy.ts';
-import type { BatchPools, CreatePoolParams, NodeAgentSku, PoolSnapshot, ResizeParams } from '../ports.ts';
+import type {
+  BatchPools,
+  CreatePoolParams,
+  EmptyPoolSettings,
+  LiveSettings,
+  NodeAgentSku,
+  PoolSnapshot,
+  ResizeParams,
+} from '../ports.ts';
 import { withRetry, type RetryOptions } from '../retry.ts';
 import { allItems, BatchClient, type BatchClientOptions } from './client.ts';
-import { toCreateOptions, toNodeAgentSku, toResizeOptions, toSnapshot } from './mapping.ts';
+import {
+  toCreateOptions,
+  toNodeAgentSku,
+  toReplaceOptions,
+  toResizeOptions,
+  toSnapshotWithSettings,
+  toUpdateOptions,
+} from './mapping.ts';
 
 export interface BatchDataPlaneOptions {
   retry?: RetryOptions;
@@ -60,7 +75,7 @@ export class BatchDataPlane implements BatchPools {
 
   async get(poolId: string): Promise<PoolSnapshot | undefined> {
     try {
-      return toSnapshot(
+      return toSnapshotWithSettings(
         await this.call('pool.get', (abortSignal) => this.client.getPool(poolId, { abortSignal })),
       );
     } catch (err) {
@@ -72,6 +87,29 @@ export class BatchDataPlane implements BatchPools {
   async create(params: CreatePoolParams): Promise<void> {
     const pool = toCreateOptions(params);
     await this.call('pool.add', (abortSignal) => this.client.createPool(pool, { abortSignal }));
+  }
+
+  async replaceLiveSettings(poolId: string, settings: LiveSettings): Promise<void> {
+    const replace = toReplaceOptions(settings);
+    await this.call('pool.updateProperties', (abortSignal) =>
+      this.client.replacePoolProperties(poolId, replace, { abortSignal }),
+    );
+  }
+
+  async updateEmptyPool(poolId: string, settings: EmptyPoolSettings): Promise<void> {
+    const update = toUpdateOptions(settings);
+    await this.call('pool.patch', (abortSignal) => this.client.updatePool(poolId, update, { abortSignal }));
+  }
+
+  list(): Promise<PoolSnapshot[]> {
+    return this.call('pool.list', async (abortSignal) => {
+      const out: PoolSnapshot[] = [];
+      for await (const pool of allItems((nextLink) =>
+        this.client.listPools({ abortSignal, ...(nextLink && { nextLink }) }),
+      ))
+        out.push(toSnapshotWithSettings(pool));
+      return out;
+    });
   }
 
   async resize(poolId: string, params: ResizeParams): Promise<void> {

@@ -12,7 +12,10 @@ import type { NameValue, NetworkConfiguration, SecurityProfile, StartTask } from
 import {
   OWNER_METADATA,
   type CreatePoolParams,
+  type EmptyPoolSettings,
+  type LiveSettings,
   type NodeAgentSku,
+  type PoolSettings,
   type PoolSnapshot,
   type ResizeParams,
 } from '../ports.ts';
@@ -22,7 +25,9 @@ import {
   type BatchMetadataItem,
   type BatchPool,
   type BatchPoolCreateOptions,
+  type BatchPoolReplaceOptions,
   type BatchPoolResizeOptions,
+  type BatchPoolUpdateOptions,
   type BatchStartTask,
   type BatchSupportedImage,
   type NetworkConfiguration as WireNetworkConfiguration,
@@ -128,15 +133,21 @@ export function toSecurityProfile(p: SecurityProfile): WireSecurityProfile {
   };
 }
 
+function toVmConfiguration(
+  c: Pick<PoolSettings, 'imageId' | 'nodeAgentSkuId' | 'securityProfile'>,
+): NonNullable<BatchPoolCreateOptions['virtualMachineConfiguration']> {
+  return {
+    imageReference: { virtualMachineImageId: c.imageId },
+    nodeAgentSKUId: c.nodeAgentSkuId,
+    ...(c.securityProfile && { securityProfile: toSecurityProfile(c.securityProfile) }),
+  };
+}
+
 export function toCreateOptions(c: CreatePoolParams): BatchPoolCreateOptions {
   return {
     id: c.id,
     vmSize: c.vmSize,
-    virtualMachineConfiguration: {
-      imageReference: { virtualMachineImageId: c.imageId },
-      nodeAgentSKUId: c.nodeAgentSkuId,
-      ...(c.securityProfile && { securityProfile: toSecurityProfile(c.securityProfile) }),
-    },
+    virtualMachineConfiguration: toVmConfiguration(c),
     targetDedicatedNodes: c.targetDedicatedNodes,
     targetLowPriorityNodes: c.targetLowPriorityNodes,
     resizeTimeout: c.resizeTimeout,
@@ -144,6 +155,134 @@ export function toCreateOptions(c: CreatePoolParams): BatchPoolCreateOptions {
     ...(c.taskSlotsPerNode !== undefined && { taskSlotsPerNode: c.taskSlotsPerNode }),
     ...(c.startTask && { startTask: toStartTask(c.startTask) }),
     ...(c.networkConfiguration && { networkConfiguration: toNetworkConfiguration(c.networkConfiguration) }),
+  };
+}
+
+/** updateproperties replaces all three: no start task removes it, and the metadata list is the whole list. */
+export function toReplaceOptions(l: LiveSettings): BatchPoolReplaceOptions {
+  return {
+    ...(l.startTask && { startTask: toStartTask(l.startTask) }),
+    applicationPackageReferences: [],
+    metadata: pairs(l.metadata),
+  };
+}
+
+/**
+ * A PATCH of what Azure changes only on an empty pool. The VM configuration goes whole (Azure replaces it, and
+ * the update model says it "must be specified"), so the image, node agent and security profile travel together.
+ */
+export function toUpdateOptions(e: EmptyPoolSettings): BatchPoolUpdateOptions {
+  const {
+    vmSize,
+    imageId,
+    nodeAgentSkuId,
+    securityProfile,
+    taskSlotsPerNode,
+    networkConfiguration,
+    ...rest
+  } = e;
+  const _unmapped: Unmapped = rest;
+  const vm = imageId !== undefined || nodeAgentSkuId !== undefined || securityProfile !== undefined;
+  if (vm && (imageId === undefined || nodeAgentSkuId === undefined)) {
+    throw new Error('a VM configuration update needs both the image and the node agent SKU');
+  }
+  return {
+    ...(vmSize !== undefined && { vmSize }),
+    ...(vm && {
+      virtualMachineConfiguration: toVmConfiguration({
+        imageId: imageId!,
+        nodeAgentSkuId: nodeAgentSkuId!,
+        ...(securityProfile && { securityProfile }),
+      }),
+    }),
+    ...(taskSlotsPerNode !== undefined && { taskSlotsPerNode }),
+    ...(networkConfiguration && { networkConfiguration: toNetworkConfiguration(networkConfiguration) }),
+  };
+}
+
+// ---------------------------------------------------------------- back from the wire
+
+function fromStartTask(t: BatchStartTask): StartTask {
+  const auto = t.userIdentity?.autoUser;
+  const identity: StartTask['userIdentity'] | undefined = t.userIdentity && {
+    ...(t.userIdentity.username !== undefined && { userName: t.userIdentity.username }),
+    ...(auto && {
+      autoUser: {
+        ...(auto.scope !== undefined && { scope: String(auto.scope) as 'task' | 'pool' }),
+        ...(auto.elevationLevel !== undefined && {
+          elevationLevel: String(auto.elevationLevel) as 'nonadmin' | 'admin',
+        }),
+      },
+    }),
+  };
+  return {
+    commandLine: t.commandLine,
+    ...(t.resourceFiles && {
+      resourceFiles: t.resourceFiles.map((f) => ({
+        ...(f.httpUrl !== undefined && { httpUrl: f.httpUrl }),
+        ...(f.storageContainerUrl !== undefined && { storageContainerUrl: f.storageContainerUrl }),
+        ...(f.filePath !== undefined && { filePath: f.filePath }),
+        ...(f.fileMode !== undefined && { fileMode: f.fileMode }),
+      })),
+    }),
+    ...(t.environmentSettings && {
+      environmentSettings: t.environmentSettings.map((e) => ({ name: e.name, value: e.value ?? '' })),
+    }),
+    ...(identity && { userIdentity: identity }),
+    ...(t.maxTaskRetryCount !== undefined && { maxTaskRetryCount: t.maxTaskRetryCount }),
+    ...(t.waitForSuccess !== undefined && { waitForSuccess: t.waitForSuccess }),
+  };
+}
+
+function fromNetworkConfiguration(n: WireNetworkConfiguration): NetworkConfiguration {
+  const pools = n.endpointConfiguration?.inboundNATPools;
+  return {
+    ...(n.subnetId !== undefined && { subnetId: n.subnetId }),
+    ...(pools && {
+      endpointConfiguration: {
+        inboundNATPools: pools.map((p) => ({
+          name: p.name,
+          protocol: String(p.protocol).toLowerCase() as 'tcp' | 'udp',
+          backendPort: p.backendPort,
+          frontendPortRangeStart: p.frontendPortRangeStart,
+          frontendPortRangeEnd: p.frontendPortRangeEnd,
+        })),
+      },
+    }),
+  };
+}
+
+function fromSecurityProfile(s: WireSecurityProfile): SecurityProfile {
+  return {
+    ...(s.securityType !== undefined && {
+      securityType: String(s.securityType) as NonNullable<SecurityProfile['securityType']>,
+    }),
+    ...(s.encryptionAtHost !== undefined && { encryptionAtHost: s.encryptionAtHost }),
+    ...(s.uefiSettings && {
+      uefiSettings: {
+        ...(s.uefiSettings.secureBootEnabled !== undefined && {
+          secureBootEnabled: s.uefiSettings.secureBootEnabled,
+        }),
+        ...(s.uefiSettings.vTpmEnabled !== undefined && { vTpmEnabled: s.uefiSettings.vTpmEnabled }),
+      },
+    }),
+  };
+}
+
+/** The pool's settings as the operator writes them; undefined for a pool that is not a VM pool on an image ID. */
+export function toSettings(p: BatchPool): PoolSettings | undefined {
+  const vm = p.virtualMachineConfiguration;
+  const imageId = vm?.imageReference.virtualMachineImageId;
+  if (!vm || !imageId || !p.vmSize) return undefined;
+  return {
+    vmSize: p.vmSize,
+    imageId,
+    nodeAgentSkuId: vm.nodeAgentSKUId,
+    ...(vm.securityProfile && { securityProfile: fromSecurityProfile(vm.securityProfile) }),
+    ...(p.taskSlotsPerNode !== undefined && { taskSlotsPerNode: p.taskSlotsPerNode }),
+    ...(p.startTask && { startTask: fromStartTask(p.startTask) }),
+    ...(p.networkConfiguration && { networkConfiguration: fromNetworkConfiguration(p.networkConfiguration) }),
+    metadata: (p.metadata ?? []).map((m) => ({ name: m.name, value: m.value })),
   };
 }
 
@@ -200,6 +339,12 @@ export function toSnapshot(p: BatchPool): PoolSnapshot {
     }),
     ...(p.vmSize && { vmSize: p.vmSize }),
   };
+}
+
+/** A snapshot with the pool's settings, for the reads that compare them with a spec. */
+export function toSnapshotWithSettings(p: BatchPool): PoolSnapshot {
+  const settings = toSettings(p);
+  return { ...toSnapshot(p), ...(settings && { settings }) };
 }
 
 export function toNodeAgentSku(i: BatchSupportedImage): NodeAgentSku {

@@ -9,6 +9,7 @@ import {
   type NodeAgentStatus,
   type Phase,
   type ResizeStatus,
+  type UpdateStatus,
 } from '../../api/types.ts';
 import type { ResizeParams } from '../../azure/ports.ts';
 import { findCondition, Reason, type StalledReason } from '../conditions.ts';
@@ -47,6 +48,10 @@ export class Planner {
   readonly paused: boolean;
   readonly events: PlannedEvent[] = [];
   resize: ResizeStatus | undefined;
+  /** A change to empty-pool settings on its way; kept from the last pass until planUpdate looks again. */
+  update: UpdateStatus | undefined;
+  /** When a pool that existed before was adopted (spec.adoption: Adopt). */
+  adoptedAt: string | undefined;
   image: ImageStatus | undefined;
   nodeAgent: NodeAgentStatus | undefined;
 
@@ -60,6 +65,8 @@ export class Planner {
     this.maxStep = input.object.spec.resizeStrategy?.maxNodesPerResize ?? 0;
     this.paused = isPaused(input.object);
     this.resize = this.prev.resize ? { ...this.prev.resize } : undefined;
+    this.update = this.prev.update;
+    this.adoptedAt = this.prev.adoptedAt;
     this.image = this.observeImage();
     this.nodeAgent = this.observeNodeAgent();
   }
@@ -126,6 +133,8 @@ export class Planner {
       poolId: this.poolId,
       pool: this.in.observed?.pool,
       resize: this.resize,
+      update: this.update,
+      adoptedAt: this.adoptedAt,
       image: this.image,
       ...(this.in.observed && { imageVerdict: this.imageVerdict(this.in.observed.pool !== undefined) }),
       nodeAgent: this.nodeAgent,

@@ -5,7 +5,7 @@ import { DEFAULTS } from '../../api/types.ts';
 import { Reason } from '../conditions.ts';
 import { NONE, type Planner } from './context.ts';
 import { accountProblem } from './guards.ts';
-import { note, pausedBecause, phrase } from './messages.ts';
+import { note, pausedBecause, phrase, updateSay } from './messages.ts';
 import { isOwnedBy } from './ownership.ts';
 import type { Decision, EventAction, EventReason, PlannedEvent, PlanResult } from './types.ts';
 
@@ -43,12 +43,16 @@ export function planDeletion(p: Planner): PlanResult {
       undefined,
     );
   }
+  if (object.spec.adoption === 'Observe') {
+    return release(p, 'PoolRetained', 'Normal', updateSay.observeReleased(p.poolId), 'Observe');
+  }
   if ((object.spec.deletionPolicy ?? DEFAULTS.deletionPolicy) === 'Retain') {
     return release(p, 'PoolRetained', 'Normal', note.poolRetained(p.poolId));
   }
   const pool = input.observed?.pool;
   if (!pool) return release(p, 'PoolDeleted', 'Normal', note.poolDeleted(p.poolId));
-  if (!isOwnedBy(pool, object)) {
+  const adopted = p.prev.adoptedAt !== undefined && !pool.owner.namespace && !pool.owner.name;
+  if (!isOwnedBy(pool, object) && !adopted) {
     // What was found, not what was done: the event stays even if removing the finalizer fails.
     const message = note.poolNotOwnedOnDelete(p.poolId, pool.owner);
     return release(p, Reason.PoolNotOwned, 'Warning', message, 'Observe');

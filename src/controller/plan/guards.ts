@@ -1,5 +1,5 @@
 // What must hold before the operator touches Azure for a pool at all, in the order checked: the account lets
-// this namespace in, the pool with this ID is ours, the image's node limits leave room, the image exists.
+// this namespace in (whose pool it is, is adoption.ts), the image's node limits leave room, the image exists.
 // Each guard either stops the pass (Stalled, with the reason and what to do) or lets it through.
 
 import { IMAGE_LIMITS, type BatchPool, type PublishTo } from '../../api/types.ts';
@@ -8,7 +8,6 @@ import { Reason, type StalledReason } from '../conditions.ts';
 import { NONE, type Planner } from './context.ts';
 import { publishedVersionId } from './image.ts';
 import { imageSay, pausedBecause, stalled } from './messages.ts';
-import { isOwnedBy } from './ownership.ts';
 import type { AccountState, PlanResult } from './types.ts';
 
 export function accountProblem(
@@ -33,11 +32,6 @@ export function guardAccount(p: Planner): PlanResult | undefined {
   if (account.kind === 'ok') return undefined;
   const { reason, message } = accountProblem(p.object, account);
   return p.stalled(reason, message);
-}
-
-export function guardOwnership(p: Planner, pool: PoolSnapshot | undefined): PlanResult | undefined {
-  if (!pool || isOwnedBy(pool, p.object)) return undefined;
-  return p.stalled(Reason.PoolNotOwned, stalled.poolNotOwned(p.poolId, p.in.account.name, pool.owner));
 }
 
 /** The limits gate growth only: a pool that needs nothing more from Azure is not refused anything. */

@@ -8,9 +8,11 @@ import { Reason } from '../conditions.ts';
 import { NONE, Planner } from './context.ts';
 import { planCreate } from './create.ts';
 import { planDeletion } from './deletion.ts';
-import { guardAccount, guardImage, guardImageLimits, guardOwnership } from './guards.ts';
+import { ownershipOf, planClaim, planObserve } from './adoption.ts';
+import { guardAccount, guardImage, guardImageLimits } from './guards.ts';
 import { note, phrase } from './messages.ts';
 import { planResizing, planSteady } from './resize.ts';
+import { planUpdate } from './update.ts';
 import type { PlanInput, PlanResult } from './types.ts';
 
 export function plan(input: PlanInput): PlanResult {
@@ -25,7 +27,16 @@ function planLiving(p: Planner): PlanResult {
   const observed = p.in.observed;
   if (!observed) return p.working('Pending', Reason.Creating, phrase.waitingToObserve, NONE, p.poll());
   const pool = observed.pool;
-  const guarded = guardOwnership(p, pool) ?? guardImageLimits(p, pool) ?? guardImage(p, pool);
+  let unclaimed = false;
+  if (pool) {
+    const own = ownershipOf(p, pool);
+    if (own.kind === 'stop') return own.result;
+    if (own.kind === 'observe') return planObserve(p, pool);
+    unclaimed = own.unclaimed;
+  } else if (p.object.spec.adoption === 'Observe') {
+    return planObserve(p, undefined);
+  }
+  const guarded = guardImageLimits(p, pool) ?? guardImage(p, pool);
   if (guarded) return guarded;
   if (!pool) return planCreate(p);
   if (pool.state === 'deleting') {
@@ -34,6 +45,8 @@ function planLiving(p: Planner): PlanResult {
   if (pool.allocationState === 'stopping') {
     return p.working('Resizing', Reason.StoppingResize, phrase.stopping(p.poolId), NONE, p.poll());
   }
+  const settled = (unclaimed ? planClaim(p, pool) : undefined) ?? planUpdate(p, pool);
+  if (settled) return settled;
   return pool.allocationState === 'resizing' ? planResizing(p, pool) : planSteady(p, pool);
 }
 

@@ -220,3 +220,46 @@ export const imageSay = {
     `A Batch account quota is reached (${code}): ${why} Raise the quota (Azure portal: the Batch account's Quotas, ` +
     `or a support request) or lower the targets; the operator tries again every ${waitText}.`,
 } as const;
+
+/** Changes to a pool's settings, and pools taken over (spec.updateStrategy, spec.adoption). */
+export const updateSay = {
+  fields: (fields: readonly string[]) => fields.join(', '),
+  differences: (d: readonly { field: string; want: string; have: string }[]) =>
+    d.map((x) => `${x.field} is ${x.want} in the spec but ${x.have} in Azure`).join('; '),
+  liveUpdated: (poolId: string, fields: readonly string[]) =>
+    `Updated ${updateSay.fields(fields)} of pool ${poolId} in place; nodes already in the pool pick up a new ` +
+    'start task when they restart or are reimaged.',
+  adoptWaiting: (poolId: string) =>
+    `Pool ${poolId} exists and spec.adoption is Adopt: waiting to check the image before comparing it with the spec`,
+  claiming: (poolId: string) => `Writing the owner entries into the metadata of the adopted pool ${poolId}`,
+  claimed: (poolId: string) => `Pool ${poolId} adopted: its owner entries are written into its metadata.`,
+  updatingLive: (poolId: string, fields: readonly string[]) =>
+    `Updating ${updateSay.fields(fields)} of pool ${poolId} in place`,
+  refused: (poolId: string, fields: readonly string[], nodes: number) =>
+    `The spec changes ${updateSay.fields(fields)}, which Azure changes only on an empty pool, and pool ` +
+    `${poolId} has ${nodes} node${nodes === 1 ? '' : 's'}; spec.updateStrategy is Manual, so nothing was ` +
+    'changed. Revert the change, set the targets to 0 (the change is applied once the pool is empty), or set ' +
+    'spec.updateStrategy to DrainAndUpdate',
+  draining: (poolId: string, fields: readonly string[], nodes: number) =>
+    `Shrinking pool ${poolId} to 0 (${nodes} node${nodes === 1 ? '' : 's'} left) to change ` +
+    `${updateSay.fields(fields)}, which Azure changes only on an empty pool`,
+  drainIssued: (fields: readonly string[]) =>
+    `emptying the pool to change ${updateSay.fields(fields)} (spec.updateStrategy: DrainAndUpdate)`,
+  applying: (poolId: string, fields: readonly string[]) =>
+    `Changing ${updateSay.fields(fields)} of the empty pool ${poolId}`,
+  emptyUpdated: (poolId: string, fields: readonly string[]) =>
+    `Changed ${updateSay.fields(fields)} of the empty pool ${poolId}; it now grows back to its targets.`,
+  adoptionMismatch: (poolId: string, diff: string) =>
+    `Pool ${poolId} exists in Azure and spec.adoption is Adopt, but it differs from the spec in settings Azure ` +
+    `changes only on an empty pool: ${diff}. Nothing was written. Make the spec match the pool (batchpool-operator ` +
+    'import prints one that does), then the operator takes the pool over',
+  adopted: (poolId: string) =>
+    `Pool ${poolId} matches the spec and is now managed by this BatchPool (spec.adoption: Adopt).`,
+  observing: (poolId: string, current: Targets, targets: Targets, allocationState: string) =>
+    `Observing pool ${poolId} (spec.adoption: Observe; the operator never writes to it): ${fmt(current)} ` +
+    `nodes, targets ${fmt(targets)}, ${allocationState}`,
+  observedMissing: (poolId: string) =>
+    `Pool ${poolId} does not exist in Azure; with spec.adoption Observe the operator never creates it`,
+  observeReleased: (poolId: string) =>
+    `Pool ${poolId} left in Azure untouched (spec.adoption: Observe never writes to it).`,
+};

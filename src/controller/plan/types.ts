@@ -4,7 +4,9 @@
 import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
 import type {
   CreatePoolParams,
+  EmptyPoolSettings,
   ImageFacts,
+  LiveSettings,
   NodeAgentSku,
   PoolSnapshot,
   PublishRequest,
@@ -72,12 +74,15 @@ export type Action =
   /** `afterError`: the resize error code this resize is re-issued after, if it is a re-issue. */
   | { kind: 'resize'; poolId: string; params: ResizeParams; afterError?: string }
   | { kind: 'stopResize'; poolId: string }
+  /** `fields`: the spec fields that differed, for the event and the metrics. */
+  | { kind: 'updateLive'; poolId: string; settings: LiveSettings; fields: string[] }
+  | { kind: 'updateEmpty'; poolId: string; settings: EmptyPoolSettings; fields: string[] }
   | { kind: 'delete'; poolId: string }
   | { kind: 'publishImage'; request: PublishRequest }
   | { kind: 'removeFinalizer' };
 
 /** The events.k8s.io `action` of an event: the Azure write it announces, or Observe for what was seen. */
-export type EventAction = 'Create' | 'Resize' | 'StopResize' | 'Delete' | 'Publish' | 'Observe';
+export type EventAction = 'Create' | 'Resize' | 'StopResize' | 'Update' | 'Delete' | 'Publish' | 'Observe';
 
 export type EventReason =
   | 'PoolCreating'
@@ -94,6 +99,9 @@ export type EventReason =
   | 'ImageEndOfLifeSoon'
   | 'NodeAgentSkuEndOfLifeSoon'
   | 'SecurityProfileFromImage'
+  | 'PoolUpdated'
+  | 'PoolAdopted'
+  | 'PoolObserved'
   | 'PoolDeleting'
   | 'PoolDeleted'
   | 'PoolRetained'
@@ -119,7 +127,11 @@ export type Decision =
   | 'Drift'
   | 'StaleResizeError'
   | 'SpecChanged'
-  | 'NextStep';
+  | 'NextStep'
+  | 'UpdateLive'
+  | 'UpdateEmpty'
+  | 'DrainForUpdate'
+  | 'ClaimAdopted';
 
 export interface PlanResult {
   action: Action;

@@ -68,6 +68,8 @@ export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
       ],
     },
   },
+  updateStrategy: 'DrainAndUpdate',
+  adoption: 'Adopt',
 };
 
 /**
@@ -79,6 +81,7 @@ export function validFullPoolSpec(): BatchPool['spec'] {
   const file = spec.startTask?.resourceFiles?.[0];
   if (file) delete file.storageContainerUrl;
   if (spec.startTask?.userIdentity) delete spec.startTask.userIdentity.userName;
+  delete spec.adoption;
   return spec;
 }
 
@@ -99,6 +102,13 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
       message: 'Please try resizing the pool again.',
       observedAt: '2026-01-02T03:05:00Z',
     },
+  },
+  adoptedAt: '2026-01-01T00:00:00Z',
+  update: {
+    fields: ['spec.image.id'],
+    strategy: 'DrainAndUpdate',
+    state: 'Draining',
+    since: '2026-01-02T03:00:00Z',
   },
   image: {
     id: fullPoolSpec.image.id,
