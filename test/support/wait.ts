@@ -10,3 +10,17 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 30_00
     await sleep(1);
   }
 }
+
+/** Polls a condition that has to ask something (the apiserver, Azure) every `intervalMs`. */
+export async function eventually(
+  cond: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
