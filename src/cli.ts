@@ -8,6 +8,7 @@ const USAGE = `usage: batchpool-operator <command> [flags]
 commands:
   run         run the controller (watches BatchPools, reconciles them against Azure Batch)
   simulator   run the local Azure stand-in (Batch data plane, ARM images, Entra ID) on 127.0.0.1
+  import      print a BatchPool manifest (spec.adoption: Adopt) for every pool of a Batch account
 
 Run "batchpool-operator <command> --help" for the flags of a command.`;
 
@@ -21,6 +22,10 @@ async function main(argv: string[]): Promise<number> {
     case 'simulator': {
       const { simulatorCommand } = await import('./simulator/cli.ts');
       return simulatorCommand(rest);
+    }
+    case 'import': {
+      const { importCommand } = await import('./import/command.ts');
+      return importCommand(rest);
     }
     case undefined:
     case '-h':

@@ -6,7 +6,7 @@
 // the pool. Values are compared after filling in the defaults Azure reports on a GET, so a pool the operator
 // created never differs from its own spec.
 
-import type { BatchPool, NameValue, SecurityProfile, StartTask } from '../../api/types.ts';
+import type { BatchPool, BatchPoolSpec, NameValue, SecurityProfile, StartTask } from '../../api/types.ts';
 import { OWNER_METADATA, type EmptyPoolSettings, type PoolSettings } from '../../azure/ports.ts';
 import { deepEqual } from '../../json.ts';
 import { publishing, securityProfileFor } from './image.ts';
@@ -33,6 +33,40 @@ export function desiredSettings(
   };
 }
 
+const OWNER_NAMES: ReadonlySet<string> = new Set(Object.values(OWNER_METADATA));
+
+/**
+ * The spec fields that say what a pool already is: the inverse of desiredSettings for a pool the operator did
+ * not create (import). Only what differs from Azure's defaults is written, so the manifest stays short and a
+ * spec made from a pool never differs from it (see differences).
+ */
+export type SettingsSpec = Pick<
+  BatchPoolSpec,
+  | 'vmSize'
+  | 'image'
+  | 'nodeAgentSkuId'
+  | 'taskSlotsPerNode'
+  | 'startTask'
+  | 'networkConfiguration'
+  | 'securityProfile'
+  | 'metadata'
+>;
+
+export function specFromSettings(have: PoolSettings): SettingsSpec {
+  const metadata = have.metadata.filter((m) => !OWNER_NAMES.has(m.name));
+  return {
+    vmSize: have.vmSize,
+    image: { id: have.imageId },
+    nodeAgentSkuId: have.nodeAgentSkuId,
+    ...(have.taskSlotsPerNode !== undefined &&
+      have.taskSlotsPerNode !== 1 && { taskSlotsPerNode: have.taskSlotsPerNode }),
+    ...(have.startTask && { startTask: have.startTask }),
+    ...(have.networkConfiguration && { networkConfiguration: have.networkConfiguration }),
+    ...(have.securityProfile && { securityProfile: have.securityProfile }),
+    ...(metadata.length > 0 && { metadata: metadata.map((m) => ({ name: m.name, value: m.value })) }),
+  };
+}
+
 export interface Differences {
   /** Spec fields Azure changes on a pool with nodes. */
   live: string[];
@@ -41,8 +75,6 @@ export interface Differences {
   /** The owner entries are missing from the pool's metadata (a pool that is being adopted). */
   unclaimed: boolean;
 }
-
-const OWNER_NAMES: ReadonlySet<string> = new Set(Object.values(OWNER_METADATA));
 
 export function differences(want: PoolSettings, have: PoolSettings): Differences {
   const live: string[] = [];

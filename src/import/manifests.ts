@@ -1,0 +1,77 @@
+// BatchPool manifests for pools that already exist, ready for a GitOps repository. Each says what the pool
+// is (so the operator finds nothing to change when it is applied) and `adoption: Adopt`, so the operator
+// takes the pool over instead of reporting it as foreign. `deletionPolicy: Retain` keeps a pool someone
+// imported from being deleted by a careless `kubectl delete`; the owner turns it to Delete when they mean it.
+
+import { API_VERSION, BATCHPOOL_KIND, type BatchPool } from '../api/types.ts';
+import type { PoolSnapshot } from '../azure/ports.ts';
+import { specFromSettings } from '../controller/plan/settings.ts';
+
+export interface ImportTarget {
+  /** The BatchAccount the manifests name in spec.accountRef. */
+  accountName: string;
+  namespace: string;
+}
+
+export type Skipped = { poolId: string; reason: string };
+
+export interface ImportResult {
+  manifests: BatchPool[];
+  skipped: Skipped[];
+}
+
+export function importManifests(pools: readonly PoolSnapshot[], target: ImportTarget): ImportResult {
+  const manifests: BatchPool[] = [];
+  const skipped: Skipped[] = [];
+  const names = new Set<string>();
+  for (const pool of [...pools].sort((a, b) => a.id.localeCompare(b.id))) {
+    const why = skipReason(pool);
+    if (why) {
+      skipped.push({ poolId: pool.id, reason: why });
+      continue;
+    }
+    const name = uniqueName(objectName(pool.id), names);
+    manifests.push({
+      apiVersion: API_VERSION,
+      kind: BATCHPOOL_KIND,
+      metadata: { name, namespace: target.namespace },
+      spec: {
+        accountRef: { name: target.accountName },
+        poolId: pool.id,
+        adoption: 'Adopt',
+        deletionPolicy: 'Retain',
+        ...specFromSettings(pool.settings!),
+        targetDedicatedNodes: pool.targetDedicatedNodes,
+        targetLowPriorityNodes: pool.targetLowPriorityNodes,
+      },
+    } as BatchPool);
+  }
+  return { manifests, skipped };
+}
+
+function skipReason(pool: PoolSnapshot): string | undefined {
+  if (pool.state === 'deleting') return 'it is being deleted';
+  if (pool.owner.namespace || pool.owner.name) {
+    return `a BatchPool already manages it (${pool.owner.namespace ?? '?'}/${pool.owner.name ?? '?'})`;
+  }
+  if (!pool.settings) {
+    return 'it is not a virtual-machine-configuration pool on a custom image, which a BatchPool cannot describe';
+  }
+  return undefined;
+}
+
+/** A Kubernetes object name (a DNS subdomain) from a pool ID, which also allows upper case and _. */
+export function objectName(poolId: string): string {
+  const name = poolId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return name || 'pool';
+}
+
+function uniqueName(name: string, taken: Set<string>): string {
+  let candidate = name;
+  for (let i = 2; taken.has(candidate); i++) candidate = `${name}-${i}`;
+  taken.add(candidate);
+  return candidate;
+}
