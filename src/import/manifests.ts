@@ -26,8 +26,8 @@ export function importManifests(pools: readonly PoolSnapshot[], target: ImportTa
   const names = new Set<string>();
   for (const pool of [...pools].sort((a, b) => a.id.localeCompare(b.id))) {
     const why = skipReason(pool);
-    if (why) {
-      skipped.push({ poolId: pool.id, reason: why });
+    if (why || !pool.settings) {
+      skipped.push({ poolId: pool.id, reason: why ?? 'no settings' });
       continue;
     }
     const name = uniqueName(objectName(pool.id), names);
@@ -40,11 +40,11 @@ export function importManifests(pools: readonly PoolSnapshot[], target: ImportTa
         poolId: pool.id,
         adoption: 'Adopt',
         deletionPolicy: 'Retain',
-        ...specFromSettings(pool.settings!),
+        ...specFromSettings(pool.settings),
         targetDedicatedNodes: pool.targetDedicatedNodes,
         targetLowPriorityNodes: pool.targetLowPriorityNodes,
       },
-    } as BatchPool);
+    });
   }
   return { manifests, skipped };
 }
