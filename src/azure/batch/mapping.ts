@@ -149,7 +149,7 @@ function toVmConfiguration(
     imageReference: { virtualMachineImageId: s.imageId },
     nodeAgentSKUId: s.nodeAgentSkuId,
     ...placed(s, 'vm', secrets),
-  } as VirtualMachineConfiguration;
+  };
 }
 
 /** The start task as the wire has it (for callers that send one on its own). */
@@ -178,7 +178,7 @@ export function toCreateOptions(c: CreatePoolParams, secrets = NO_SECRETS): Batc
     ...sizing,
     metadata: pairs(c.metadata),
     ...placed(c, 'pool', secrets),
-  } as BatchPoolCreateOptions;
+  };
 }
 
 /** updateproperties replaces all three: no start task removes it, and each list is the whole list. */
@@ -211,7 +211,7 @@ export function toUpdateOptions(e: EmptyPoolSettings, secrets = NO_SECRETS): Bat
         secrets,
       ),
     }),
-  } as BatchPoolUpdateOptions;
+  };
 }
 
 export function toEnableAutoScaleOptions(

@@ -35,7 +35,13 @@ export function planUpdate(p: Planner, pool: PoolSnapshot): PlanResult | undefin
       {
         kind: 'updateLive',
         poolId: p.poolId,
-        settings: { ...(want.startTask && { startTask: want.startTask }), metadata: want.metadata },
+        settings: {
+          ...(want.startTask && { startTask: want.startTask }),
+          ...(want.applicationPackageReferences && {
+            applicationPackageReferences: want.applicationPackageReferences,
+          }),
+          metadata: want.metadata,
+        },
         fields: d.live,
       },
       AFTER_UPDATE_MS,
