@@ -2,11 +2,16 @@
 // plans, and what `import` asks the owner to create.
 
 import type { BatchPoolSpec } from '../api/types.ts';
-import type { SecretKeyRef } from '../azure/ports.ts';
+import { parseJsonObject } from '../azure/batch/mapping.ts';
+import { SecretValues, type SecretKeyRef } from '../azure/ports.ts';
+import type { SecretReader } from '../kube/secrets.ts';
+
+/** A Secret key the spec references; `json` when its value must be a JSON object (protectedSettings). */
+export type SpecSecretRef = SecretKeyRef & { json?: true };
 
 /** Every distinct Secret key the spec references, in the order they appear. */
-export function secretRefsOf(spec: BatchPoolSpec | Record<string, unknown>): SecretKeyRef[] {
-  const out = new Map<string, SecretKeyRef>();
+export function secretRefsOf(spec: BatchPoolSpec | Record<string, unknown>): SpecSecretRef[] {
+  const out = new Map<string, SpecSecretRef>();
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) {
       for (const item of v) walk(item);
@@ -14,10 +19,11 @@ export function secretRefsOf(spec: BatchPoolSpec | Record<string, unknown>): Sec
     }
     if (typeof v !== 'object' || v === null) return;
     for (const [k, sub] of Object.entries(v)) {
-      if (k.endsWith('SecretRef') && isRef(sub))
-        out.set(`${sub.name}/${sub.key}`, { name: sub.name, key: sub.key });
-      // Free-form extension settings hold no references.
-      else if (k !== 'settings') walk(sub);
+      if (k.endsWith('SecretRef') && isRef(sub)) {
+        const id = `${sub.name}/${sub.key}`;
+        const json = k === 'protectedSettingsSecretRef' || out.get(id)?.json === true;
+        out.set(id, { name: sub.name, key: sub.key, ...(json && { json: true as const }) });
+      } else if (k !== 'settings') walk(sub); // free-form extension settings hold no references
     }
   };
   walk(spec);
@@ -46,4 +52,29 @@ export function describeSecretProblem(p: SecretProblem, namespace: string): stri
     case 'NotAJsonObject':
       return `${where}, key ${p.key}, must hold a JSON object (extension protectedSettings)`;
   }
+}
+
+/** What the reconciler read: the values (for the write) and what it could not have (for the plan). */
+export interface SecretsRead {
+  values: SecretValues;
+  problems: SecretProblem[];
+}
+
+/** Reads every Secret key the spec references, each Secret once. */
+export async function readSecrets(
+  reader: SecretReader | undefined,
+  namespace: string,
+  spec: BatchPoolSpec,
+): Promise<SecretsRead> {
+  const refs = secretRefsOf(spec);
+  const values: [SecretKeyRef, string][] = [];
+  const problems: SecretProblem[] = [];
+  for (const ref of refs) {
+    const got = reader ? await reader.read(namespace, ref.name, ref.key) : { kind: 'Forbidden' as const };
+    if (got.kind !== 'ok') problems.push({ name: ref.name, key: ref.key, why: got.kind });
+    else if (ref.json && !parseJsonObject(got.value)) {
+      problems.push({ name: ref.name, key: ref.key, why: 'NotAJsonObject' });
+    } else values.push([{ name: ref.name, key: ref.key }, got.value]);
+  }
+  return { values: new SecretValues(values), problems };
 }

@@ -25,6 +25,10 @@ export function planUpdate(p: Planner, pool: PoolSnapshot): PlanResult | undefin
   const want = desiredSettings(p.object, p.image);
   const d = differences(want, have);
   if (d.empty.length === 0) p.update = undefined;
+  if (d.live.length > 0 || d.empty.length > 0) {
+    const secrets = p.secretsBlock('update');
+    if (secrets) return secrets;
+  }
   if (d.live.length > 0) {
     if (p.paused) return p.pausedHold(updateSay.updatingLive(p.poolId, d.live));
     p.event('Normal', 'PoolUpdated', updateSay.liveUpdated(p.poolId, d.live), 'Update');
