@@ -13,6 +13,7 @@ import { nodeAgentVerdict, securityProfileFor, validSkusFor } from './image.ts';
 import { note, updateSay } from './messages.ts';
 import { desiredSettings, differences, emptyPoolPatch, type Differences } from './settings.ts';
 import { poolTargets } from './targets.ts';
+import { planAutoScaleChange } from './autoscale.ts';
 import type { PlanResult } from './types.ts';
 
 /** After a write, look again soon: the next step (a resize, the grow back) depends on it. */
@@ -51,6 +52,7 @@ export function planUpdate(p: Planner, pool: PoolSnapshot): PlanResult | undefin
       AFTER_UPDATE_MS,
     );
   }
+  if (d.autoScale) return planAutoScaleChange(p, pool);
   if (d.empty.length === 0) return undefined;
   return planEmptyPoolChange(p, pool, d);
 }
@@ -79,6 +81,15 @@ function planEmptyPoolChange(p: Planner, pool: PoolSnapshot, d: Differences): Pl
       updateSay.applying(p.poolId, fields),
       { kind: 'updateEmpty', poolId: p.poolId, settings: emptyPoolPatch(want, d), fields },
       AFTER_UPDATE_MS,
+    );
+  }
+  if (p.object.spec.autoScale) {
+    // The operator never resizes an autoscaled pool, so it does not drain one either: the formula must empty it.
+    record('Refused');
+    return p.stalled(
+      Reason.UpdateRefused,
+      `${updateSay.refused(p.poolId, fields, nodes)} Pool ${p.poolId} autoscales, so the operator does not drain ` +
+        'it: the change is made once the formula has brought it to 0 nodes (or remove spec.autoScale).',
     );
   }
   if (strategy === 'Manual') {
