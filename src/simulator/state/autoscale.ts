@@ -50,7 +50,7 @@ function tokenize(text: string): Token[] {
       const end = text.indexOf('*/', i + 2);
       if (end < 0) throw syntaxError('a comment is not closed', i);
       i = end + 2;
-    } else if (/[0-9.]/.test(c)) {
+    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
       const m = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i));
       if (!m) throw syntaxError(`unexpected '${c}'`, i);
       out.push({ t: 'num', v: m[0], at: i });
