@@ -247,6 +247,8 @@ describe('Batch pool payloads (2025-06-01)', () => {
         '$.value[].targetLowPriorityNodes',
         '$.value[].autoScaleFormula',
         '$.value[].autoScaleEvaluationInterval',
+        // The last formula evaluation of the autoscale pool (BatchPool.autoScaleRun; the example has none).
+        '$.value[].autoScaleRun',
       ]),
     ).toEqual([]);
     expect(listProblems(list.json, 'BatchPool')).toEqual([]);
