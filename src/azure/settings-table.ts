@@ -66,7 +66,7 @@ export const VM_KEYS: readonly SettingKey[] = [
 
 /**
  * The values Azure fills in when a field is left out, as the 2025-06-01 model documents them ("The default
- * value is …"), by path in the spec (`[]` for every item of a list). Both sides are filled in before they are
+ * value is …") or a recorded response shows them, by path in the spec (`[]` for every item of a list). Both sides are filled in before they are
  * compared, so it does not matter whether a GET reports a default or leaves it out.
  */
 export const AZURE_DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -82,7 +82,8 @@ export const AZURE_DEFAULTS: Readonly<Record<string, unknown>> = {
   'startTask.containerSettings.containerHostBatchBindMounts[].isReadOnly': false,
   'startTask.containerSettings.registry.registryServer': 'docker.io',
   'containerConfiguration.containerRegistries[].registryServer': 'docker.io',
-  'dataDisks[].caching': 'readwrite',
+  // The model says readwrite; a recorded GET (reference/specs/batch-data-plane/observed) shows none.
+  'dataDisks[].caching': 'none',
   'diskEncryptionConfiguration.customerManagedKey.rotationToLatestKeyVersionEnabled': false,
   'nodePlacementConfiguration.policy': 'regional',
   'windowsConfiguration.enableAutomaticUpdates': true,

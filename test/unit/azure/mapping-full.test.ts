@@ -88,7 +88,7 @@ function asAzureReturns(body: Record<string, unknown>): BatchPool {
   ) as Record<string, unknown> & BatchPool;
   const vm = copy.virtualMachineConfiguration!;
   if (vm.securityProfile) vm.securityProfile.securityType = 'TrustedLaunch';
-  for (const d of vm.dataDisks ?? []) d.caching ??= 'readwrite';
+  for (const d of vm.dataDisks ?? []) d.caching ??= 'none';
   return {
     ...copy,
     url: 'https://account/pools/full-pool',
@@ -232,7 +232,7 @@ describe('every pool setting through the 2025-06-01 mapping', () => {
       ['*'];
     got.networkConfiguration!.enableAcceleratedNetworking = false;
     got.startTask!.containerSettings!.workingDirectory = 'taskWorkingDirectory';
-    expect(got.virtualMachineConfiguration!.dataDisks![0]!.caching).toBe('readwrite');
+    expect(got.virtualMachineConfiguration!.dataDisks![0]!.caching).toBe('none');
     expect(differences(w, toSettings(got)!)).toEqual({
       live: [],
       empty: [],
