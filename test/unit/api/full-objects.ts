@@ -263,6 +263,7 @@ export function validFullPoolSpec(): BatchPool['spec'] {
   // A Linux node agent: the Windows-only settings go.
   delete spec.licenseType;
   delete spec.windowsConfiguration;
+  for (const u of spec.userAccounts ?? []) delete u.windowsUserConfiguration;
   // One kind per mount, one way to authenticate a blob container.
   const [mount] = spec.mountConfiguration ?? [];
   if (mount) {
