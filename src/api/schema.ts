@@ -457,6 +457,21 @@ const startTask = obj(
   { required: ['commandLine'] },
 );
 
+function blueGreenPool(description: string) {
+  return obj(
+    description,
+    {
+      poolId: str('The Azure pool ID.'),
+      exists: bool('Whether the pool existed when last seen.'),
+      currentDedicatedNodes: int('Dedicated nodes it had.'),
+      currentLowPriorityNodes: int('Spot nodes it had.'),
+      targetDedicatedNodes: int('Its dedicated target.'),
+      targetLowPriorityNodes: int('Its Spot target.'),
+    },
+    { required: ['poolId'] },
+  );
+}
+
 const poolSpecRules: ValidationRule[] = [
   {
     // targetLowPriorityNodes defaults to 0 and defaults are applied before validation, so
@@ -634,8 +649,13 @@ export const batchPoolSpecSchema = obj(
         'targets can be raised again), or another strategy is chosen. DrainAndUpdate: the operator shrinks ' +
         'the pool to 0 (with nodeDeallocationOption, so running tasks are treated as it says), applies the ' +
         'change, and grows the pool back to its targets; the pool has no nodes in between. Changes Azure makes ' +
-        'on a pool with nodes (startTask, metadata) are always applied in place, whatever the strategy.',
-      { enum: ['Manual', 'DrainAndUpdate'], default: DEFAULTS.updateStrategy },
+        'on a pool with nodes (startTask, metadata) are always applied in place, whatever the strategy. ' +
+        'BlueGreen: the operator creates a second Azure pool with the new settings (the pool ID alternates ' +
+        'between spec.poolId and spec.poolId with "-bg" appended), grows it to the targets, then moves ' +
+        'status.poolId to it, shrinks the old pool to 0 (with nodeDeallocationOption) and deletes it. The ' +
+        'nodes never drop below the targets, at the cost of both pools for a while (quota for both); jobs ' +
+        'name a pool by ID, so submitters follow status.poolId.',
+      { enum: ['Manual', 'DrainAndUpdate', 'BlueGreen'], default: DEFAULTS.updateStrategy },
     ),
     adoption: str(
       'What the operator does when an Azure pool with this pool ID already exists and was not created by ' +
@@ -660,7 +680,10 @@ export const batchPoolStatusSchema = obj(
     observedGeneration: int64(
       'The metadata.generation this status describes; while it is older, the operator has not acted on the latest spec yet.',
     ),
-    poolId: str('ID of the Azure pool this object manages.'),
+    poolId: str(
+      'ID of the Azure pool this object manages: spec.poolId (or metadata.name), until a BlueGreen rollout ' +
+        'moves it to the other pool ID.',
+    ),
     phase: str(
       'One word for people: Pending (not yet acted on), Creating, Resizing, Backoff (waiting to retry a ' +
         'resize), Updating (changing the settings of the pool, see status.update), Ready (at target), ' +
@@ -720,13 +743,27 @@ export const batchPoolStatusSchema = obj(
           str('A field path such as spec.image.id.'),
           { 'x-kubernetes-list-type': 'atomic' },
         ),
-        strategy: str('The spec.updateStrategy followed.', { enum: ['Manual', 'DrainAndUpdate'] }),
+        strategy: str('The spec.updateStrategy followed.', {
+          enum: ['Manual', 'DrainAndUpdate', 'BlueGreen'],
+        }),
         state: str(
-          'Refused (Manual: waiting for a person), Draining (shrinking to 0 first), or Applying (the pool is ' +
-            'empty and the change is being made).',
-          { enum: ['Refused', 'Draining', 'Applying'] },
+          'Refused (Manual: waiting for a person), Draining (shrinking to 0 first), Applying (the pool is ' +
+            'empty and the change is being made); for BlueGreen: Creating (the new pool), Growing (the new ' +
+            'pool towards the targets), Retiring (the new pool serves; the old one shrinks and is deleted), or ' +
+            'Aborting (the spec no longer asks for the new pool: it is deleted).',
+          { enum: ['Refused', 'Draining', 'Applying', 'Creating', 'Growing', 'Retiring', 'Aborting'] },
         ),
         since: str('When the operator first saw the change.', { format: 'date-time' }),
+        blueGreen: obj(
+          'The two Azure pools of a BlueGreen rollout, with their node counts as last seen.',
+          {
+            from: blueGreenPool('The pool that served when the rollout began; it is deleted at the end.'),
+            to: blueGreenPool(
+              'The pool with the new settings; status.poolId moves to it once it reaches the targets.',
+            ),
+          },
+          { required: ['from', 'to'] },
+        ),
       },
       { required: ['fields', 'strategy', 'state', 'since'] },
     ),

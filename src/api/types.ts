@@ -76,6 +76,7 @@ export type ResizeStatus = NonNullable<BatchPoolStatus['resize']>;
 export type ResizeError = NonNullable<ResizeStatus['lastError']>;
 export type ImageStatus = NonNullable<BatchPoolStatus['image']>;
 export type UpdateStatus = NonNullable<BatchPoolStatus['update']>;
+export type BlueGreenStatus = NonNullable<UpdateStatus['blueGreen']>;
 export type NodeAgentStatus = NonNullable<BatchPoolStatus['nodeAgent']>;
 export type Condition = NonNullable<BatchPoolStatus['conditions']>[number];
 

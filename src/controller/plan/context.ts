@@ -11,7 +11,7 @@ import {
   type ResizeStatus,
   type UpdateStatus,
 } from '../../api/types.ts';
-import type { ResizeParams } from '../../azure/ports.ts';
+import type { PoolSnapshot, ResizeParams } from '../../azure/ports.ts';
 import { findCondition, Reason, type StalledReason } from '../conditions.ts';
 import { buildStatus, type Verdict } from '../status.ts';
 import {
@@ -42,7 +42,10 @@ export class Planner {
   readonly object: BatchPool;
   readonly prev: BatchPoolStatus;
   readonly nowIso: string;
-  readonly poolId: string;
+  /** The Azure pool this object manages; a BlueGreen rollout moves it to the new pool when it takes over. */
+  poolId: string;
+  /** The pool whose counts the status shows; the new one from the pass it takes over. */
+  shown: PoolSnapshot | undefined;
   readonly desired: Targets;
   readonly maxStep: number;
   readonly paused: boolean;
@@ -61,6 +64,7 @@ export class Planner {
     this.prev = input.object.status ?? {};
     this.nowIso = new Date(input.now).toISOString();
     this.poolId = poolIdOf(input.object);
+    this.shown = input.observed?.pool;
     this.desired = desiredTargets(input.object);
     this.maxStep = input.object.spec.resizeStrategy?.maxNodesPerResize ?? 0;
     this.paused = isPaused(input.object);
@@ -131,7 +135,7 @@ export class Planner {
       previous: this.prev,
       generation: this.object.metadata.generation,
       poolId: this.poolId,
-      pool: this.in.observed?.pool,
+      pool: this.shown,
       resize: this.resize,
       update: this.update,
       adoptedAt: this.adoptedAt,

@@ -263,3 +263,31 @@ export const updateSay = {
   observeReleased: (poolId: string) =>
     `Pool ${poolId} left in Azure untouched (spec.adoption: Observe never writes to it).`,
 };
+
+/** A BlueGreen rollout: the new pool grows beside the old one, takes over, and the old one goes. */
+export const blueGreenSay = {
+  started: (from: string, to: string, fields: readonly string[]) =>
+    `Starting a blue-green rollout of ${updateSay.fields(fields)}: pool ${to} is created with the new ` +
+    `settings beside pool ${from}, which keeps serving until ${to} reaches the targets.`,
+  creating: (from: string, to: string, fields: readonly string[]) =>
+    `Creating pool ${to} with the new ${updateSay.fields(fields)}; pool ${from} keeps serving`,
+  growing: (from: string, to: string, current: Targets, desired: Targets) =>
+    `Growing pool ${to} (${fmt(current)} of ${fmt(desired)} nodes) with the new settings; pool ${from} keeps serving`,
+  switched: (from: string, to: string, current: Targets) =>
+    `Pool ${to} reached ${fmt(current)} nodes with the new settings and now serves (status.poolId); pool ` +
+    `${from} is shrunk to 0 and deleted.`,
+  retiring: (from: string, to: string, current: Targets) =>
+    `Pool ${to} serves; retiring the old pool ${from} (${fmt(current)} nodes left)`,
+  deletingOld: (from: string) => `Deleting the old pool ${from}, now empty (blue-green rollout).`,
+  completed: (from: string, to: string) =>
+    `Blue-green rollout done: pool ${from} is gone and pool ${to} serves.`,
+  aborting: (to: string) =>
+    `The spec no longer matches pool ${to}, started for a blue-green rollout: deleting it before going on`,
+  aborted: (to: string) =>
+    `Deleting pool ${to}: the spec changed since the blue-green rollout created it (it is started again if the ` +
+    'spec still differs from the serving pool).',
+  pairTaken: (to: string, owner: PoolOwner) =>
+    `A blue-green rollout needs pool ID ${to}, but a pool with that ID exists and was not created by this ` +
+    `BatchPool (its metadata names ${ownerText(owner)}); nothing was changed. Delete that pool, or choose ` +
+    'another spec.updateStrategy.',
+};

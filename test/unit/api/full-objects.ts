@@ -106,9 +106,27 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
   adoptedAt: '2026-01-01T00:00:00Z',
   update: {
     fields: ['spec.image.id'],
-    strategy: 'DrainAndUpdate',
-    state: 'Draining',
+    strategy: 'BlueGreen',
+    state: 'Growing',
     since: '2026-01-02T03:00:00Z',
+    blueGreen: {
+      from: {
+        poolId: 'full-pool',
+        exists: true,
+        currentDedicatedNodes: 10,
+        currentLowPriorityNodes: 0,
+        targetDedicatedNodes: 10,
+        targetLowPriorityNodes: 0,
+      },
+      to: {
+        poolId: 'full-pool-bg',
+        exists: true,
+        currentDedicatedNodes: 4,
+        currentLowPriorityNodes: 0,
+        targetDedicatedNodes: 10,
+        targetLowPriorityNodes: 0,
+      },
+    },
   },
   image: {
     id: fullPoolSpec.image.id,
