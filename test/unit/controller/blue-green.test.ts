@@ -65,20 +65,16 @@ function world() {
       }
     }
   };
-  /** Reconcile until nothing is left to do; `serving` records the nodes of the pool status names. */
+  /** Reconcile (with Azure moving on between passes) until nothing is left to do. */
   const run = async (passes = 40) => {
-    const trace: { phase?: string; poolId?: string; nodes: number }[] = [];
     for (let i = 0; i < passes; i++) {
       await reconcile(KEY, deps).catch(() => undefined);
       azureMoves();
-      clock.advance(60_000);
+      await clock.advance(60_000);
       const o = kube.pools.get(KEY);
       const s = o?.status;
-      const serving = s?.poolId ? azure.pools.get(s.poolId) : undefined;
-      trace.push({ phase: s?.phase, poolId: s?.poolId, nodes: serving?.currentDedicatedNodes ?? 0 });
       if (s?.phase === 'Ready' && !s.update && s.observedGeneration === o?.metadata.generation) break;
     }
-    return trace;
   };
   return {
     kube,
