@@ -93,6 +93,13 @@ export const BATCHPOOL_COLUMNS: PrinterColumn[] = [
     description: 'Spot nodes now, preempted ones included.',
     priority: 1,
   },
+  {
+    name: 'Pool-ID',
+    type: 'string',
+    jsonPath: '.status.poolId',
+    description: 'The Azure pool serving now (it moves to the other pool ID of a BlueGreen rollout).',
+    priority: 1,
+  },
   { name: 'VM-Size', type: 'string', jsonPath: '.spec.vmSize', description: 'Azure VM size.', priority: 1 },
   {
     name: 'Last-Error',
