@@ -69,7 +69,7 @@ export const BATCHPOOL_COLUMNS: PrinterColumn[] = [
     name: 'Attempts',
     type: 'integer',
     jsonPath: '.status.resize.attempts',
-    description: 'Resizes issued for the current target.',
+    description: 'Resizes issued for the current target (kept once it is reached: how many it took).',
   },
   {
     name: 'Ready',

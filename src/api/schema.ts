@@ -687,8 +687,21 @@ export const batchPoolStatusSchema = obj(
     phase: str(
       'One word for people: Pending (not yet acted on), Creating, Resizing, Backoff (waiting to retry a ' +
         'resize), Updating (changing the settings of the pool, see status.update), Ready (at target), ' +
-        'Stalled (needs a person; see the Stalled condition), Deleting.',
-      { enum: ['Pending', 'Creating', 'Resizing', 'Backoff', 'Updating', 'Ready', 'Stalled', 'Deleting'] },
+        'Stalled (needs a person; see the Stalled condition), Paused (the paused annotation holds a write ' +
+        'that is due), Deleting.',
+      {
+        enum: [
+          'Pending',
+          'Creating',
+          'Resizing',
+          'Backoff',
+          'Updating',
+          'Ready',
+          'Stalled',
+          'Paused',
+          'Deleting',
+        ],
+      },
     ),
     allocationState: str('The allocation state Azure reports for the pool: steady, resizing or stopping.', {
       enum: ['steady', 'resizing', 'stopping'],
@@ -701,13 +714,24 @@ export const batchPoolStatusSchema = obj(
     resize: obj(
       'Progress towards the current target.',
       {
-        attempts: int('Resizes issued for the current target; creating the pool counts as the first.', {
-          minimum: 0,
-        }),
+        attempts: int(
+          'Resizes issued for the current target; creating the pool counts as the first. It starts again at 1 ' +
+            'when the target changes and is kept once the target is reached, so a Ready pool says how many ' +
+            'resizes it took.',
+          { minimum: 0 },
+        ),
         lastIssuedAt: str('When the last resize (or create) was issued.', { format: 'date-time' }),
         nextAttemptAt: str('When the next resize is due, while waiting out a backoff.', {
           format: 'date-time',
         }),
+        lastIssuedFrom: obj(
+          'The node counts the pool had when the last resize was issued, to tell a resize that made progress.',
+          {
+            dedicated: int('Dedicated nodes the pool had.', { minimum: 0 }),
+            lowPriority: int('Spot nodes the pool had.', { minimum: 0 }),
+          },
+          { required: ['dedicated', 'lowPriority'] },
+        ),
         lastTarget: obj(
           'The targets of the resize last issued, so a restarted operator knows what it asked for.',
           {
@@ -729,6 +753,20 @@ export const batchPoolStatusSchema = obj(
         ),
       },
       { required: ['attempts'] },
+    ),
+    rejected: obj(
+      'An Azure write that Azure refused in a way only a person can fix (a 4xx other than a conflict or a ' +
+        'quota). It is tried again after nextAttemptAt — 5 minutes after the first refusal, doubling per ' +
+        'refusal up to 1 hour — and at once when the spec changes.',
+      {
+        action: str('The write refused: create, resize, stopResize, updateLive, updateEmpty or delete.'),
+        generation: int64('The metadata.generation of the spec it was refused for.'),
+        attempts: int('Refusals in a row for that spec.', { minimum: 1 }),
+        since: str('When it was first refused.', { format: 'date-time' }),
+        nextAttemptAt: str('When it is tried again.', { format: 'date-time' }),
+        message: str("Azure's answer."),
+      },
+      { required: ['action', 'attempts', 'since', 'nextAttemptAt', 'message'] },
     ),
     adoptedAt: str(
       'When the operator took over a pool that existed before this object (spec.adoption: Adopt). Its owner ' +

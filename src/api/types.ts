@@ -73,6 +73,7 @@ export type InboundNatPool = NonNullable<
 export type Phase = NonNullable<BatchPoolStatus['phase']>;
 export type AllocationState = NonNullable<BatchPoolStatus['allocationState']>;
 export type ResizeStatus = NonNullable<BatchPoolStatus['resize']>;
+export type RejectedStatus = NonNullable<BatchPoolStatus['rejected']>;
 export type ResizeError = NonNullable<ResizeStatus['lastError']>;
 export type ImageStatus = NonNullable<BatchPoolStatus['image']>;
 export type UpdateStatus = NonNullable<BatchPoolStatus['update']>;

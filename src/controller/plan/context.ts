@@ -8,6 +8,7 @@ import {
   type ImageStatus,
   type NodeAgentStatus,
   type Phase,
+  type RejectedStatus,
   type ResizeStatus,
   type UpdateStatus,
 } from '../../api/types.ts';
@@ -53,6 +54,8 @@ export class Planner {
   resize: ResizeStatus | undefined;
   /** A change to empty-pool settings on its way; kept from the last pass until planUpdate looks again. */
   update: UpdateStatus | undefined;
+  /** A refused write of this spec, kept while its retry waits (see holdRejected). */
+  rejected: RejectedStatus | undefined;
   /** When a pool that existed before was adopted (spec.adoption: Adopt). */
   adoptedAt: string | undefined;
   image: ImageStatus | undefined;
@@ -71,6 +74,7 @@ export class Planner {
     this.resize = this.prev.resize ? { ...this.prev.resize } : undefined;
     this.update = this.prev.update;
     this.adoptedAt = this.prev.adoptedAt;
+    this.rejected = undefined;
     this.image = this.observeImage();
     this.nodeAgent = this.observeNodeAgent();
   }
@@ -139,6 +143,7 @@ export class Planner {
       resize: this.resize,
       update: this.update,
       adoptedAt: this.adoptedAt,
+      rejected: this.rejected,
       image: this.image,
       ...(this.in.observed && { imageVerdict: this.imageVerdict(this.in.observed.pool !== undefined) }),
       nodeAgent: this.nodeAgent,
@@ -180,7 +185,7 @@ export class Planner {
       ? 'Deleting'
       : pool && pool.allocationState !== 'steady'
         ? 'Resizing'
-        : 'Pending';
+        : 'Paused';
     return this.result(
       NONE,
       { phase, reason: Reason.Paused, message: phrase.paused(why) },
@@ -203,9 +208,13 @@ export class Planner {
       nodeDeallocationOption: this.object.spec.nodeDeallocationOption ?? DEFAULTS.nodeDeallocationOption,
     };
     const keepError = attempts > 1 ? this.resize?.lastError : undefined;
+    const from = this.in.observed?.pool;
     this.resize = {
       attempts,
       lastIssuedAt: this.nowIso,
+      ...(from && {
+        lastIssuedFrom: { dedicated: from.currentDedicatedNodes, lowPriority: from.currentLowPriorityNodes },
+      }),
       lastTarget: to,
       ...(keepError && { lastError: keepError }),
     };

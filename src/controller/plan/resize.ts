@@ -170,6 +170,16 @@ function planAfterError(
       nextAt - p.in.now,
     );
   }
+  if (p.in.now < nextAt && kind === 'timed-out') {
+    // Not a backoff: the next resize goes out at the next pass, a second from now.
+    return p.working(
+      'Resizing',
+      Reason.Resizing,
+      phrase.reissuingAfterTimeout(current, p.desired, r.attempts),
+      NONE,
+      Math.max(1000, nextAt - p.in.now),
+    );
+  }
   if (p.in.now < nextAt) {
     return p.working(
       'Backoff',
@@ -210,6 +220,15 @@ function scheduleNextAttempt(
     : backoffMs(p.object, afterTimeout ? 1 : r.attempts, p.in.random, kind === 'quota');
   r.nextAttemptAt = new Date(p.in.now + wait).toISOString();
   const issued = r.lastTarget!;
+  const from = r.lastIssuedFrom;
+  // An ordinary timeout of a growing pool is no news for a person: it is Normal when the resize added nodes,
+  // and a Warning only when it added none (or it is not known).
+  const progressed =
+    from !== undefined && (current.dedicated > from.dedicated || current.lowPriority > from.lowPriority);
+  if (timedOut && progressed) {
+    p.event('Normal', 'ResizeTimedOut', note.resizeTimedOut(p.poolId, issued, from, current, r.attempts));
+    return;
+  }
   const retry = timedOut ? { now: true as const } : { inMs: wait };
   p.event(
     'Warning',

@@ -93,6 +93,7 @@ export type EventReason =
   | 'PoolRecreated'
   | 'ResizeIssued'
   | 'ResizeError'
+  | 'ResizeTimedOut'
   | 'ResizeStopping'
   | 'TargetReached'
   | 'Drift'

@@ -96,12 +96,22 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
     attempts: 3,
     lastIssuedAt: '2026-01-02T03:04:05Z',
     nextAttemptAt: '2026-01-02T03:09:05Z',
+    lastIssuedFrom: { dedicated: 4, lowPriority: 0 },
     lastTarget: { dedicated: 10, lowPriority: 2 },
     lastError: {
       code: 'AllocationFailed',
       message: 'Please try resizing the pool again.',
       observedAt: '2026-01-02T03:05:00Z',
     },
+  },
+  rejected: {
+    action: 'create',
+    generation: 1,
+    attempts: 2,
+    since: '2026-01-02T02:00:00Z',
+    nextAttemptAt: '2026-01-02T02:15:00Z',
+    message:
+      'InvalidPropertyValue: the value provided for one of the properties in the request body is invalid',
   },
   adoptedAt: '2026-01-01T00:00:00Z',
   update: {
