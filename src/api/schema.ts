@@ -724,6 +724,11 @@ export const batchPoolStatusSchema = obj(
         nextAttemptAt: str('When the next resize is due, while waiting out a backoff.', {
           format: 'date-time',
         }),
+        failuresWithoutProgress: int(
+          'Failed resizes in a row that added no node. The backoff doubles with each; a failure that added ' +
+            'nodes waits only the initial backoff and starts the count again.',
+          { minimum: 0 },
+        ),
         lastIssuedFrom: obj(
           'The node counts the pool had when the last resize was issued, to tell a resize that made progress.',
           {

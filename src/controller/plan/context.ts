@@ -208,6 +208,7 @@ export class Planner {
       nodeDeallocationOption: this.object.spec.nodeDeallocationOption ?? DEFAULTS.nodeDeallocationOption,
     };
     const keepError = attempts > 1 ? this.resize?.lastError : undefined;
+    const keepFailures = attempts > 1 ? this.resize?.failuresWithoutProgress : undefined;
     const from = this.in.observed?.pool;
     this.resize = {
       attempts,
@@ -217,6 +218,7 @@ export class Planner {
       }),
       lastTarget: to,
       ...(keepError && { lastError: keepError }),
+      ...(keepFailures !== undefined && { failuresWithoutProgress: keepFailures }),
     };
     const stepNote = sameTargets(to, this.desired) ? '' : note.stepTowards(this.desired);
     this.event(

@@ -96,6 +96,7 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
     attempts: 3,
     lastIssuedAt: '2026-01-02T03:04:05Z',
     nextAttemptAt: '2026-01-02T03:09:05Z',
+    failuresWithoutProgress: 1,
     lastIssuedFrom: { dedicated: 4, lowPriority: 0 },
     lastTarget: { dedicated: 10, lowPriority: 2 },
     lastError: {

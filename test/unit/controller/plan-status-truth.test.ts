@@ -190,3 +190,54 @@ describe('a write Azure rejects', () => {
     expect(r.status.rejected).toBeUndefined();
   });
 });
+
+describe('progress-aware backoff', () => {
+  const failed = (current: number) =>
+    snapshot({
+      currentDedicatedNodes: current,
+      targetDedicatedNodes: 1400,
+      resizeErrors: [{ code: 'AllocationFailed', message: 'x' }],
+    });
+  /** The wait chosen after our resize from `from` nodes ended with AllocationFailed at `current`. */
+  const waitAfter = (object: BatchPool, current: number) => {
+    const r = plan(input(object, { observed: { pool: failed(current) } }));
+    expect(r.status.phase).toBe('Backoff');
+    return { wait: Date.parse(r.status.resize!.nextAttemptAt!) - T0, status: r.status };
+  };
+  /** The next resize issued after that wait, and its failure at `current`. */
+  const again = (status: BatchPoolStatus, from: number, current: number) => {
+    const o = batchPool('render', { spec: { targetDedicatedNodes: 1400 }, status });
+    const issued = plan(
+      input(o, { observed: { pool: failed(from) }, now: Date.parse(status.resize!.nextAttemptAt!) }),
+    );
+    expect(issued.action.kind).toBe('resize');
+    const resize = { ...issued.status.resize!, lastIssuedAt: iso(T0 - 1_800_000) };
+    return waitAfter(
+      batchPool('render', { spec: { targetDedicatedNodes: 1400 }, status: { ...issued.status, resize } }),
+      current,
+    );
+  };
+
+  it('a failure that added nodes waits the initial backoff, however many came before', () => {
+    expect(waitAfter(growing(1400, 300, 6), 900).wait).toBe(30_000);
+  });
+
+  it('failures that add nothing double the wait; one that adds nodes starts over', () => {
+    const first = waitAfter(growing(1400, 300), 300);
+    expect(first.wait).toBe(30_000);
+    const second = again(first.status, 300, 300);
+    expect(second.wait).toBe(60_000);
+    const third = again(second.status, 300, 300);
+    expect(third.wait).toBe(120_000);
+    const progress = again(third.status, 300, 500);
+    expect(progress.wait).toBe(30_000);
+    expect(progress.status.resize?.failuresWithoutProgress).toBe(0);
+    expect(again(progress.status, 500, 500).wait).toBe(30_000);
+  });
+
+  it('a status from before lastIssuedFrom was recorded backs off by attempts, as it did', () => {
+    const old = growing(1400, 300, 3);
+    delete old.status!.resize!.lastIssuedFrom;
+    expect(waitAfter(old, 900).wait).toBe(120_000);
+  });
+});
