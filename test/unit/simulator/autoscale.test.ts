@@ -20,6 +20,7 @@ describe('autoscale formulas', () => {
   test('literals, variables, arithmetic, ?:, comments and min/max are evaluated; targets are floored at 0', () => {
     const out = evaluateFormula(
       `/* scale on current size */
+       $want = 0;
        $cap = 10; // a user variable
        $want = $CurrentDedicatedNodes * 2 + 1;
        $TargetDedicatedNodes = $want > $cap ? $cap : max($want, 0);
@@ -31,7 +32,7 @@ describe('autoscale formulas', () => {
       dedicated: 9,
       lowPriority: 0,
       results:
-        '$cap=10;$want=9;$TargetDedicatedNodes=9;$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion',
+        '$TargetDedicatedNodes=9;$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion;$cap=10;$want=9',
     });
   });
 
@@ -41,7 +42,7 @@ describe('autoscale formulas', () => {
       lowPriority: 1,
     });
     expect(evaluateFormula('$x = 1;', pool).results).toBe(
-      '$x=1;$TargetDedicatedNodes=2;$TargetLowPriorityNodes=1;$NodeDeallocationOption=requeue',
+      '$TargetDedicatedNodes=2;$TargetLowPriorityNodes=1;$NodeDeallocationOption=requeue;$x=1',
     );
   });
 
