@@ -332,7 +332,6 @@ function checkVirtualMachineConfiguration(vmc: Obj, windows: boolean): boolean {
     int(disk, 'lun', dp, { min: 0, max: 63, required: true });
     int(disk, 'diskSizeGB', dp, { min: 1, required: true });
     oneOf(disk, 'caching', dp, CACHING);
-    oneOf(disk, 'storageAccountType', dp, STORAGE_ACCOUNT_TYPES);
     const managed = obj(disk, 'managedDisk', dp);
     if (managed) checkManagedDisk(managed, `${dp}managedDisk.`);
   });
@@ -810,13 +809,19 @@ export function publicSpec(spec: Obj): Obj {
   return out;
 }
 
-/** Defaults Azure shows on a GET for what the body left out (recorded: data disks; see docs/simulator.md). */
+/**
+ * Defaults Azure shows on a GET for what the body left out: a data disk's caching is "none" (the recorded
+ * answer in observed-service-responses.json). The same recording shows storageAccountType "standard_lrs" at the
+ * data disk's top level, where 2025-06-01 no longer has it (it moved to managedDisk): a top-level
+ * storageAccountType from an older client is dropped like other retired properties, and no managedDisk is
+ * made up (our choice).
+ */
 export function withRulesDefaults(spec: Obj): void {
   const vmc = spec.virtualMachineConfiguration;
   if (isObj(vmc) && Array.isArray(vmc.dataDisks))
-    vmc.dataDisks = vmc.dataDisks.map((d: unknown) =>
-      isObj(d)
-        ? { ...d, caching: d.caching ?? 'none', storageAccountType: d.storageAccountType ?? 'standard_lrs' }
-        : d,
-    );
+    vmc.dataDisks = vmc.dataDisks.map((d: unknown) => {
+      if (!isObj(d)) return d;
+      const { storageAccountType: _retired, ...disk } = d;
+      return { ...disk, caching: disk.caching ?? 'none' };
+    });
 }
