@@ -17,6 +17,7 @@ import type { BatchAccount } from './state/account.ts';
 import { apiVersionError } from './state/api-versions.ts';
 import { BatchError, batchErrors } from './state/errors.ts';
 import { CREATE_FIELDS } from './state/pool-input.ts';
+import { publicSpec } from './state/pool-rules.ts';
 import type { PoolModel, PoolView } from './state/pools.ts';
 
 /** The pool as the service serialises it, in the service's property order. */
@@ -41,9 +42,22 @@ export function poolJson(model: PoolModel, pool: PoolView, origin: string): Reco
     targetLowPriorityNodes: pool.target.lowPriority,
   };
   if (pool.resizeErrors.length > 0 && pool.allocationState === 'steady') out.resizeErrors = pool.resizeErrors;
-  // Only what the 2025-06-01 BatchPool has (state restored from an older snapshot may hold more).
-  for (const [k, v] of Object.entries(pool.spec)) if (!(k in out) && CREATE_FIELDS.has(k)) out[k] = v;
+  // Only what the 2025-06-01 BatchPool has (state restored from an older snapshot may hold more), and not
+  // the secrets Azure keeps to itself.
+  for (const [k, v] of Object.entries(publicSpec(pool.spec))) {
+    if (!(k in out) && CREATE_FIELDS.has(k)) out[k] = v;
+    if (k === 'autoScaleEvaluationInterval' && pool.autoScaleRun) out.autoScaleRun = autoScaleRunJson(pool);
+  }
   return out;
+}
+
+function autoScaleRunJson(pool: PoolView): Record<string, unknown> {
+  const run = pool.autoScaleRun!;
+  return {
+    timestamp: azureTime(run.timestamp),
+    ...(run.results === '' ? {} : { results: run.results }),
+    ...(run.error === undefined ? {} : { error: run.error }),
+  };
 }
 
 function select(obj: Record<string, unknown>, selectText: string | null): Record<string, unknown> {

@@ -11,11 +11,13 @@ import { DEFAULT_COMPAT } from '../compat.ts';
 import type { BatchAccount } from './account.ts';
 import type { NodeCounts } from './allocation.ts';
 import { DEFAULT_RESIZE_TIMEOUT, MIN_RESIZE_TIMEOUT_MS, parseIsoDuration } from './duration.ts';
-import { batchErrors } from './errors.ts';
+import { BatchError, batchErrors } from './errors.ts';
 import type { BatchImageProblem, ImageStore } from './images.ts';
 import { parseResourceId } from './images.ts';
 import type { SecurityMismatchMode } from './security.ts';
 import { poolSecurityType, securityMismatch } from './security.ts';
+import { parseFormula } from './autoscale.ts';
+import { checkPoolRules, withRulesDefaults } from './pool-rules.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -118,13 +120,17 @@ export function readAddBody(
   const vmSize = requireString(body, 'vmSize');
   const vmc = body.virtualMachineConfiguration as Record<string, unknown> | undefined;
   if (vmc === undefined || vmc === null) throw batchErrors.missingProperty('virtualMachineConfiguration');
+  if (body.enableAutoScale !== undefined && typeof body.enableAutoScale !== 'boolean')
+    throw batchErrors.invalidProperty('enableAutoScale', JSON.stringify(body.enableAutoScale));
   const autoScale = body.enableAutoScale === true;
   if (!autoScale && body.targetDedicatedNodes === undefined && body.targetLowPriorityNodes === undefined)
     throw batchErrors.missingProperty('targetDedicatedNodes and/or targetLowPriorityNodes');
   const target = readTargets(body, { dedicated: 0, lowPriority: 0 });
   const resizeTimeout = readResizeTimeout(body.resizeTimeout);
+  const autoScaleSettings = readAutoScale(body, autoScale);
   const compat = ctx.compat ?? DEFAULT_COMPAT;
   const now = ctx.now ?? Date.now();
+  checkPoolRules(body, { cores: ctx.account?.coresOf(vmSize) ?? 256 });
   const image = readImage(vmc, ctx.images, compat, ctx.account?.location);
   if (ctx.account) {
     checkNodeAgent(vmc, ctx.account, now);
@@ -144,6 +150,14 @@ export function readAddBody(
     );
   spec.vmSize = vmSize.toLowerCase();
   spec.enableAutoScale = autoScale;
+  // BatchPool (2025-06-01): autoScaleFormula and autoScaleEvaluationInterval are "set only if the Pool
+  // automatically scales"; the interval's default is 15 minutes.
+  delete spec.autoScaleFormula;
+  delete spec.autoScaleEvaluationInterval;
+  if (autoScaleSettings) {
+    spec.autoScaleFormula = autoScaleSettings.formula;
+    spec.autoScaleEvaluationInterval = autoScaleSettings.interval;
+  }
   spec.enableInterNodeCommunication ??= false;
   spec.taskSlotsPerNode ??= 1;
   spec.taskSchedulingPolicy ??= { nodeFillType: 'Spread' };
@@ -310,9 +324,59 @@ export function withServiceDefaults(spec: Record<string, unknown>): void {
       waitForSuccess: startTask.waitForSuccess ?? true,
     };
   }
+  withRulesDefaults(spec);
   const vmc = spec.virtualMachineConfiguration as { imageReference?: Record<string, unknown> } | undefined;
   const ref = vmc?.imageReference;
   if (ref && ref.virtualMachineImageId === undefined && ref.version === undefined) ref.version = 'latest';
+}
+
+const MAX_EVALUATION_INTERVAL_MS = 168 * 3_600_000;
+
+/**
+ * The autoscale settings of a create body (2025-06-01 BatchPoolCreateOptions): with enableAutoScale the
+ * formula is required and the targets must not be given; without it the formula must not be given. The
+ * interval is 5 minutes to 168 hours (default PT15M). The code of the combination errors is our choice
+ * among Batch's codes (InvalidAutoScalingSettings: "The specified auto-scale settings are not valid").
+ */
+function readAutoScale(
+  body: Record<string, unknown>,
+  autoScale: boolean,
+): { formula: string; interval: string } | undefined {
+  const settingsError = (name: string, reason: string) =>
+    new BatchError(400, 'InvalidAutoScalingSettings', 'The specified autoscale settings are not valid.', [
+      { key: 'PropertyName', value: name },
+      { key: 'Reason', value: reason },
+    ]);
+  if (!autoScale) {
+    if (body.autoScaleFormula !== undefined && body.autoScaleFormula !== null)
+      throw settingsError(
+        'autoScaleFormula',
+        'autoScaleFormula must not be specified if enableAutoScale is false.',
+      );
+    return undefined;
+  }
+  for (const name of ['targetDedicatedNodes', 'targetLowPriorityNodes'])
+    if (body[name] !== undefined && body[name] !== null)
+      throw settingsError(name, `${name} must not be specified if enableAutoScale is true.`);
+  const formula = body.autoScaleFormula;
+  if (formula === undefined || formula === null || formula === '')
+    throw batchErrors.missingProperty('autoScaleFormula');
+  if (typeof formula !== 'string')
+    throw batchErrors.invalidProperty('autoScaleFormula', JSON.stringify(formula));
+  parseFormula(formula);
+  const intervalValue = body.autoScaleEvaluationInterval;
+  if (intervalValue === undefined || intervalValue === null)
+    return { formula, interval: DEFAULT_RESIZE_TIMEOUT };
+  const interval = typeof intervalValue === 'string' ? intervalValue : JSON.stringify(intervalValue);
+  const ms = typeof intervalValue === 'string' ? parseIsoDuration(intervalValue) : undefined;
+  if (ms === undefined) throw batchErrors.invalidProperty('autoScaleEvaluationInterval', interval);
+  if (ms < MIN_RESIZE_TIMEOUT_MS || ms > MAX_EVALUATION_INTERVAL_MS)
+    throw batchErrors.invalidProperty(
+      'autoScaleEvaluationInterval',
+      interval,
+      'The autoscale evaluation interval must be between 5 minutes and 168 hours.',
+    );
+  return { formula, interval };
 }
 
 function requireString(body: Record<string, unknown>, name: string): string {

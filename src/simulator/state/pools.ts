@@ -12,6 +12,9 @@ import { batchErrors } from './errors.ts';
 import { CommitmentLedger, ImageUsage } from './image-usage.ts';
 import type { ImageStore } from './images.ts';
 import { readAddBody, readResizeTimeout, readTargets, withServiceDefaults } from './pool-input.ts';
+import { checkPoolRules } from './pool-rules.ts';
+import { evaluateFormula } from './autoscale.ts';
+import { parseIsoDuration } from './duration.ts';
 import type { SecurityMismatchMode } from './security.ts';
 
 /** BatchPoolUpdateOptions (2025-06-01) fields with no "only when the pool is empty" in their docs. */
@@ -63,6 +66,16 @@ export interface PoolRecord {
   nodesUnusableReason?: string;
   /** The image resource the pool was created from (for a gallery definition: the version it resolved to). */
   resolvedImageId?: string;
+  /** The last evaluation of the autoscale formula (autoscale pools only). */
+  autoScaleRun?: AutoScaleRunRecord;
+  /** When the formula is evaluated next (autoscale pools only). */
+  nextAutoScaleAt?: number;
+}
+
+export interface AutoScaleRunRecord {
+  timestamp: number;
+  results: string;
+  error?: { code: string; message: string; values?: { name: string; value: string }[] };
 }
 
 /** A settled, read-only view of a pool at one instant. */
@@ -196,6 +209,7 @@ export class PoolModel {
       ...(nodesUnusableReason === undefined ? {} : { nodesUnusableReason }),
       ...(resolvedImageId === undefined ? {} : { resolvedImageId }),
     };
+    if (spec.enableAutoScale === true) this.#evaluateAutoScale(pool, now);
     this.#pools.set(id, pool);
     this.#sortedIds = undefined;
     // The initial sizing is a resize like any other (Azure shows `resizing` right after add).
@@ -275,10 +289,13 @@ export class PoolModel {
       // checks of an add run on the merged pool.
       const merged: Record<string, unknown> = {
         ...pool.spec,
-        ...Object.fromEntries(emptyOnly.map((k) => [k, body[k]])),
+        ...Object.fromEntries(
+          [...emptyOnly, ...ALWAYS_UPDATES].flatMap((k) => (body[k] === undefined ? [] : [[k, body[k]]])),
+        ),
         id: pool.id,
-        targetDedicatedNodes: pool.target.dedicated,
-        targetLowPriorityNodes: pool.target.lowPriority,
+        ...(pool.spec.enableAutoScale === true
+          ? {}
+          : { targetDedicatedNodes: pool.target.dedicated, targetLowPriorityNodes: pool.target.lowPriority }),
         resizeTimeout: pool.resizeTimeout,
       };
       const input = readAddBody(merged, {
@@ -295,6 +312,13 @@ export class PoolModel {
       else pool.nodesUnusableReason = input.nodesUnusableReason;
       if (input.resolvedImageId === undefined) delete pool.resolvedImageId;
       else pool.resolvedImageId = input.resolvedImageId;
+    } else {
+      // The pool as it would be after the change must pass the create checks on these properties (a start
+      // task's user must be one of the pool's user accounts, and so on).
+      this.#checkRules(
+        pool,
+        Object.fromEntries(ALWAYS_UPDATES.flatMap((k) => (body[k] === undefined ? [] : [[k, body[k]]]))),
+      );
     }
     for (const k of ALWAYS_UPDATES) if (body[k] !== undefined) pool.spec[k] = body[k];
     withServiceDefaults(pool.spec);
@@ -309,7 +333,12 @@ export class PoolModel {
       if (!Array.isArray(body[k])) throw batchErrors.missingProperty(k);
     const pool = this.#live(id);
     if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
-    // "This fully replaces all the updatable properties of the Pool."
+    // "This fully replaces all the updatable properties of the Pool": a start task left out is removed.
+    this.#checkRules(pool, {
+      startTask: body.startTask,
+      applicationPackageReferences: body.applicationPackageReferences,
+      metadata: body.metadata,
+    });
     for (const k of ['startTask', 'applicationPackageReferences', 'metadata']) {
       if (body[k] === undefined) delete pool.spec[k];
       else pool.spec[k] = body[k];
@@ -343,6 +372,71 @@ export class PoolModel {
 
   // ------------------------------------------------------------------ internals
 
+  #checkRules(pool: PoolRecord, changes: Record<string, unknown>): void {
+    const merged: Record<string, unknown> = { ...pool.spec };
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined || v === null) delete merged[k];
+      else merged[k] = v;
+    }
+    checkPoolRules(merged, { cores: pool.coresPerNode ?? 256 });
+  }
+
+  /**
+   * Evaluates an autoscale pool's formula at `at` and takes its targets (our model of Learn
+   * batch/batch-automatic-scaling: evaluated when the pool is created, then every autoScaleEvaluationInterval).
+   * Returns whether the targets changed.
+   */
+  #evaluateAutoScale(pool: PoolRecord, at: number): boolean {
+    const counts = pool.plan ? countsAt(pool.plan, at) : pool.current;
+    const outcome = evaluateFormula(String(pool.spec.autoScaleFormula), {
+      targetDedicated: pool.target.dedicated,
+      targetLowPriority: pool.target.lowPriority,
+      currentDedicated: counts.dedicated,
+      currentLowPriority: counts.lowPriority,
+    });
+    pool.autoScaleRun = {
+      timestamp: at,
+      results: outcome.results,
+      ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    };
+    pool.nextAutoScaleAt = at + this.#evaluationIntervalMs(pool);
+    const changed =
+      outcome.dedicated !== pool.target.dedicated || outcome.lowPriority !== pool.target.lowPriority;
+    pool.target = { dedicated: outcome.dedicated, lowPriority: outcome.lowPriority };
+    return changed;
+  }
+
+  #evaluationIntervalMs(pool: PoolRecord): number {
+    const text = pool.spec.autoScaleEvaluationInterval;
+    const ms = typeof text === 'string' ? parseIsoDuration(text) : undefined;
+    return ms === undefined || ms <= 0 ? 15 * 60_000 : ms;
+  }
+
+  /** Due formula evaluations of an autoscale pool (only the latest due one runs: our choice). */
+  #autoScaleTick(pool: PoolRecord, now: number): void {
+    if (pool.spec.enableAutoScale !== true || pool.state !== 'active') return;
+    const next = pool.nextAutoScaleAt;
+    if (next === undefined || now < next) return;
+    const interval = this.#evaluationIntervalMs(pool);
+    const at = next + Math.floor((now - next) / interval) * interval;
+    const before = pool.target;
+    // A resize still running keeps its targets; the next evaluation tries again (our choice).
+    if (pool.allocationState !== 'steady') {
+      pool.nextAutoScaleAt = at + interval;
+      return;
+    }
+    if (!this.#evaluateAutoScale(pool, at)) return;
+    if (pool.target.dedicated === before.dedicated && pool.target.lowPriority === before.lowPriority) return;
+    pool.resizeErrors = [];
+    pool.allocationState = 'resizing';
+    pool.allocationStateTransitionTime = at;
+    const timeout = parseIsoDuration(pool.resizeTimeout) ?? 15 * 60_000;
+    pool.plan = this.#startResize(pool, at, timeout);
+    this.#usageChanged(pool);
+    // The resize may already be over by now.
+    this.#settle(pool, now);
+  }
+
   #live(id: string): PoolRecord {
     const pool = this.#pools.get(id);
     const live = pool && this.#settle(pool, this.#clock.now());
@@ -368,6 +462,7 @@ export class PoolModel {
       pool.plan = undefined;
       this.#usageChanged(pool);
     }
+    this.#autoScaleTick(pool, now);
     return pool;
   }
 
