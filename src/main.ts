@@ -10,6 +10,7 @@ import { ConfigError, parseConfig, RUN_USAGE, type Config } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { LeaderElector } from './ha/leader-election.ts';
 import { describe } from './errors.ts';
+import { AccountSecrets, KubeSecretSource } from './kube/account-secrets.ts';
 import { KubeClient } from './kube/client.ts';
 import { KubeEventRecorder } from './kube/events.ts';
 import { makeLogger } from './log.ts';
@@ -57,8 +58,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const metrics = createMetrics();
   metrics.reconcile.register(CONTROLLER, cfg.concurrency);
   const azureService = (op: string): AzureService => (op.startsWith('pool.') ? 'batch' : 'compute');
+  const secrets = new AccountSecrets(new KubeSecretSource(kc, cfg.secretNamespace), {
+    clock,
+    refreshMs: cfg.accountSecretRefreshMs,
+  });
   const azure = new AzureClients({
     identity: cfg.identity,
+    secrets,
     armEndpoint: cfg.armEndpoint,
     ...(cfg.ca && { ca: cfg.ca }),
     clock,
