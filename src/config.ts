@@ -31,6 +31,8 @@ export interface Config {
   secretNamespace: string;
   /** How old a copy of an account Secret may get before it is read again. */
   accountSecretRefreshMs: number;
+  /** How often each BatchAccount's identity is checked for a token (its CredentialsReady condition). */
+  accountCredentialCheckMs: number;
 }
 
 export const RUN_USAGE = `usage: batchpool-operator run [flags]
@@ -61,6 +63,8 @@ flags:
   --azure-retry-budget DURATION  total time one Azure call may spend retrying before the queue backs off (default 15s)
   --account-secret-refresh DURATION  how long a copy of a BatchAccount's Secret (spec.identity.secretRef) is used
                                before it is read again, so a rotated Secret is picked up (default 30s)
+  --account-credential-check DURATION  how often a BatchAccount's identity is checked for a token, for its
+                               CredentialsReady condition (default 1m)
 
 environment:
   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST
@@ -98,6 +102,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
       'azure-call-timeout': { type: 'string' },
       'azure-retry-budget': { type: 'string' },
       'account-secret-refresh': { type: 'string' },
+      'account-credential-check': { type: 'string' },
     },
     strict: true,
   });
@@ -176,6 +181,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     azureRetryBudgetMs: duration('azure-retry-budget', 15_000),
     secretNamespace: env.POD_NAMESPACE || 'batchpool-system',
     accountSecretRefreshMs: duration('account-secret-refresh', 30_000),
+    accountCredentialCheckMs: duration('account-credential-check', 60_000),
   };
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;

@@ -157,14 +157,33 @@ export class SecretRefCredential implements TokenCredential {
               describe: `client certificate ${m.thumbprint} (valid until ${m.notAfter}) from ${where}`,
             };
     }
+    const used = this.current.describe;
     try {
       return await this.current.credential.getToken(scopes, options);
     } catch (err) {
-      if (REFUSED_CREDENTIAL.test(err instanceof Error ? err.message : String(err)))
-        this.secrets.invalidate(secretRef.name);
-      throw err;
+      const text = err instanceof Error ? err.message : String(err);
+      if (REFUSED_CREDENTIAL.test(text)) this.secrets.invalidate(secretRef.name);
+      // Say which Secret was used; keep the error's name, by which errors.ts sorts it.
+      const wrapped = new Error(
+        `client ${clientId} in tenant ${tenantId} with the ${used}: ${entraMessage(text)}`,
+        {
+          cause: err,
+        },
+      );
+      wrapped.name = err instanceof Error ? err.name : 'AuthenticationError';
+      throw wrapped;
     }
   }
+}
+
+/**
+ * The part of an @azure/identity error that says why Entra ID refused ("AADSTS7000215: Invalid client secret
+ * provided. …"), without the trace and correlation IDs and timestamps that change on every attempt (and would
+ * rewrite a condition each time); the whole text when it has no AADSTS code.
+ */
+export function entraMessage(text: string): string {
+  const m = /AADSTS\d+:[\s\S]*?(?=\s+Trace ID:|\s+-\s+Correlation ID:|$)/.exec(text);
+  return m ? m[0].replace(/\s+/g, ' ').trim() : text;
 }
 
 /** Stable cache key of an identity's credential (its Secret version is the SecretRefCredential's business). */
