@@ -186,7 +186,13 @@ describe('CredentialCache against the simulator', () => {
     });
     const f = await failure(cred.getToken(BATCH));
     expect(f.kind).toBe('terminal');
-    expect(f.message).toMatch(/AADSTS7000215/);
+    // Which client, tenant and Secret were used, then Entra ID's reason without its per-attempt IDs.
+    expect(f.message).toMatch(
+      new RegExp(
+        `^client ${SECRET_APP} in tenant ${TENANT} with the client secret from Secret batchpool-system/s key clientSecret: AADSTS7000215: Invalid client secret provided`,
+      ),
+    );
+    expect(f.message).not.toMatch(/Trace ID|Correlation ID|Timestamp/);
     expect(JSON.stringify(f)).not.toContain(wrong);
     src.put('s', { clientSecret: GOOD });
     // No clock advance: a refused login makes the next read go to the apiserver.
