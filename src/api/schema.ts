@@ -938,11 +938,14 @@ export const batchAccountSpecSchema = obj(
       },
     ),
     identity: obj(
-      'Which Microsoft Entra identity the operator uses for this account. Absent: its own identity.',
+      'Which Microsoft Entra identity the operator uses for this account. Absent: its own identity. ' +
+        "clientId alone: workload identity as that client (the operator pod's federated token, which the " +
+        "app registration or managed identity must trust). clientId and secretRef: that app registration's " +
+        "client secret or certificate, read from a Secret in the operator's namespace. The operator's own " +
+        'client secret is never used for another client ID.',
       {
         clientId: str(
-          "Client ID (a GUID) of a workload identity to use for this account instead of the operator's own; " +
-            'the operator needs to be allowed to federate to it.',
+          "Client ID (a GUID) of the app registration or managed identity to use for this account instead of the operator's own.",
           {
             maxLength: 36,
             'x-kubernetes-validations': [
@@ -953,6 +956,67 @@ export const batchAccountSpecSchema = obj(
             ],
           },
         ),
+        tenantId: str(
+          "Microsoft Entra tenant (directory) ID, a GUID, that clientId belongs to. Absent: the operator's own tenant (AZURE_TENANT_ID).",
+          {
+            maxLength: 36,
+            'x-kubernetes-validations': [
+              {
+                rule: `self.matches('${GUID_REGEX}')`,
+                message: 'spec.identity.tenantId must be a GUID such as 00000000-0000-0000-0000-000000000000',
+              },
+            ],
+          },
+        ),
+        secretRef: obj(
+          "A Secret in the operator's namespace (batchpool-system by default) that holds clientId's credential: " +
+            'a client secret, or a PEM client certificate with its unencrypted private key. The operator may read ' +
+            'only the Secrets its Role names (see docs/operations.md).',
+          {
+            name: str("Name of the Secret, in the operator's namespace.", {
+              minLength: 1,
+              maxLength: 253,
+              'x-kubernetes-validations': [
+                {
+                  rule: `self.matches('${DNS_SUBDOMAIN_REGEX}')`,
+                  message:
+                    'spec.identity.secretRef.name must be a Secret name: lower-case letters, digits, - and . (a DNS subdomain name)',
+                },
+              ],
+            }),
+            key: str(
+              'Key of the Secret that holds the credential. A value with a "-----BEGIN CERTIFICATE-----" block is a ' +
+                'client certificate (PEM certificate and private key together); any other value is a client secret. ' +
+                'Absent: clientSecret, or clientCertificate when the Secret has no clientSecret.',
+              {
+                minLength: 1,
+                maxLength: 253,
+                'x-kubernetes-validations': [
+                  {
+                    rule: "self.matches('^[-._a-zA-Z0-9]+$')",
+                    message:
+                      'spec.identity.secretRef.key must be a Secret key: letters, digits, -, _ and . (e.g. clientSecret)',
+                  },
+                ],
+              },
+            ),
+          },
+          { required: ['name'] },
+        ),
+      },
+      {
+        'x-kubernetes-validations': [
+          {
+            rule: '!has(self.secretRef) || has(self.clientId)',
+            message:
+              'spec.identity.secretRef needs spec.identity.clientId: the client ID of the app registration the secret or certificate belongs to',
+          },
+          {
+            rule: '!has(self.tenantId) || has(self.clientId)',
+            message:
+              "spec.identity.tenantId needs spec.identity.clientId: the operator's own identity always uses its own tenant",
+          },
+        ],
       },
     ),
   },

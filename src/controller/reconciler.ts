@@ -77,7 +77,7 @@ export function accountRegion(account: BatchAccount): string | undefined {
 function targetOf(account: BatchAccount): AccountTarget {
   return {
     endpoint: account.spec.endpoint,
-    ...(account.spec.identity?.clientId && { clientId: account.spec.identity.clientId }),
+    ...(account.spec.identity && { identity: account.spec.identity }),
   };
 }
 

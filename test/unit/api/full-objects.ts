@@ -174,7 +174,11 @@ export const fullAccountSpec: DeepRequired<BatchAccount['spec']> = {
   endpoint: 'https://prodbatch.westeurope.batch.azure.com',
   location: 'westeurope',
   allowedNamespaces: ['vfx', 'genomics'],
-  identity: { clientId: '00000000-0000-0000-0000-000000000000' },
+  identity: {
+    clientId: '00000000-0000-0000-0000-000000000000',
+    tenantId: '11111111-1111-1111-1111-111111111111',
+    secretRef: { name: 'render-farm-credentials', key: 'clientCertificate' },
+  },
 };
 
 export const fullAccountStatus: DeepRequired<NonNullable<BatchAccount['status']>> = {
