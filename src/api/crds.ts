@@ -123,7 +123,8 @@ export const BATCHACCOUNT_COLUMNS: PrinterColumn[] = [
     name: 'Client-ID',
     type: 'string',
     jsonPath: '.spec.identity.clientId',
-    description: 'Workload identity used for it, if not the operator’s own.',
+    description:
+      'Client ID of the Entra identity used for it (workload identity or a Secret), if not the operator’s own.',
     priority: 1,
   },
 ];
