@@ -27,6 +27,12 @@ export interface Config {
   /** Azure call budget. */
   azureCallTimeoutMs: number;
   azureRetryBudgetMs: number;
+  /** The operator's namespace: BatchAccount secretRefs name Secrets here. */
+  secretNamespace: string;
+  /** How old a copy of an account Secret may get before it is read again. */
+  accountSecretRefreshMs: number;
+  /** How often each BatchAccount's identity is checked for a token (its CredentialsReady condition). */
+  accountCredentialCheckMs: number;
 }
 
 export const RUN_USAGE = `usage: batchpool-operator run [flags]
@@ -55,6 +61,10 @@ flags:
   --log-level LEVEL            pino level (default info; $LOG_LEVEL)
   --azure-call-timeout DURATION  per-attempt timeout of an Azure call (default 30s)
   --azure-retry-budget DURATION  total time one Azure call may spend retrying before the queue backs off (default 15s)
+  --account-secret-refresh DURATION  how long a copy of a BatchAccount's Secret (spec.identity.secretRef) is used
+                               before it is read again, so a rotated Secret is picked up (default 30s)
+  --account-credential-check DURATION  how often a BatchAccount's identity is checked for a token, for its
+                               CredentialsReady condition (default 1m)
 
 environment:
   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST
@@ -62,7 +72,9 @@ environment:
                                else a client secret, else the default credential chain
   BATCHPOOL_ARM_ENDPOINT       ARM endpoint for image checks (default https://management.azure.com)
   BATCHPOOL_CA_FILE            extra CA (PEM file) to trust for Azure endpoints (tests, demos)
-  BATCHPOOL_DISABLE_INSTANCE_DISCOVERY  "true" to skip Entra instance discovery (the simulator)`;
+  BATCHPOOL_DISABLE_INSTANCE_DISCOVERY  "true" to skip Entra instance discovery (the simulator)
+  POD_NAMESPACE                the operator's namespace, where BatchAccount secretRefs are read
+                               (default batchpool-system)`;
 
 export class ConfigError extends Error {}
 
@@ -89,6 +101,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
       'log-level': { type: 'string' },
       'azure-call-timeout': { type: 'string' },
       'azure-retry-budget': { type: 'string' },
+      'account-secret-refresh': { type: 'string' },
+      'account-credential-check': { type: 'string' },
     },
     strict: true,
   });
@@ -165,6 +179,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     ...(ca && { ca }),
     azureCallTimeoutMs: duration('azure-call-timeout', 30_000),
     azureRetryBudgetMs: duration('azure-retry-budget', 15_000),
+    secretNamespace: env.POD_NAMESPACE || 'batchpool-system',
+    accountSecretRefreshMs: duration('account-secret-refresh', 30_000),
+    accountCredentialCheckMs: duration('account-credential-check', 60_000),
   };
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;

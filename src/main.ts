@@ -8,10 +8,13 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { AzureClients } from './azure/clients.ts';
 import { realClock } from './clock.ts';
 import { ConfigError, parseConfig, RUN_USAGE, type Config } from './config.ts';
+import { AccountCredentialChecker, KubeAccountStatusSink } from './controller/account-credentials.ts';
 import { Controller } from './controller/controller.ts';
 import { LeaderElector } from './ha/leader-election.ts';
 import { describe } from './errors.ts';
+import { AccountSecrets, KubeSecretSource } from './kube/account-secrets.ts';
 import { KubeClient } from './kube/client.ts';
+import os from 'node:os';
 import { KubeEventRecorder } from './kube/events.ts';
 import { makeLogger } from './log.ts';
 import { reuseDispatchers } from './kube/dispatcher.ts';
@@ -58,8 +61,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const metrics = createMetrics();
   metrics.reconcile.register(CONTROLLER, cfg.concurrency);
   const azureService = (op: string): AzureService => (op.startsWith('pool.') ? 'batch' : 'compute');
+  const secrets = new AccountSecrets(new KubeSecretSource(kc, cfg.secretNamespace), {
+    clock,
+    refreshMs: cfg.accountSecretRefreshMs,
+  });
   const azure = new AzureClients({
     identity: cfg.identity,
+    secrets,
     armEndpoint: cfg.armEndpoint,
     ...(cfg.ca && { ca: cfg.ca }),
     clock,
@@ -73,8 +81,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     clock,
     onError: (err) => log.warn({ error: describe(err) }, 'event not recorded'),
   });
+  const credentialChecks = new AccountCredentialChecker({
+    credential: (identity) => azure.credential(identity),
+    sink: new KubeAccountStatusSink(kc, process.env.POD_NAME || os.hostname()),
+    clock,
+    log,
+    intervalMs: cfg.accountCredentialCheckMs,
+    // Called only once both exist and the checker has started.
+    onRecovered: (name) => controller.wakePoolsOf(name),
+  });
   const controller = new Controller({
     kc,
+    onAccount: credentialChecks,
     kube: new KubeClient(kc),
     azure,
     secrets: new KubeSecretReader(kc),
@@ -155,6 +173,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   );
   const begin = async () => {
     await controller.start();
+    credentialChecks.start();
     started = true;
   };
   let lost: Promise<string> = new Promise(() => {});
@@ -171,6 +190,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const why = await Promise.race([stopSignal, lost]);
   const leaseLost = why === 'lease lost';
   log.info({ reason: why, drainTimeoutMs: cfg.drainTimeoutMs }, 'stopping');
+  await credentialChecks.stop();
   await controller.stop(leaseLost ? 0 : cfg.drainTimeoutMs);
   if (elector && !leaseLost) await elector.release().catch(() => {});
   await servers?.close();

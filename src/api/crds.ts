@@ -69,7 +69,7 @@ export const BATCHPOOL_COLUMNS: PrinterColumn[] = [
     name: 'Attempts',
     type: 'integer',
     jsonPath: '.status.resize.attempts',
-    description: 'Resizes issued for the current target.',
+    description: 'Resizes issued for the current target (kept once it is reached: how many it took).',
   },
   {
     name: 'Ready',
@@ -91,6 +91,13 @@ export const BATCHPOOL_COLUMNS: PrinterColumn[] = [
     type: 'integer',
     jsonPath: '.status.currentLowPriorityNodes',
     description: 'Spot nodes now, preempted ones included.',
+    priority: 1,
+  },
+  {
+    name: 'Pool-ID',
+    type: 'string',
+    jsonPath: '.status.poolId',
+    description: 'The Azure pool serving now (it moves to the other pool ID of a BlueGreen rollout).',
     priority: 1,
   },
   { name: 'VM-Size', type: 'string', jsonPath: '.spec.vmSize', description: 'Azure VM size.', priority: 1 },
@@ -116,7 +123,8 @@ export const BATCHACCOUNT_COLUMNS: PrinterColumn[] = [
     name: 'Client-ID',
     type: 'string',
     jsonPath: '.spec.identity.clientId',
-    description: 'Workload identity used for it, if not the operator’s own.',
+    description:
+      'Client ID of the Entra identity used for it (workload identity or a Secret), if not the operator’s own.',
     priority: 1,
   },
 ];

@@ -698,6 +698,20 @@ const autoScale = obj(
   },
   { required: ['formula'] },
 );
+function blueGreenPool(description: string) {
+  return obj(
+    description,
+    {
+      poolId: str('The Azure pool ID.'),
+      exists: bool('Whether the pool existed when last seen.'),
+      currentDedicatedNodes: int('Dedicated nodes it had.'),
+      currentLowPriorityNodes: int('Spot nodes it had.'),
+      targetDedicatedNodes: int('Its dedicated target.'),
+      targetLowPriorityNodes: int('Its Spot target.'),
+    },
+    { required: ['poolId'] },
+  );
+}
 
 const poolSpecRules: ValidationRule[] = [
   {
@@ -936,8 +950,13 @@ export const batchPoolSpecSchema = obj(
         'targets can be raised again), or another strategy is chosen. DrainAndUpdate: the operator shrinks ' +
         'the pool to 0 (with nodeDeallocationOption, so running tasks are treated as it says), applies the ' +
         'change, and grows the pool back to its targets; the pool has no nodes in between. Changes Azure makes ' +
-        'on a pool with nodes (startTask, metadata) are always applied in place, whatever the strategy.',
-      { enum: ['Manual', 'DrainAndUpdate'], default: DEFAULTS.updateStrategy },
+        'on a pool with nodes (startTask, metadata) are always applied in place, whatever the strategy. ' +
+        'BlueGreen: the operator creates a second Azure pool with the new settings (the pool ID alternates ' +
+        'between spec.poolId and spec.poolId with "-bg" appended), grows it to the targets, then moves ' +
+        'status.poolId to it, shrinks the old pool to 0 (with nodeDeallocationOption) and deletes it. The ' +
+        'nodes never drop below the targets, at the cost of both pools for a while (quota for both); jobs ' +
+        'name a pool by ID, so submitters follow status.poolId.',
+      { enum: ['Manual', 'DrainAndUpdate', 'BlueGreen'], default: DEFAULTS.updateStrategy },
     ),
     adoption: str(
       'What the operator does when an Azure pool with this pool ID already exists and was not created by ' +
@@ -962,12 +981,28 @@ export const batchPoolStatusSchema = obj(
     observedGeneration: int64(
       'The metadata.generation this status describes; while it is older, the operator has not acted on the latest spec yet.',
     ),
-    poolId: str('ID of the Azure pool this object manages.'),
+    poolId: str(
+      'ID of the Azure pool this object manages: spec.poolId (or metadata.name), until a BlueGreen rollout ' +
+        'moves it to the other pool ID.',
+    ),
     phase: str(
       'One word for people: Pending (not yet acted on), Creating, Resizing, Backoff (waiting to retry a ' +
         'resize), Updating (changing the settings of the pool, see status.update), Ready (at target), ' +
-        'Stalled (needs a person; see the Stalled condition), Deleting.',
-      { enum: ['Pending', 'Creating', 'Resizing', 'Backoff', 'Updating', 'Ready', 'Stalled', 'Deleting'] },
+        'Stalled (needs a person; see the Stalled condition), Paused (the paused annotation holds a write ' +
+        'that is due), Deleting.',
+      {
+        enum: [
+          'Pending',
+          'Creating',
+          'Resizing',
+          'Backoff',
+          'Updating',
+          'Ready',
+          'Stalled',
+          'Paused',
+          'Deleting',
+        ],
+      },
     ),
     allocationState: str('The allocation state Azure reports for the pool: steady, resizing or stopping.', {
       enum: ['steady', 'resizing', 'stopping'],
@@ -980,13 +1015,29 @@ export const batchPoolStatusSchema = obj(
     resize: obj(
       'Progress towards the current target.',
       {
-        attempts: int('Resizes issued for the current target; creating the pool counts as the first.', {
-          minimum: 0,
-        }),
+        attempts: int(
+          'Resizes issued for the current target; creating the pool counts as the first. It starts again at 1 ' +
+            'when the target changes and is kept once the target is reached, so a Ready pool says how many ' +
+            'resizes it took.',
+          { minimum: 0 },
+        ),
         lastIssuedAt: str('When the last resize (or create) was issued.', { format: 'date-time' }),
         nextAttemptAt: str('When the next resize is due, while waiting out a backoff.', {
           format: 'date-time',
         }),
+        failuresWithoutProgress: int(
+          'Failed resizes in a row that added no node. The backoff doubles with each; a failure that added ' +
+            'nodes waits only the initial backoff and starts the count again.',
+          { minimum: 0 },
+        ),
+        lastIssuedFrom: obj(
+          'The node counts the pool had when the last resize was issued, to tell a resize that made progress.',
+          {
+            dedicated: int('Dedicated nodes the pool had.', { minimum: 0 }),
+            lowPriority: int('Spot nodes the pool had.', { minimum: 0 }),
+          },
+          { required: ['dedicated', 'lowPriority'] },
+        ),
         lastTarget: obj(
           'The targets of the resize last issued, so a restarted operator knows what it asked for.',
           {
@@ -1009,6 +1060,20 @@ export const batchPoolStatusSchema = obj(
       },
       { required: ['attempts'] },
     ),
+    rejected: obj(
+      'An Azure write that Azure refused in a way only a person can fix (a 4xx other than a conflict or a ' +
+        'quota). It is tried again after nextAttemptAt — 5 minutes after the first refusal, doubling per ' +
+        'refusal up to 1 hour — and at once when the spec changes.',
+      {
+        action: str('The write refused: create, resize, stopResize, updateLive, updateEmpty or delete.'),
+        generation: int64('The metadata.generation of the spec it was refused for.'),
+        attempts: int('Refusals in a row for that spec.', { minimum: 1 }),
+        since: str('When it was first refused.', { format: 'date-time' }),
+        nextAttemptAt: str('When it is tried again.', { format: 'date-time' }),
+        message: str("Azure's answer."),
+      },
+      { required: ['action', 'attempts', 'since', 'nextAttemptAt', 'message'] },
+    ),
     adoptedAt: str(
       'When the operator took over a pool that existed before this object (spec.adoption: Adopt). Its owner ' +
         'entries go into the pool metadata with its first write to the pool.',
@@ -1022,13 +1087,27 @@ export const batchPoolStatusSchema = obj(
           str('A field path such as spec.image.id.'),
           { 'x-kubernetes-list-type': 'atomic' },
         ),
-        strategy: str('The spec.updateStrategy followed.', { enum: ['Manual', 'DrainAndUpdate'] }),
+        strategy: str('The spec.updateStrategy followed.', {
+          enum: ['Manual', 'DrainAndUpdate', 'BlueGreen'],
+        }),
         state: str(
-          'Refused (Manual: waiting for a person), Draining (shrinking to 0 first), or Applying (the pool is ' +
-            'empty and the change is being made).',
-          { enum: ['Refused', 'Draining', 'Applying'] },
+          'Refused (Manual: waiting for a person), Draining (shrinking to 0 first), Applying (the pool is ' +
+            'empty and the change is being made); for BlueGreen: Creating (the new pool), Growing (the new ' +
+            'pool towards the targets), Retiring (the new pool serves; the old one shrinks and is deleted), or ' +
+            'Aborting (the spec no longer asks for the new pool: it is deleted).',
+          { enum: ['Refused', 'Draining', 'Applying', 'Creating', 'Growing', 'Retiring', 'Aborting'] },
         ),
         since: str('When the operator first saw the change.', { format: 'date-time' }),
+        blueGreen: obj(
+          'The two Azure pools of a BlueGreen rollout, with their node counts as last seen.',
+          {
+            from: blueGreenPool('The pool that served when the rollout began; it is deleted at the end.'),
+            to: blueGreenPool(
+              'The pool with the new settings; status.poolId moves to it once it reaches the targets.',
+            ),
+          },
+          { required: ['from', 'to'] },
+        ),
       },
       { required: ['fields', 'strategy', 'state', 'since'] },
     ),
@@ -1160,11 +1239,14 @@ export const batchAccountSpecSchema = obj(
       },
     ),
     identity: obj(
-      'Which Microsoft Entra identity the operator uses for this account. Absent: its own identity.',
+      'Which Microsoft Entra identity the operator uses for this account. Absent: its own identity. ' +
+        "clientId alone: workload identity as that client (the operator pod's federated token, which the " +
+        "app registration or managed identity must trust). clientId and secretRef: that app registration's " +
+        "client secret or certificate, read from a Secret in the operator's namespace. The operator's own " +
+        'client secret is never used for another client ID.',
       {
         clientId: str(
-          "Client ID (a GUID) of a workload identity to use for this account instead of the operator's own; " +
-            'the operator needs to be allowed to federate to it.',
+          "Client ID (a GUID) of the app registration or managed identity to use for this account instead of the operator's own.",
           {
             maxLength: 36,
             'x-kubernetes-validations': [
@@ -1175,6 +1257,67 @@ export const batchAccountSpecSchema = obj(
             ],
           },
         ),
+        tenantId: str(
+          "Microsoft Entra tenant (directory) ID, a GUID, that clientId belongs to. Absent: the operator's own tenant (AZURE_TENANT_ID).",
+          {
+            maxLength: 36,
+            'x-kubernetes-validations': [
+              {
+                rule: `self.matches('${GUID_REGEX}')`,
+                message: 'spec.identity.tenantId must be a GUID such as 00000000-0000-0000-0000-000000000000',
+              },
+            ],
+          },
+        ),
+        secretRef: obj(
+          "A Secret in the operator's namespace (batchpool-system by default) that holds clientId's credential: " +
+            'a client secret, or a PEM client certificate with its unencrypted private key. The operator may read ' +
+            'only the Secrets its Role names (see docs/operations.md).',
+          {
+            name: str("Name of the Secret, in the operator's namespace.", {
+              minLength: 1,
+              maxLength: 253,
+              'x-kubernetes-validations': [
+                {
+                  rule: `self.matches('${DNS_SUBDOMAIN_REGEX}')`,
+                  message:
+                    'spec.identity.secretRef.name must be a Secret name: lower-case letters, digits, - and . (a DNS subdomain name)',
+                },
+              ],
+            }),
+            key: str(
+              'Key of the Secret that holds the credential. A value with a "-----BEGIN CERTIFICATE-----" block is a ' +
+                'client certificate (PEM certificate and private key together); any other value is a client secret. ' +
+                'Absent: clientSecret, or clientCertificate when the Secret has no clientSecret.',
+              {
+                minLength: 1,
+                maxLength: 253,
+                'x-kubernetes-validations': [
+                  {
+                    rule: "self.matches('^[-._a-zA-Z0-9]+$')",
+                    message:
+                      'spec.identity.secretRef.key must be a Secret key: letters, digits, -, _ and . (e.g. clientSecret)',
+                  },
+                ],
+              },
+            ),
+          },
+          { required: ['name'] },
+        ),
+      },
+      {
+        'x-kubernetes-validations': [
+          {
+            rule: '!has(self.secretRef) || has(self.clientId)',
+            message:
+              'spec.identity.secretRef needs spec.identity.clientId: the client ID of the app registration the secret or certificate belongs to',
+          },
+          {
+            rule: '!has(self.tenantId) || has(self.clientId)',
+            message:
+              "spec.identity.tenantId needs spec.identity.clientId: the operator's own identity always uses its own tenant",
+          },
+        ],
       },
     ),
   },

@@ -77,9 +77,11 @@ export type InboundNatPool = NonNullable<
 export type Phase = NonNullable<BatchPoolStatus['phase']>;
 export type AllocationState = NonNullable<BatchPoolStatus['allocationState']>;
 export type ResizeStatus = NonNullable<BatchPoolStatus['resize']>;
+export type RejectedStatus = NonNullable<BatchPoolStatus['rejected']>;
 export type ResizeError = NonNullable<ResizeStatus['lastError']>;
 export type ImageStatus = NonNullable<BatchPoolStatus['image']>;
 export type UpdateStatus = NonNullable<BatchPoolStatus['update']>;
+export type BlueGreenStatus = NonNullable<UpdateStatus['blueGreen']>;
 export type NodeAgentStatus = NonNullable<BatchPoolStatus['nodeAgent']>;
 export type Condition = NonNullable<BatchPoolStatus['conditions']>[number];
 

@@ -1,12 +1,13 @@
 // The real Azure port: Batch (the 2025-06-01 data plane) and image clients built on demand, one per account
-// endpoint and identity.
+// endpoint and identity (credentials.ts picks the credential of each identity).
 
 import { makeBatchDataPlane } from './batch/adapter.ts';
-import { CredentialCache, type IdentityConfig } from './credentials.ts';
+import { CredentialCache, identityKey, type IdentityConfig } from './credentials.ts';
 import { ImagesAdapter } from './images.ts';
 import type { AccountTarget, Azure, BatchPools, ImageChecker } from './ports.ts';
 import type { Clock } from '../clock.ts';
 import type { RetryOptions } from './retry.ts';
+import type { AccountSecrets } from '../kube/account-secrets.ts';
 
 export interface AzureConfig {
   identity: IdentityConfig;
@@ -16,6 +17,8 @@ export interface AzureConfig {
   retry?: RetryOptions;
   /** For Retry-After dates and the per-account fail-fast window (default: the real clock). */
   clock?: Clock;
+  /** Where secretRef identities are read from; without it such an account gets no token. */
+  secrets?: AccountSecrets;
 }
 
 export class AzureClients implements Azure {
@@ -26,14 +29,14 @@ export class AzureClients implements Azure {
 
   constructor(cfg: AzureConfig) {
     this.cfg = cfg;
-    this.creds = new CredentialCache(cfg.identity);
+    this.creds = new CredentialCache(cfg.identity, cfg.secrets);
   }
 
   batch(account: AccountTarget): BatchPools {
-    const key = `${account.endpoint.toLowerCase()}|${account.clientId ?? ''}`;
+    const key = `${account.endpoint.toLowerCase()}|${identityKey(account.identity)}`;
     let b = this.batches.get(key);
     if (!b) {
-      b = makeBatchDataPlane(this.creds.get(account.clientId), account.endpoint, {
+      b = makeBatchDataPlane(this.creds.get(account.identity), account.endpoint, {
         ...(this.cfg.ca && { ca: this.cfg.ca }),
         ...(this.cfg.retry && { retry: this.cfg.retry }),
         ...(this.cfg.clock && { clock: this.cfg.clock }),
@@ -43,11 +46,16 @@ export class AzureClients implements Azure {
     return b;
   }
 
+  /** The credential of an identity, the same one the clients use (for the account credential check). */
+  credential(identity: AccountTarget['identity']) {
+    return this.creds.get(identity);
+  }
+
   images(account: AccountTarget): ImageChecker {
-    const key = account.clientId ?? '';
+    const key = identityKey(account.identity);
     let i = this.imageCheckers.get(key);
     if (!i) {
-      i = new ImagesAdapter(this.creds.get(account.clientId), {
+      i = new ImagesAdapter(this.creds.get(account.identity), {
         armEndpoint: this.cfg.armEndpoint,
         ...(this.cfg.ca && { ca: this.cfg.ca }),
         retry: { ...this.cfg.retry, ...(this.cfg.clock && { clock: this.cfg.clock }) },

@@ -240,11 +240,18 @@ export interface ImageChecker {
   publish(request: PublishRequest): Promise<void>;
 }
 
+/** A BatchAccount's spec.identity: who the operator is for that account (see azure/credentials.ts). */
+export interface AccountIdentity {
+  clientId?: string;
+  tenantId?: string;
+  secretRef?: { name: string; key?: string };
+}
+
 /** Which Batch account to talk to, and as whom. */
 export interface AccountTarget {
   endpoint: string;
-  /** A workload-identity client ID other than the operator's own. */
-  clientId?: string;
+  /** Absent: the operator's own identity. */
+  identity?: AccountIdentity;
 }
 
 export interface Azure {

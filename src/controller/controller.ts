@@ -59,6 +59,8 @@ export interface ControllerOptions {
   concurrency: number;
   random?: () => number;
   hooks?: ControllerHooks;
+  /** Told every BatchAccount the watch adds, changes, relists or deletes (the account credential check). */
+  onAccount?: { seen(account: BatchAccount): void; forget(name: string): void };
 }
 
 /** The parts of an object whose change is worth a reconcile. */
@@ -151,18 +153,34 @@ export class Controller {
   private watchAccounts(): ResilientInformer<BatchAccount> {
     const { o } = this;
     const path = `/apis/${GROUP}/${VERSION}/${BATCHACCOUNT_PLURAL}`;
+    // Our own status writes (the credential check) change no generation and wake no pool.
+    const generations = new Map<string, number | undefined>();
     const changed = (a: BatchAccount) => {
-      for (const p of this.pools.list())
-        if (p.spec.accountRef.name === a.metadata.name) this.queue.add(keyOf(p));
+      o.onAccount?.seen(a);
+      const name = a.metadata.name;
+      if (generations.has(name) && generations.get(name) === a.metadata.generation) return;
+      generations.set(name, a.metadata.generation);
+      this.wakePoolsOf(name);
     };
     return new ResilientInformer<BatchAccount>(o.kc, path, () => o.kube.listAccounts(), o.clock, {
       onAdd: changed,
       onUpdate: changed,
-      onDelete: changed,
-      onResync: () => {},
+      onDelete: (a) => {
+        generations.delete(a.metadata.name);
+        o.onAccount?.forget(a.metadata.name);
+        this.wakePoolsOf(a.metadata.name);
+      },
+      onResync: (items) => {
+        for (const a of items) o.onAccount?.seen(a);
+      },
       onError: (err, ms) =>
         o.log.warn({ watch: 'batchaccounts', error: describe(err), restartInMs: ms }, 'watch failed'),
     });
+  }
+
+  /** Reconciles every pool of this account soon (its spec changed, or its credential works again). */
+  wakePoolsOf(accountName: string): void {
+    for (const p of this.pools.list()) if (p.spec.accountRef.name === accountName) this.queue.add(keyOf(p));
   }
 
   private poolChanged(p: BatchPool, added: boolean) {

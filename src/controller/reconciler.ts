@@ -91,7 +91,7 @@ export function accountRegion(account: BatchAccount): string | undefined {
 function targetOf(account: BatchAccount): AccountTarget {
   return {
     endpoint: account.spec.endpoint,
-    ...(account.spec.identity?.clientId && { clientId: account.spec.identity.clientId }),
+    ...(account.spec.identity && { identity: account.spec.identity }),
   };
 }
 
@@ -143,8 +143,16 @@ async function observe(
 ): Promise<{ clients: Clients; seen: Pick<PlanInput, 'observed' | 'imageCheck' | 'nodeAgents'> }> {
   const target = targetOf(account);
   const clients = { batch: d.azure.batch(target), images: d.azure.images(target) };
-  const pool: PoolSnapshot | undefined = await clients.batch.get(poolIdOf(obj));
-  if (!needsImageCheck(obj, pool, now, d.settings)) return { clients, seen: { observed: { pool } } };
+  const poolId = poolIdOf(obj);
+  const pool: PoolSnapshot | undefined = await clients.batch.get(poolId);
+  // A BlueGreen rollout under way: its other pool is read too.
+  const bg = obj.status?.update?.blueGreen;
+  const otherId = bg && (bg.to.poolId === poolId ? bg.from.poolId : bg.to.poolId);
+  const observed = {
+    pool,
+    ...(otherId && { other: { poolId: otherId, pool: await clients.batch.get(otherId) } }),
+  };
+  if (!needsImageCheck(obj, pool, now, d.settings)) return { clients, seen: { observed } };
   const image = await clients.images.inspect(obj.spec.image.id, region);
   const publishTo = publishing(obj);
   const published = publishTo
@@ -153,7 +161,7 @@ async function observe(
   const nodeAgents = await clients.batch.nodeAgentSkus();
   return {
     clients,
-    seen: { observed: { pool }, imageCheck: { image, ...(published && { published }) }, nodeAgents },
+    seen: { observed, imageCheck: { image, ...(published && { published }) }, nodeAgents },
   };
 }
 

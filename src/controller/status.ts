@@ -6,6 +6,7 @@ import type {
   ImageStatus,
   NodeAgentStatus,
   Phase,
+  RejectedStatus,
   ResizeStatus,
   UpdateStatus,
 } from '../api/types.ts';
@@ -31,6 +32,7 @@ export interface StatusInput {
   resize: ResizeStatus | undefined;
   update?: UpdateStatus | undefined;
   adoptedAt?: string | undefined;
+  rejected?: RejectedStatus | undefined;
   image: ImageStatus | undefined;
   /** What the image allows (ImageAvailable); undefined = as the image status alone says. */
   imageVerdict?: ImageVerdict;
@@ -67,6 +69,8 @@ export function buildStatus(s: StatusInput): BatchPoolStatus {
   if (s.update) next.update = s.update;
   else delete next.update;
   if (s.adoptedAt) next.adoptedAt = s.adoptedAt;
+  if (s.rejected) next.rejected = s.rejected;
+  else delete next.rejected;
   if (s.image) next.image = s.image;
   if (s.nodeAgent) next.nodeAgent = s.nodeAgent;
 
@@ -194,15 +198,23 @@ export function withAzureProblem(
   nowIso: string,
 ): BatchPoolStatus {
   const stalledReason = stalled === true ? Reason.AzureRejected : stalled || undefined;
+  // One reason on every condition, as buildStatus does for a Stalled pool.
   let c = setCondition(
     status.conditions,
-    { type: 'Ready', status: 'False', reason: Reason.AzureError, message },
+    { type: 'Ready', status: 'False', reason: stalledReason ?? Reason.AzureError, message },
     generation,
     nowIso,
   );
   c = setCondition(
     c,
-    { type: 'Reconciling', status: stalledReason ? 'False' : 'True', reason: Reason.AzureError, message },
+    stalledReason
+      ? {
+          type: 'Reconciling',
+          status: 'False',
+          reason: stalledReason,
+          message: 'Waiting for a person (see Stalled)',
+        }
+      : { type: 'Reconciling', status: 'True', reason: Reason.AzureError, message },
     generation,
     nowIso,
   );

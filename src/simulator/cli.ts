@@ -1,7 +1,8 @@
 // `batchpool-operator simulator`: runs the local Azure stand-in until SIGINT/SIGTERM. Stdout gets
 // exactly one JSON line with the connection details; everything else goes to stderr.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { CompatOptions, Quotas } from './index.ts';
+import type { CompatOptions, Quotas, RegisteredClient } from './index.ts';
 import { DEFAULT_COMPAT, LEGACY_COMPAT, PROFILES, STRICT_COMPAT, startSimulator } from './index.ts';
 
 const HELP = `usage: batchpool-operator simulator [flags]
@@ -22,6 +23,10 @@ flags:
   --client-id ID     client ID to accept for client-secret logins
   --client-secret S  its secret (default: random)
   --tenant-id ID     tenant of the authority
+  --entra-client CLIENT_ID[@TENANT_ID]:secret=VALUE | :secret-file=PATH | :cert=PEM_PATH
+                     another app registration that may get tokens (repeatable; the same client twice
+                     adds a credential): a client secret, or a PEM certificate whose key signs its
+                     client assertions; the tenant defaults to --tenant-id's
   --location REGION  the Batch account's region (default westeurope)
   --pool-quota N, --dedicated-core-quota N, --low-priority-core-quota N
                      the account's quotas (enforced only without --ignore-account-quotas)
@@ -52,6 +57,7 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
         'client-id': { type: 'string' },
         'client-secret': { type: 'string' },
         'tenant-id': { type: 'string' },
+        'entra-client': { type: 'string', multiple: true },
         location: { type: 'string' },
         'pool-quota': { type: 'string' },
         'dedicated-core-quota': { type: 'string' },
@@ -126,6 +132,13 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
     compat.allowManagedImages = values['allow-managed-images'];
   if (values['ignore-account-quotas'] !== undefined)
     compat.ignoreAccountQuotas = values['ignore-account-quotas'];
+  let entraClients: RegisteredClient[];
+  try {
+    entraClients = parseEntraClients(values['entra-client'] ?? [], values['tenant-id']);
+  } catch (err) {
+    console.error(`simulator: --entra-client: ${(err as Error).message}`);
+    return 2;
+  }
   const log = (msg: string): void => {
     process.stderr.write(`${new Date().toISOString()} simulator: ${msg}\n`);
   };
@@ -139,6 +152,7 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
     ...(values['client-id'] === undefined ? {} : { clientId: values['client-id'] }),
     ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
     ...(values['tenant-id'] === undefined ? {} : { tenantId: values['tenant-id'] }),
+    ...(entraClients.length > 0 ? { entraClients } : {}),
     ...(values.location === undefined ? {} : { location: values.location }),
     ...(Object.keys(quotas).length > 0 ? { quotas } : {}),
     ...(mismatch === undefined ? {} : { securityMismatch: mismatch }),
@@ -164,4 +178,31 @@ export async function simulatorCommand(argv: string[]): Promise<number> {
   await sim.close();
   log('stopped');
   return 0;
+}
+
+/** `CLIENT_ID[@TENANT_ID]:secret=V`, `:secret-file=PATH` or `:cert=PATH`; a tenant defaults to the simulator's. */
+export function parseEntraClients(specs: string[], defaultTenant: string | undefined): RegisteredClient[] {
+  const tenantOf = (t: string | undefined) => t ?? defaultTenant ?? '72f988bf-0000-4000-8000-000000000001';
+  const out = new Map<string, RegisteredClient>();
+  for (const spec of specs) {
+    const m = /^([^@:]+)(?:@([^:]+))?:(secret|secret-file|cert)=(.+)$/s.exec(spec);
+    if (!m)
+      throw new Error(
+        `"${spec.replace(/=.*/s, '=…')}" is not CLIENT_ID[@TENANT_ID]:secret=…|secret-file=…|cert=…`,
+      );
+    const [, clientId = '', tenant, kind, value = ''] = m;
+    const tenantId = tenantOf(tenant);
+    const key = `${tenantId}|${clientId}`;
+    const c = out.get(key) ?? { tenantId, clientId };
+    if (kind === 'secret') c.secrets = [...(c.secrets ?? []), value];
+    else {
+      const text = readFileSync(value, 'utf8');
+      if (kind === 'secret-file') c.secrets = [...(c.secrets ?? []), text.replace(/\r?\n$/, '')];
+      else if (!text.includes('-----BEGIN CERTIFICATE-----'))
+        throw new Error(`${value} holds no PEM certificate`);
+      else c.certificates = [...(c.certificates ?? []), text];
+    }
+    out.set(key, c);
+  }
+  return [...out.values()];
 }

@@ -1,16 +1,22 @@
 // A minimal Microsoft Entra ID authority: the OpenID discovery document MSAL reads and the v2.0
-// token endpoint for the client-credentials grant, with a client secret or a client assertion
-// (workload identity: the JWT from a federated token file). Errors follow AAD's JSON shape.
+// token endpoint for the client-credentials grant, with a client secret or a client assertion. Besides
+// the operator's own app, further app registrations (RegisteredClient, possibly in other tenants) may
+// be known with their secrets and certificates: a certificate assertion is checked as Entra ID checks
+// it (thumbprint header, signature, iss/sub, aud, lifetime). An assertion for a client that is not
+// registered is taken as a federated (workload identity) token and not verified. Errors follow AAD's
+// JSON shape and codes (docs/simulator.md lists the sources).
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
 import { plainJson } from './http-util.ts';
-import type { TokenIssuer } from './tokens.ts';
-import { audienceFromScope, decodeJwtUnverified } from './tokens.ts';
+import type { RegisteredClient, TokenIssuer } from './tokens.ts';
+import { audienceFromScope, decodeJwtUnverified, verifyClientAssertion } from './tokens.ts';
 
 export interface EntraConfig {
   tenantId: string;
   clientId: string;
   clientSecret: string;
   issuer: TokenIssuer;
+  /** Further app registrations (their tenants become known tenants). */
+  clients?: readonly RegisteredClient[];
 }
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -40,6 +46,18 @@ function aadError(
 export function createEntraApi(config: EntraConfig): {
   match(method: string, segments: string[]): Route | undefined;
 } {
+  const clients = config.clients ?? [];
+  const tenants = new Set([config.tenantId, ...clients.map((c) => c.tenantId)]);
+  const registered = (tenant: string, clientId: string) =>
+    clients.filter((c) => c.tenantId === tenant && c.clientId === clientId);
+  const notFound = (ctx: RequestContext, tenant: string, clientId: string): SimResponse =>
+    aadError(
+      ctx,
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+    );
   const unknownTenant = (ctx: RequestContext, tenant: string): SimResponse =>
     aadError(
       ctx,
@@ -53,7 +71,7 @@ export function createEntraApi(config: EntraConfig): {
     api: 'entra',
     operation: 'OpenIdConfiguration',
     handle(ctx) {
-      if (tenant !== config.tenantId) return unknownTenant(ctx, tenant);
+      if (!tenants.has(tenant)) return unknownTenant(ctx, tenant);
       const base = `${ctx.origin}/${tenant}`;
       return plainJson(200, {
         token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -85,7 +103,7 @@ export function createEntraApi(config: EntraConfig): {
       const form = new URLSearchParams(ctx.body.toString('utf8'));
       const clientId = form.get('client_id') ?? '';
       if (clientId) ctx.clientId = clientId;
-      if (tenant !== config.tenantId) return unknownTenant(ctx, tenant);
+      if (!tenants.has(tenant)) return unknownTenant(ctx, tenant);
       if (form.get('grant_type') !== 'client_credentials')
         return aadError(
           ctx,
@@ -114,21 +132,27 @@ export function createEntraApi(config: EntraConfig): {
 
       const assertion = form.get('client_assertion');
       const secret = form.get('client_secret');
+      const isOperator = clientId === config.clientId && tenant === config.tenantId;
+      const apps = registered(tenant, clientId);
       if (assertion !== null) {
         if (form.get('client_assertion_type') !== ASSERTION_TYPE)
           return aadError(ctx, 400, 'invalid_request', 50027, 'Invalid client_assertion_type.');
-        if (!decodeJwtUnverified(assertion))
+        const certificates = apps.flatMap((a) => a.certificates ?? []);
+        if (apps.length > 0) {
+          // A registered app: the assertion must be signed with one of its certificates.
+          const check = verifyClientAssertion(assertion, {
+            clientId,
+            audiences: [`${ctx.origin}/${tenant}/oauth2/v2.0/token`, `${ctx.origin}/${tenant}/oauth2/token`],
+            certificates,
+          });
+          if (!check.ok)
+            return aadError(ctx, check.code === 50027 ? 400 : 401, check.error, check.code, check.text);
+        } else if (!decodeJwtUnverified(assertion))
           return aadError(ctx, 400, 'invalid_client', 50027, 'JWT token is invalid or malformed.');
       } else if (secret !== null) {
-        if (clientId !== config.clientId)
-          return aadError(
-            ctx,
-            400,
-            'unauthorized_client',
-            700016,
-            `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`,
-          );
-        if (secret !== config.clientSecret)
+        if (!isOperator && apps.length === 0) return notFound(ctx, tenant, clientId);
+        const secrets = isOperator ? [config.clientSecret] : apps.flatMap((a) => a.secrets ?? []);
+        if (!secrets.includes(secret))
           return aadError(
             ctx,
             401,

@@ -18,6 +18,7 @@ import type { GalleryDefinitionOptions, GalleryVersionOptions } from './gallery-
 import { putGalleryDefinition, putGalleryVersion, setVersionState } from './gallery-helpers.ts';
 import type { RequestLogEntry } from './request-log.ts';
 import { startServer } from './server.ts';
+import type { RegisteredClient } from './tokens.ts';
 import type { Quotas, SupportedImage, VmSize } from './state/account.ts';
 import type {
   GalleryProvisioningState,
@@ -30,6 +31,8 @@ import type { SecurityMismatchMode } from './state/security.ts';
 export type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
 export { PROFILES, DEFAULT_ALLOCATION } from './faults.ts';
 export type { RequestLogEntry } from './request-log.ts';
+export type { RegisteredClient } from './tokens.ts';
+export { generateClientCertificate } from './tokens.ts';
 export type { SimPoolView } from './core.ts';
 export type { SimClock } from './clock.ts';
 export { ScaledClock, manualClock } from './clock.ts';
@@ -63,6 +66,8 @@ export interface SimulatorOptions {
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
+  /** Further Entra app registrations, e.g. a BatchAccount's own client with its secret or certificate. */
+  entraClients?: RegisteredClient[];
   subscriptionId?: string;
   /** Overrides of the allocation model (boot delay, node rate, limits, ...). */
   allocation?: Partial<AllocationSettings>;
@@ -305,6 +310,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tenantId,
     clientId,
     clientSecret,
+    ...(options.entraClients && { entraClients: options.entraClients }),
     subscriptionId,
     control: { info: () => ({ ...info, caPem: undefined }), saveSnapshot },
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),

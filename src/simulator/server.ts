@@ -11,6 +11,7 @@ import type { ControlHooks } from './control-api.ts';
 import { createControlApi } from './control-api.ts';
 import type { SimulatorCore } from './core.ts';
 import { createEntraApi } from './entra-api.ts';
+import type { RegisteredClient } from './tokens.ts';
 import type { RequestFaultRule } from './faults.ts';
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
 import { armError, azureTime, batchErrorResponse, newRequestId, plainJson } from './http-util.ts';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** Further Entra app registrations (client secrets, certificates). */
+  entraClients?: readonly RegisteredClient[];
   /** The subscription of the Batch account (the management plane's account GET checks it). */
   subscriptionId?: string;
   control: ControlHooks;
@@ -126,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     issuer: core.issuer,
+    ...(options.entraClients && { clients: options.entraClients }),
   });
   const control = createControlApi(core, options.control);
   const closing = new AbortController();

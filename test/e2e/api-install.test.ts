@@ -97,6 +97,7 @@ describe('the CRDs', () => {
       'AGE',
       'SPOT-TARGET',
       'SPOT-CURRENT',
+      'POOL-ID',
       'VM-SIZE',
       'LAST-ERROR',
     ]);
@@ -136,6 +137,7 @@ describe('the CRDs', () => {
       expect.any(String),
       '2',
       '1',
+      'full-pool',
       'Standard_D4s_v5',
       'AllocationFailed',
     ]);

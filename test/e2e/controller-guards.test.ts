@@ -338,7 +338,11 @@ describe('controller: scale', () => {
     const p = await h.kube.waitForPool(ns, 'p', isReadyAt(2500), 'Ready at 2500', 120_000);
     const resizes = forPool(id, 0, 'Pool_Resize');
     expect(resizes.map((r) => r.status)).toEqual([202, 202, 202, 202]);
-    const errors = (await h.kube.events(ns, 'p')).filter((e) => e.reason === 'ResizeError');
+    // Timeouts that added nodes are ordinary progress: Normal events, and no Warning at all.
+    const events = await h.kube.events(ns, 'p');
+    expect(events.filter((e) => e.reason === 'ResizeError')).toEqual([]);
+    const errors = events.filter((e) => e.reason === 'ResizeTimedOut');
+    expect(errors.map((e) => e.type)).toEqual(['Normal', 'Normal', 'Normal', 'Normal']);
     expect(errors.map((e) => e.note.match(/ at (\d+) dedicated/)?.[1])).toEqual([
       '1250',
       '1875',

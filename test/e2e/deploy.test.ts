@@ -65,7 +65,9 @@ describe('kubectl apply -k deploy/', () => {
         ),
       );
     const before = await versions();
-    expect(Object.keys(before)).toHaveLength(12);
+    // Namespace, 2 CRDs, ServiceAccount, ClusterRole(+Binding), 2 Roles (+Bindings), ConfigMap, Deployment,
+    // Service, PodDisruptionBudget.
+    expect(Object.keys(before)).toHaveLength(14);
     await kubectlOk(['apply', '-k', 'deploy/']);
     // (kubectl prints "configured" for the PodDisruptionBudget every time, though nothing changes.)
     expect(await versions()).toEqual(before);
@@ -118,5 +120,8 @@ describe('kubectl apply -k deploy/', () => {
     const rendered = await kubectlOk(['kustomize', 'deploy/overlays/azure-example']);
     expect(rendered).toContain('azure.workload.identity/client-id: 11111111-2222-3333-4444-555555555555');
     expect(rendered).toContain('image: registry.example.com/platform/batchpool-operator:0.1.0');
+    // The account Secrets the installation lists, in place of the base's one name.
+    expect(rendered).toContain('  resourceNames:\n  - render-farm-entra-app\n  - genomics-entra-cert\n');
+    expect(rendered).not.toContain('batchaccount-credentials');
   });
 });

@@ -8,7 +8,12 @@ import { parse } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { installDeploy } from '../support/e2e/install.ts';
 import { kubectl, kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
-import { OPERATOR_NAMESPACE, OPERATOR_PERMISSIONS, REFUSED } from '../unit/deploy/operator-permissions.ts';
+import {
+  ACCOUNT_SECRET,
+  OPERATOR_NAMESPACE,
+  OPERATOR_PERMISSIONS,
+  REFUSED,
+} from '../unit/deploy/operator-permissions.ts';
 import { DEFAULT_LEASE_NAME } from '../../src/ha/leader-election.ts';
 
 const G = 'batch.pooloperator.dev';
@@ -270,5 +275,53 @@ describe('operator ServiceAccount (real token)', () => {
       leases.deleteNamespacedLease({ name: DEFAULT_LEASE_NAME, namespace: OPERATOR_NAMESPACE }),
     );
     await adminLeases.deleteNamespacedLease({ name: DEFAULT_LEASE_NAME, namespace: OPERATOR_NAMESPACE });
+  });
+
+  it('reads the account Secret its Role names, and no other Secret: no list, no watch, no write', async () => {
+    const other = 'not-an-account-secret';
+    for (const name of [ACCOUNT_SECRET, other])
+      await kubectlOk(
+        [
+          'create',
+          'secret',
+          'generic',
+          name,
+          '-n',
+          OPERATOR_NAMESPACE,
+          '--from-literal=clientSecret=rbac-e2e',
+        ],
+        {},
+      ).catch(() => undefined);
+    try {
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const got = await core.readNamespacedSecret({ name: ACCOUNT_SECRET, namespace: OPERATOR_NAMESPACE });
+      expect(Object.keys(got.data ?? {})).toEqual(['clientSecret']);
+      await refusedWith403(() => core.readNamespacedSecret({ name: other, namespace: OPERATOR_NAMESPACE }));
+      await refusedWith403(() => core.listNamespacedSecret({ namespace: OPERATOR_NAMESPACE }));
+      await refusedWith403(() =>
+        core.listNamespacedSecret({
+          namespace: OPERATOR_NAMESPACE,
+          fieldSelector: `metadata.name=${ACCOUNT_SECRET}`,
+          watch: true,
+        }),
+      );
+      await refusedWith403(() =>
+        core.patchNamespacedSecret(
+          { name: ACCOUNT_SECRET, namespace: OPERATOR_NAMESPACE, body: { data: {} } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        ),
+      );
+      await refusedWith403(() => core.readNamespacedSecret({ name: ACCOUNT_SECRET, namespace: 'default' }));
+    } finally {
+      await kubectl([
+        'delete',
+        'secret',
+        ACCOUNT_SECRET,
+        other,
+        '-n',
+        OPERATOR_NAMESPACE,
+        '--ignore-not-found',
+      ]);
+    }
   });
 });

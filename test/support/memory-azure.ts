@@ -32,11 +32,11 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
   onCall: (op: string) => void = () => {};
 
   batch(account: AccountTarget): BatchPools {
-    this.clients.push(account.clientId);
+    this.clients.push(account.identity?.clientId);
     return this;
   }
   images(account: AccountTarget): ImageChecker {
-    this.clients.push(account.clientId);
+    this.clients.push(account.identity?.clientId);
     return this;
   }
 

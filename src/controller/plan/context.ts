@@ -8,10 +8,11 @@ import {
   type ImageStatus,
   type NodeAgentStatus,
   type Phase,
+  type RejectedStatus,
   type ResizeStatus,
   type UpdateStatus,
 } from '../../api/types.ts';
-import type { ResizeParams } from '../../azure/ports.ts';
+import type { PoolSnapshot, ResizeParams } from '../../azure/ports.ts';
 import { findCondition, Reason, type StalledReason } from '../conditions.ts';
 import { buildStatus, type Verdict } from '../status.ts';
 import {
@@ -43,7 +44,10 @@ export class Planner {
   readonly object: BatchPool;
   readonly prev: BatchPoolStatus;
   readonly nowIso: string;
-  readonly poolId: string;
+  /** The Azure pool this object manages; a BlueGreen rollout moves it to the new pool when it takes over. */
+  poolId: string;
+  /** The pool whose counts the status shows; the new one from the pass it takes over. */
+  shown: PoolSnapshot | undefined;
   readonly desired: Targets;
   readonly maxStep: number;
   readonly paused: boolean;
@@ -51,6 +55,8 @@ export class Planner {
   resize: ResizeStatus | undefined;
   /** A change to empty-pool settings on its way; kept from the last pass until planUpdate looks again. */
   update: UpdateStatus | undefined;
+  /** A refused write of this spec, kept while its retry waits (see holdRejected). */
+  rejected: RejectedStatus | undefined;
   /** When a pool that existed before was adopted (spec.adoption: Adopt). */
   adoptedAt: string | undefined;
   image: ImageStatus | undefined;
@@ -62,12 +68,14 @@ export class Planner {
     this.prev = input.object.status ?? {};
     this.nowIso = new Date(input.now).toISOString();
     this.poolId = poolIdOf(input.object);
+    this.shown = input.observed?.pool;
     this.desired = desiredTargets(input.object);
     this.maxStep = input.object.spec.resizeStrategy?.maxNodesPerResize ?? 0;
     this.paused = isPaused(input.object);
     this.resize = this.prev.resize ? { ...this.prev.resize } : undefined;
     this.update = this.prev.update;
     this.adoptedAt = this.prev.adoptedAt;
+    this.rejected = undefined;
     this.image = this.observeImage();
     this.nodeAgent = this.observeNodeAgent();
   }
@@ -132,10 +140,11 @@ export class Planner {
       previous: this.prev,
       generation: this.object.metadata.generation,
       poolId: this.poolId,
-      pool: this.in.observed?.pool,
+      pool: this.shown,
       resize: this.resize,
       update: this.update,
       adoptedAt: this.adoptedAt,
+      rejected: this.rejected,
       image: this.image,
       ...(this.in.observed && { imageVerdict: this.imageVerdict(this.in.observed.pool !== undefined) }),
       nodeAgent: this.nodeAgent,
@@ -193,7 +202,7 @@ export class Planner {
       ? 'Deleting'
       : pool && pool.allocationState !== 'steady'
         ? 'Resizing'
-        : 'Pending';
+        : 'Paused';
     return this.result(
       NONE,
       { phase, reason: Reason.Paused, message: phrase.paused(why) },
@@ -216,11 +225,17 @@ export class Planner {
       nodeDeallocationOption: this.object.spec.nodeDeallocationOption ?? DEFAULTS.nodeDeallocationOption,
     };
     const keepError = attempts > 1 ? this.resize?.lastError : undefined;
+    const keepFailures = attempts > 1 ? this.resize?.failuresWithoutProgress : undefined;
+    const from = this.in.observed?.pool;
     this.resize = {
       attempts,
       lastIssuedAt: this.nowIso,
+      ...(from && {
+        lastIssuedFrom: { dedicated: from.currentDedicatedNodes, lowPriority: from.currentLowPriorityNodes },
+      }),
       lastTarget: to,
       ...(keepError && { lastError: keepError }),
+      ...(keepFailures !== undefined && { failuresWithoutProgress: keepFailures }),
     };
     const stepNote = sameTargets(to, this.desired) ? '' : note.stepTowards(this.desired);
     this.event(

@@ -50,7 +50,12 @@ export function planCreate(p: Planner): PlanResult {
     resizeTimeout: s.resizeTimeout ?? DEFAULTS.resizeTimeout,
     ...(security.profile && { securityProfile: security.profile }),
   };
-  p.resize = { attempts: 1, lastIssuedAt: p.nowIso, lastTarget: first };
+  p.resize = {
+    attempts: 1,
+    lastIssuedAt: p.nowIso,
+    lastIssuedFrom: { dedicated: 0, lowPriority: 0 },
+    lastTarget: first,
+  };
   if (recreate) p.event('Warning', 'PoolRecreated', note.poolRecreated(p.poolId, first), 'Create');
   if (security.profile && !s.securityProfile?.securityType && image.securityType) {
     const what = `securityType ${security.profile.securityType}${security.profile.uefiSettings ? ' with secure boot and vTPM' : ''}`;

@@ -49,6 +49,21 @@ export function planDeletion(p: Planner): PlanResult {
   if ((object.spec.deletionPolicy ?? DEFAULTS.deletionPolicy) === 'Retain') {
     return release(p, 'PoolRetained', 'Normal', note.poolRetained(p.poolId));
   }
+  // The other pool of a BlueGreen rollout under way goes first, so it is never left behind.
+  const other = input.observed?.other;
+  if (other?.pool && isOwnedBy(other.pool, object)) {
+    if (other.pool.state === 'deleting') {
+      return p.working('Deleting', Reason.Deleting, phrase.waitingForDelete(other.poolId), NONE, p.poll());
+    }
+    p.event('Normal', 'PoolDeleting', note.poolDeleting(other.poolId), 'Delete');
+    return p.working(
+      'Deleting',
+      Reason.Deleting,
+      phrase.deleting(other.poolId),
+      { kind: 'delete', poolId: other.poolId },
+      p.poll(),
+    );
+  }
   const pool = input.observed?.pool;
   if (!pool) return release(p, 'PoolDeleted', 'Normal', note.poolDeleted(p.poolId));
   const adopted = p.prev.adoptedAt !== undefined && !pool.owner.namespace && !pool.owner.name;

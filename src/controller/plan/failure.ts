@@ -2,7 +2,7 @@
 // which events still stand, and whether to look again after a delay or hand the error back to the queue
 // (its per-key backoff, or the service's Retry-After). The reconciler only carries it out.
 
-import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
+import type { BatchPool, BatchPoolStatus, RejectedStatus } from '../../api/types.ts';
 import { describe, type Failure } from '../../errors.ts';
 import { Reason } from '../conditions.ts';
 import { formatDuration } from '../duration.ts';
@@ -27,6 +27,13 @@ export interface FailurePlan {
   events: PlannedEvent[];
   /** Look again after this long; undefined = rethrow, so the queue retries the key. */
   requeueAfterMs: number | undefined;
+}
+
+/** A refused write is tried again after the steady resync, doubling per refusal, at most an hour apart. */
+export const REJECTED_RETRY_MAX_MS = 3_600_000;
+
+export function rejectedRetryMs(settings: PlanSettings, attempts: number): number {
+  return Math.min(settings.steadyResyncMs * 2 ** Math.min(attempts - 1, 20), REJECTED_RETRY_MAX_MS);
 }
 
 export function planFailure(i: FailureInput): FailurePlan {
@@ -85,18 +92,35 @@ function actFailed(i: FailureInput, planned: PlanResult): FailurePlan {
         requeueAfterMs: wait,
       };
     }
-    case 'person':
+    case 'person': {
       events.push({
         type: 'Warning',
         reason: 'AzureRejected',
         message: note.rejected(action.kind, poolIdOf(i.object), why),
         action: 'Observe',
       });
-      return {
-        status: withAzureProblem(status, g, true, phrase.rejected(action.kind, why), i.nowIso),
-        events,
-        requeueAfterMs: i.settings.steadyResyncMs,
+      // The same write of the same spec would be refused again: wait longer each time, until the spec changes.
+      const before = i.object.status?.rejected;
+      const again = before !== undefined && before.generation === g && before.action === action.kind;
+      const attempts = again ? before.attempts + 1 : 1;
+      const wait = rejectedRetryMs(i.settings, attempts);
+      const rejected: RejectedStatus = {
+        action: action.kind,
+        ...(g !== undefined && { generation: g }),
+        attempts,
+        since: again ? before.since : i.nowIso,
+        nextAttemptAt: new Date(Date.parse(i.nowIso) + wait).toISOString(),
+        message: why,
       };
+      return {
+        status: {
+          ...withAzureProblem(status, g, true, phrase.rejected(action.kind, why), i.nowIso),
+          rejected,
+        },
+        events,
+        requeueAfterMs: wait,
+      };
+    }
     case 'queue':
       return { status, events, requeueAfterMs: undefined };
   }

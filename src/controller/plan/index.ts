@@ -22,7 +22,7 @@ export function plan(input: PlanInput): PlanResult {
 }
 
 function planLiving(p: Planner): PlanResult {
-  const blocked = guardAccount(p);
+  const blocked = guardAccount(p) ?? holdRejected(p);
   if (blocked) return blocked;
   noteSharedImage(p);
   const observed = p.in.observed;
@@ -50,6 +50,19 @@ function planLiving(p: Planner): PlanResult {
   if (settled) return settled;
   if (p.object.spec.autoScale) return planAutoScaled(p, pool);
   return pool.allocationState === 'resizing' ? planResizing(p, pool) : planSteady(p, pool);
+}
+
+/**
+ * Azure refused a write of this very spec in a way only a person can fix: nothing is sent again until its
+ * retry is due (planFailure sets it), or the spec changes.
+ */
+function holdRejected(p: Planner): PlanResult | undefined {
+  const r = p.prev.rejected;
+  if (!r || r.generation !== p.object.metadata.generation) return undefined;
+  const due = Date.parse(r.nextAttemptAt);
+  if (!(p.in.now < due)) return undefined;
+  p.rejected = r;
+  return p.stalled(Reason.AzureRejected, phrase.rejectedHeld(r), due - p.in.now);
 }
 
 /** Pools that share an image share its limits: say so whenever a new spec is first seen. */

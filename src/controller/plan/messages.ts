@@ -55,12 +55,23 @@ export const phrase = {
     `Waiting to confirm image ${imageId} before creating the pool`,
   backoff: (code: string, current: Targets, desired: Targets, attempts: number, nextAt: string) =>
     `${code} at ${fmt(current)} of ${fmt(desired)} after attempt ${attempts}; next attempt at ${nextAt}`,
+  reissuingAfterTimeout: (current: Targets, desired: Targets, attempts: number) =>
+    `The resize timed out at ${fmt(current)} of ${fmt(desired)} (attempt ${attempts}); issuing the next one now`,
   resizing: (to: Targets, stepNote: string, attempts: number) =>
     `Resizing to ${fmt(to)}${stepNote}, attempt ${attempts}`,
   creating: (poolId: string, first: Targets) => `Creating pool ${poolId} with ${fmt(first)} nodes`,
   readFailed: (why: string) => `Could not read the pool or image from Azure: ${why}`,
   actionFailed: (action: string, why: string) => `${action} failed: ${why}`,
   rejected: (action: string, why: string) => `Azure rejected ${action}: ${why}`,
+  rejectedHeld: (r: {
+    action: string;
+    attempts: number;
+    since: string;
+    nextAttemptAt: string;
+    message: string;
+  }) =>
+    `Azure rejected ${r.action}: ${r.message} (${r.attempts} time${r.attempts === 1 ? '' : 's'} since ${r.since}); ` +
+    `it is tried again at ${r.nextAttemptAt}, or at once when the spec changes`,
 } as const;
 
 /** Why a pool is paused, for the `paused` phrase. */
@@ -141,7 +152,7 @@ export const note = {
   resizeStopping: (poolId: string, desired: Targets, running: Targets) =>
     `The spec asks for ${fmt(desired)} while pool ${poolId} is resizing to ${fmt(running)}: stopping that resize first.`,
   targetReached: (poolId: string, desired: Targets, attempts: number | undefined) =>
-    `Pool ${poolId} reached ${fmt(desired)} nodes${attempts ? ` (attempt ${attempts})` : ''}.`,
+    `Pool ${poolId} reached ${fmt(desired)} nodes${attempts ? ` after ${attempts} resize${attempts === 1 ? '' : 's'}` : ''}.`,
   resizeError: (
     poolId: string,
     issued: Targets,
@@ -153,6 +164,9 @@ export const note = {
   ) =>
     `Resize of pool ${poolId} to ${fmt(issued)} ended with ${code} at ${fmt(current)} (attempt ${attempts}): ` +
     `${sentence(azureMessage)} ${'now' in retry ? 'Re-issuing it now: it already waited its resizeTimeout.' : `Retrying in ${formatDuration(retry.inMs)}.`}`,
+  resizeTimedOut: (poolId: string, issued: Targets, from: Targets, current: Targets, attempts: number) =>
+    `Resize of pool ${poolId} to ${fmt(issued)} reached its resizeTimeout at ${fmt(current)} nodes (from ` +
+    `${fmt(from)}, attempt ${attempts}); Azure was still allocating, so the next resize goes out now.`,
   poolRecreated: (poolId: string, first: Targets) =>
     `Pool ${poolId} was deleted outside the operator; re-creating it with ${fmt(first)} nodes.`,
   poolCreating: (poolId: string, imageId: string, first: Targets) =>
@@ -262,4 +276,32 @@ export const updateSay = {
     `Pool ${poolId} does not exist in Azure; with spec.adoption Observe the operator never creates it`,
   observeReleased: (poolId: string) =>
     `Pool ${poolId} left in Azure untouched (spec.adoption: Observe never writes to it).`,
+};
+
+/** A BlueGreen rollout: the new pool grows beside the old one, takes over, and the old one goes. */
+export const blueGreenSay = {
+  started: (from: string, to: string, fields: readonly string[]) =>
+    `Starting a blue-green rollout of ${updateSay.fields(fields)}: pool ${to} is created with the new ` +
+    `settings beside pool ${from}, which keeps serving until ${to} reaches the targets.`,
+  creating: (from: string, to: string, fields: readonly string[]) =>
+    `Creating pool ${to} with the new ${updateSay.fields(fields)}; pool ${from} keeps serving`,
+  growing: (from: string, to: string, current: Targets, desired: Targets) =>
+    `Growing pool ${to} (${fmt(current)} of ${fmt(desired)} nodes) with the new settings; pool ${from} keeps serving`,
+  switched: (from: string, to: string, current: Targets) =>
+    `Pool ${to} reached ${fmt(current)} nodes with the new settings and now serves (status.poolId); pool ` +
+    `${from} is shrunk to 0 and deleted.`,
+  retiring: (from: string, to: string, current: Targets) =>
+    `Pool ${to} serves; retiring the old pool ${from} (${fmt(current)} nodes left)`,
+  deletingOld: (from: string) => `Deleting the old pool ${from}, now empty (blue-green rollout).`,
+  completed: (from: string, to: string) =>
+    `Blue-green rollout done: pool ${from} is gone and pool ${to} serves.`,
+  aborting: (to: string) =>
+    `The spec no longer matches pool ${to}, started for a blue-green rollout: deleting it before going on`,
+  aborted: (to: string) =>
+    `Deleting pool ${to}: the spec changed since the blue-green rollout created it (it is started again if the ` +
+    'spec still differs from the serving pool).',
+  pairTaken: (to: string, owner: PoolOwner) =>
+    `A blue-green rollout needs pool ID ${to}, but a pool with that ID exists and was not created by this ` +
+    `BatchPool (its metadata names ${ownerText(owner)}); nothing was changed. Delete that pool, or choose ` +
+    'another spec.updateStrategy.',
 };

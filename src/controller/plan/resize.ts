@@ -170,6 +170,16 @@ function planAfterError(
       nextAt - p.in.now,
     );
   }
+  if (p.in.now < nextAt && kind === 'timed-out') {
+    // Not a backoff: the next resize goes out at the next pass, a second from now.
+    return p.working(
+      'Resizing',
+      Reason.Resizing,
+      phrase.reissuingAfterTimeout(current, p.desired, r.attempts),
+      NONE,
+      Math.max(1000, nextAt - p.in.now),
+    );
+  }
   if (p.in.now < nextAt) {
     return p.working(
       'Backoff',
@@ -205,11 +215,25 @@ function scheduleNextAttempt(
   current: Targets,
 ): void {
   const timedOut = kind === 'timed-out';
-  const wait = timedOut
-    ? TIMEOUT_REISSUE_MS
-    : backoffMs(p.object, afterTimeout ? 1 : r.attempts, p.in.random, kind === 'quota');
+  const from = r.lastIssuedFrom;
+  const progressed =
+    from !== undefined && (current.dedicated > from.dedicated || current.lowPriority > from.lowPriority);
+  // Progress-aware: only failures that added no node double the wait; one that added nodes waits the initial
+  // backoff. A status from before lastIssuedFrom was recorded counts every failure, as it used to.
+  let exponent = afterTimeout ? 1 : r.attempts;
+  if (!timedOut && from !== undefined) {
+    r.failuresWithoutProgress = progressed ? 0 : (r.failuresWithoutProgress ?? 0) + 1;
+    exponent = Math.max(1, r.failuresWithoutProgress);
+  }
+  const wait = timedOut ? TIMEOUT_REISSUE_MS : backoffMs(p.object, exponent, p.in.random, kind === 'quota');
   r.nextAttemptAt = new Date(p.in.now + wait).toISOString();
   const issued = r.lastTarget!;
+  // An ordinary timeout of a growing pool is no news for a person: it is Normal when the resize added nodes,
+  // and a Warning only when it added none (or it is not known).
+  if (timedOut && progressed) {
+    p.event('Normal', 'ResizeTimedOut', note.resizeTimedOut(p.poolId, issued, from, current, r.attempts));
+    return;
+  }
   const retry = timedOut ? { now: true as const } : { inMs: wait };
   p.event(
     'Warning',

@@ -4,8 +4,19 @@ import { DEFAULTS, PAUSED_ANNOTATION, type BatchPool } from '../../api/types.ts'
 import type { PoolSnapshot } from '../../azure/ports.ts';
 import type { Targets } from './types.ts';
 
+/** The Azure pool this object manages now: a BlueGreen rollout moves it between basePoolId and its pair. */
 export function poolIdOf(object: BatchPool): string {
+  return object.status?.poolId ?? basePoolId(object);
+}
+
+export function basePoolId(object: BatchPool): string {
   return object.spec.poolId ?? object.metadata.name;
+}
+
+/** The other pool ID of a BlueGreen rollout: the base ID and the base ID with "-bg", in turn (64 at most). */
+export function bluePoolPair(object: BatchPool, current: string): string {
+  const base = basePoolId(object);
+  return current.toLowerCase() === base.toLowerCase() ? `${base.slice(0, 61)}-bg` : base;
 }
 
 export function desiredTargets(object: BatchPool): Targets {

@@ -55,7 +55,11 @@ export interface PlanInput {
   object: BatchPool;
   account: AccountState;
   /** The pool as Azure reports it; `pool: undefined` = it does not exist. Absent when Azure was not asked. */
-  observed?: { pool: PoolSnapshot | undefined };
+  observed?: {
+    pool: PoolSnapshot | undefined;
+    /** The other pool of a BlueGreen rollout (status.update.blueGreen), when one is under way. */
+    other?: { poolId: string; pool: PoolSnapshot | undefined };
+  };
   /**
    * A fresh image check made during this pass, if one was made: spec.image.id, and the version it is
    * published as when spec.image.publishTo says so.
@@ -100,6 +104,7 @@ export type EventReason =
   | 'PoolRecreated'
   | 'ResizeIssued'
   | 'ResizeError'
+  | 'ResizeTimedOut'
   | 'ResizeStopping'
   | 'TargetReached'
   | 'Drift'
@@ -119,6 +124,10 @@ export type EventReason =
   | 'PoolDeleted'
   | 'PoolRetained'
   | 'PoolLeftInAzure'
+  | 'BlueGreenStarted'
+  | 'BlueGreenSwitched'
+  | 'BlueGreenCompleted'
+  | 'BlueGreenAborted'
   | StalledReason;
 
 export interface PlannedEvent {
@@ -145,7 +154,8 @@ export type Decision =
   | 'UpdateEmpty'
   | 'AutoScale'
   | 'DrainForUpdate'
-  | 'ClaimAdopted';
+  | 'ClaimAdopted'
+  | 'BlueGreen';
 
 export interface PlanResult {
   action: Action;

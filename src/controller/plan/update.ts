@@ -12,14 +12,17 @@ import { NONE, type Planner } from './context.ts';
 import { nodeAgentVerdict, securityProfileFor, validSkusFor } from './image.ts';
 import { note, updateSay } from './messages.ts';
 import { desiredSettings, differences, emptyPoolPatch, type Differences } from './settings.ts';
-import { poolTargets } from './targets.ts';
 import { planAutoScaleChange } from './autoscale.ts';
+import { bluePoolPair, poolTargets } from './targets.ts';
+import { continueBlueGreen, startBlueGreen } from './blue-green.ts';
 import type { PlanResult } from './types.ts';
 
 /** After a write, look again soon: the next step (a resize, the grow back) depends on it. */
 const AFTER_UPDATE_MS = 1000;
 
 export function planUpdate(p: Planner, pool: PoolSnapshot): PlanResult | undefined {
+  const rollout = continueBlueGreen(p, pool);
+  if (rollout) return rollout;
   const have = pool.settings;
   // The spec's settings depend on the image (its published version, its security type): wait for a check.
   if (!have || p.image?.exists !== true) return undefined;
@@ -92,6 +95,7 @@ function planEmptyPoolChange(p: Planner, pool: PoolSnapshot, d: Differences): Pl
         'it: the change is made once the formula has brought it to 0 nodes (or remove spec.autoScale).',
     );
   }
+  if (strategy === 'BlueGreen') return startBlueGreen(p, pool, fields, bluePoolPair(p.object, p.poolId));
   if (strategy === 'Manual') {
     // Targets of 0 empty the pool by the ordinary resize steps; the change follows once it is empty.
     if (p.desired.dedicated === 0 && p.desired.lowPriority === 0) {

@@ -359,7 +359,13 @@ export function evaluateFormula(
   const lowPriority = target('$TargetLowPriorityNodes');
   vars.set('$TargetDedicatedNodes', dedicated);
   vars.set('$TargetLowPriorityNodes', lowPriority);
-  for (const n of ['$TargetDedicatedNodes', '$TargetLowPriorityNodes', '$NodeDeallocationOption'])
-    if (!order.includes(n)) order.push(n);
-  return { dedicated, lowPriority, results: order.map((n) => `${n}=${String(vars.get(n))}`).join(';') };
+  // As Learn batch/batch-automatic-scaling shows AutoScaleRun.results: the service variables first, then the
+  // formula's own variables in alphabetical order.
+  const service = ['$TargetDedicatedNodes', '$TargetLowPriorityNodes', '$NodeDeallocationOption'];
+  const own = order.filter((n) => !service.includes(n)).sort((a, b) => a.localeCompare(b));
+  return {
+    dedicated,
+    lowPriority,
+    results: [...service, ...own].map((n) => `${n}=${String(vars.get(n))}`).join(';'),
+  };
 }

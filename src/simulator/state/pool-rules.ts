@@ -186,10 +186,10 @@ export function checkPoolRules(spec: Obj, ctx: RulesContext): void {
   }
   checkMetadata(spec);
   checkApplicationPackages(spec);
-  const users = checkUserAccounts(spec, windows);
+  checkUserAccounts(spec, windows);
   const vmc = obj(spec, 'virtualMachineConfiguration', '');
   const containers = vmc ? checkVirtualMachineConfiguration(vmc, windows) : false;
-  checkStartTask(spec, users, containers);
+  checkStartTask(spec, containers);
   const network = obj(spec, 'networkConfiguration', '');
   if (network) checkNetwork(network);
   checkMounts(spec);
@@ -240,8 +240,7 @@ function checkApplicationPackages(spec: Obj): void {
 
 const ELEVATION = ['nonadmin', 'admin'];
 
-/** Returns the user account names (lower-cased) the start task may refer to. */
-function checkUserAccounts(spec: Obj, windows: boolean): Set<string> {
+function checkUserAccounts(spec: Obj, windows: boolean): void {
   const accounts = objects(spec, 'userAccounts', '');
   const names: { value: string; path: string }[] = [];
   accounts.forEach((account, i) => {
@@ -276,7 +275,6 @@ function checkUserAccounts(spec: Obj, windows: boolean): Set<string> {
     }
   });
   unique(names, 'user account names');
-  return new Set(names.map((n) => n.value.toLowerCase()));
 }
 
 const CACHING = ['none', 'readonly', 'readwrite'];
@@ -334,7 +332,6 @@ function checkVirtualMachineConfiguration(vmc: Obj, windows: boolean): boolean {
     int(disk, 'lun', dp, { min: 0, max: 63, required: true });
     int(disk, 'diskSizeGB', dp, { min: 1, required: true });
     oneOf(disk, 'caching', dp, CACHING);
-    oneOf(disk, 'storageAccountType', dp, STORAGE_ACCOUNT_TYPES);
     const managed = obj(disk, 'managedDisk', dp);
     if (managed) checkManagedDisk(managed, `${dp}managedDisk.`);
   });
@@ -426,7 +423,7 @@ function checkManagedDisk(managed: Obj, path: string): void {
     ]);
 }
 
-function checkStartTask(spec: Obj, users: Set<string>, containers: boolean): void {
+function checkStartTask(spec: Obj, containers: boolean): void {
   const task = obj(spec, 'startTask', '');
   if (!task) return;
   const p = 'startTask.';
@@ -471,8 +468,9 @@ function checkStartTask(spec: Obj, users: Set<string>, containers: boolean): voi
     const auto = obj(identity, 'autoUser', ip);
     if ((userName === undefined) === (auto === undefined))
       throw invalid(`${p}userIdentity`, identity, 'specify exactly one of username and autoUser.');
-    if (userName !== undefined && !users.has(userName.toLowerCase()))
-      throw invalid(`${ip}username`, userName, "must name one of the pool's userAccounts.");
+    // A username the pool's userAccounts do not define is accepted: Azure created such a pool in Terraform's
+    // acceptance test (TestAccBatchPool_startTask_userName, without user_accounts); the start task would fail
+    // on the node instead, which the simulator does not model.
     if (auto) {
       oneOf(auto, 'scope', `${ip}autoUser.`, ['task', 'pool']);
       oneOf(auto, 'elevationLevel', `${ip}autoUser.`, ELEVATION);
@@ -811,13 +809,19 @@ export function publicSpec(spec: Obj): Obj {
   return out;
 }
 
-/** Defaults Azure shows on a GET for what the body left out (recorded: data disks; see docs/simulator.md). */
+/**
+ * Defaults Azure shows on a GET for what the body left out: a data disk's caching is "none" (the recorded
+ * answer in observed-service-responses.json). The same recording shows storageAccountType "standard_lrs" at the
+ * data disk's top level, where 2025-06-01 no longer has it (it moved to managedDisk): a top-level
+ * storageAccountType from an older client is dropped like other retired properties, and no managedDisk is
+ * made up (our choice).
+ */
 export function withRulesDefaults(spec: Obj): void {
   const vmc = spec.virtualMachineConfiguration;
   if (isObj(vmc) && Array.isArray(vmc.dataDisks))
-    vmc.dataDisks = vmc.dataDisks.map((d: unknown) =>
-      isObj(d)
-        ? { ...d, caching: d.caching ?? 'none', storageAccountType: d.storageAccountType ?? 'standard_lrs' }
-        : d,
-    );
+    vmc.dataDisks = vmc.dataDisks.map((d: unknown) => {
+      if (!isObj(d)) return d;
+      const { storageAccountType: _retired, ...disk } = d;
+      return { ...disk, caching: disk.caching ?? 'none' };
+    });
 }

@@ -294,6 +294,8 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
     attempts: 3,
     lastIssuedAt: '2026-01-02T03:04:05Z',
     nextAttemptAt: '2026-01-02T03:09:05Z',
+    failuresWithoutProgress: 1,
+    lastIssuedFrom: { dedicated: 4, lowPriority: 0 },
     lastTarget: { dedicated: 10, lowPriority: 2 },
     lastError: {
       code: 'AllocationFailed',
@@ -301,12 +303,39 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
       observedAt: '2026-01-02T03:05:00Z',
     },
   },
+  rejected: {
+    action: 'create',
+    generation: 1,
+    attempts: 2,
+    since: '2026-01-02T02:00:00Z',
+    nextAttemptAt: '2026-01-02T02:15:00Z',
+    message:
+      'InvalidPropertyValue: the value provided for one of the properties in the request body is invalid',
+  },
   adoptedAt: '2026-01-01T00:00:00Z',
   update: {
     fields: ['spec.image.id'],
-    strategy: 'DrainAndUpdate',
-    state: 'Draining',
+    strategy: 'BlueGreen',
+    state: 'Growing',
     since: '2026-01-02T03:00:00Z',
+    blueGreen: {
+      from: {
+        poolId: 'full-pool',
+        exists: true,
+        currentDedicatedNodes: 10,
+        currentLowPriorityNodes: 0,
+        targetDedicatedNodes: 10,
+        targetLowPriorityNodes: 0,
+      },
+      to: {
+        poolId: 'full-pool-bg',
+        exists: true,
+        currentDedicatedNodes: 4,
+        currentLowPriorityNodes: 0,
+        targetDedicatedNodes: 10,
+        targetLowPriorityNodes: 0,
+      },
+    },
   },
   image: {
     id: fullPoolSpec.image.id,
@@ -343,7 +372,11 @@ export const fullAccountSpec: DeepRequired<BatchAccount['spec']> = {
   endpoint: 'https://prodbatch.westeurope.batch.azure.com',
   location: 'westeurope',
   allowedNamespaces: ['vfx', 'genomics'],
-  identity: { clientId: '00000000-0000-0000-0000-000000000000' },
+  identity: {
+    clientId: '00000000-0000-0000-0000-000000000000',
+    tenantId: '11111111-1111-1111-1111-111111111111',
+    secretRef: { name: 'render-farm-credentials', key: 'clientCertificate' },
+  },
 };
 
 export const fullAccountStatus: DeepRequired<NonNullable<BatchAccount['status']>> = {

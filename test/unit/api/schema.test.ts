@@ -150,7 +150,13 @@ describe('printer columns', () => {
     const header = (wide: boolean) =>
       cols.filter((c) => wide || !c.priority).map((c) => c.name.toUpperCase());
     expect(header(false)).toEqual(['TARGET', 'CURRENT', 'PHASE', 'ATTEMPTS', 'READY', 'AGE']);
-    expect(header(true).slice(6)).toEqual(['SPOT-TARGET', 'SPOT-CURRENT', 'VM-SIZE', 'LAST-ERROR']);
+    expect(header(true).slice(6)).toEqual([
+      'SPOT-TARGET',
+      'SPOT-CURRENT',
+      'POOL-ID',
+      'VM-SIZE',
+      'LAST-ERROR',
+    ]);
     expect(batchAccountCrd().spec.versions[0]?.additionalPrinterColumns.map((c) => c.name)).toContain(
       'Endpoint',
     );

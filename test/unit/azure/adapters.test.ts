@@ -169,7 +169,9 @@ describe('AzureClients', () => {
     });
     const other = '11111111-2222-3333-4444-555555555555';
     const before = sim.requests.cursor();
-    expect(await azure.batch({ endpoint: i.batchUrl, clientId: other }).get('none')).toBeUndefined();
+    expect(
+      await azure.batch({ endpoint: i.batchUrl, identity: { clientId: other } }).get('none'),
+    ).toBeUndefined();
     expect(await azure.batch({ endpoint: i.batchUrl }).get('none')).toBeUndefined();
     const ids = sim.requests.list({ since: before, operation: 'Pool_Get' }).map((e) => e.clientId);
     expect(ids).toEqual([other, i.clientId]);

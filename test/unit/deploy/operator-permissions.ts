@@ -5,6 +5,8 @@ import { DEFAULT_LEASE_NAME } from '../../../src/ha/leader-election.ts';
 
 export const OPERATOR_NAMESPACE = 'batchpool-system';
 export const OPERATOR_SERVICE_ACCOUNT = 'batchpool-operator';
+/** The one account Secret the base Role names; installations list theirs with a patch. */
+export const ACCOUNT_SECRET = 'batchaccount-credentials';
 
 export interface Permission {
   apiGroup: string;
@@ -12,6 +14,8 @@ export interface Permission {
   verbs: string[];
   /** 'cluster' = ClusterRole (all namespaces); otherwise the Role's namespace. */
   scope: 'cluster' | typeof OPERATOR_NAMESPACE;
+  /** The file under deploy/base/ that grants it. */
+  file: 'rbac/cluster_role.yaml' | 'rbac/leader_election_role.yaml' | 'rbac/account_secrets_role.yaml';
   resourceNames?: string[];
   why: string;
 }
@@ -24,6 +28,7 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     resource: 'batchpools',
     verbs: ['get', 'list', 'watch'],
     scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
     why: 'the informer lists and watches BatchPools in every namespace; reconcile reads the latest copy',
   },
   {
@@ -31,6 +36,7 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     resource: 'batchpools',
     verbs: ['patch', 'update'],
     scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
     why: 'adds and removes the finalizer (metadata patch)',
   },
   {
@@ -38,6 +44,7 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     resource: 'batchpools/status',
     verbs: ['get', 'patch', 'update'],
     scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
     why: 'status, conditions and observedGeneration go through the status subresource only',
   },
   {
@@ -45,6 +52,7 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     resource: 'batchpools/finalizers',
     verbs: ['update'],
     scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
     why: 'needed where OwnerReferencesPermissionEnforcement is on, to set finalizers/blockOwnerDeletion',
   },
   {
@@ -52,13 +60,23 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     resource: 'batchaccounts',
     verbs: ['get', 'list', 'watch'],
     scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
     why: 'a BatchPool names its BatchAccount (endpoint, allowedNamespaces, identity)',
+  },
+  {
+    apiGroup: G,
+    resource: 'batchaccounts/status',
+    verbs: ['patch'],
+    scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
+    why: 'the CredentialsReady condition: whether the identity the account names gets a token',
   },
   {
     apiGroup: 'events.k8s.io',
     resource: 'events',
     verbs: ['create', 'patch'],
     scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
     why: 'Events on BatchPools (resize issued, AllocationFailed, image missing), in the pool namespace',
   },
   {
@@ -66,6 +84,7 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     resource: 'events',
     verbs: ['create', 'patch'],
     scope: 'cluster',
+    file: 'rbac/cluster_role.yaml',
     why: 'the same Events through the core API, for clients and recorders that use it',
   },
   {
@@ -73,6 +92,7 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     resource: 'leases',
     verbs: ['create'],
     scope: OPERATOR_NAMESPACE,
+    file: 'rbac/leader_election_role.yaml',
     why: 'leader election creates its Lease on first start (create cannot be limited by name)',
   },
   {
@@ -81,7 +101,17 @@ export const OPERATOR_PERMISSIONS: Permission[] = [
     verbs: ['get', 'update'],
     scope: OPERATOR_NAMESPACE,
     resourceNames: [DEFAULT_LEASE_NAME],
+    file: 'rbac/leader_election_role.yaml',
     why: 'leader election reads and renews (replace with resourceVersion) its one Lease',
+  },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verbs: ['get'],
+    scope: OPERATOR_NAMESPACE,
+    resourceNames: [ACCOUNT_SECRET],
+    file: 'rbac/account_secrets_role.yaml',
+    why: 'reads the client secret or certificate a BatchAccount names in spec.identity.secretRef, by name only',
   },
 ];
 
@@ -95,7 +125,17 @@ export const REFUSED: string[][] = [
   ['create', `batchaccounts.${G}`],
   ['delete', `batchaccounts.${G}`],
   ['get', 'secrets', '-n', OPERATOR_NAMESPACE],
+  ['get', 'secrets/someone-elses-secret', '-n', OPERATOR_NAMESPACE],
+  ['get', `secrets/${ACCOUNT_SECRET}`, '-n', 'default'],
+  ['list', 'secrets', '-n', OPERATOR_NAMESPACE],
+  ['watch', 'secrets', '-n', OPERATOR_NAMESPACE],
+  ['watch', `secrets/${ACCOUNT_SECRET}`, '-n', OPERATOR_NAMESPACE],
+  ['update', `secrets/${ACCOUNT_SECRET}`, '-n', OPERATOR_NAMESPACE],
+  ['patch', `secrets/${ACCOUNT_SECRET}`, '-n', OPERATOR_NAMESPACE],
+  ['delete', `secrets/${ACCOUNT_SECRET}`, '-n', OPERATOR_NAMESPACE],
+  ['create', 'secrets', '-n', OPERATOR_NAMESPACE],
   ['list', 'secrets', '--all-namespaces'],
+  ['update', `batchaccounts.${G}`, '--subresource', 'status'],
   ['list', 'pods', '--all-namespaces'],
   ['list', 'configmaps', '-n', OPERATOR_NAMESPACE],
   ['create', 'leases.coordination.k8s.io', '-n', 'default'],

@@ -7,15 +7,12 @@ import type { BatchPoolCreateOptions } from '../../../src/azure/batch/wire.ts';
 import type { Simulator } from '../../../src/simulator/index.ts';
 import { startSimulator } from '../../../src/simulator/index.ts';
 import { batchClient, rejection, vmConfig } from './helpers.ts';
+import type { Body } from './full-pool.ts';
+import { APP, SECRETS, fullPool } from './full-pool.ts';
 
 let sim: Simulator;
 let batch: BatchClient;
 let image: string;
-
-const SUB = '00000000-0000-4000-8000-000000000003';
-const IDENTITY = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool-id`;
-const SUBNET = `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/batch`;
-const APP = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/simbatch/applications/render`;
 
 beforeAll(async () => {
   sim = await startSimulator({ timeScale: 0 });
@@ -29,221 +26,12 @@ beforeEach(() => {
   image = sim.images.createGalleryImageVersion('gallery', 'ubuntu-2204', '1.0.0');
 });
 
-type Body = Record<string, unknown>;
-
-/** A Linux pool that sets every 2025-06-01 BatchPoolCreateOptions property it can (autoscale apart). */
-function fullPool(id = 'full'): Body {
-  return {
-    id,
-    displayName: 'Render farm – west',
-    vmSize: 'Standard_D4s_v5',
-    virtualMachineConfiguration: {
-      ...vmConfig(image),
-      containerConfiguration: {
-        type: 'dockerCompatible',
-        containerImageNames: ['mcr.microsoft.com/azurelinux/base/core:3.0'],
-        containerRegistries: [
-          { registryServer: 'myregistry.azurecr.io', username: 'puller', password: 'registry-secret' },
-          { registryServer: 'other.azurecr.io', identityReference: { resourceId: IDENTITY } },
-        ],
-      },
-      dataDisks: [
-        { lun: 0, diskSizeGB: 128, caching: 'readonly', storageAccountType: 'premium_lrs' },
-        { lun: 1, diskSizeGB: 50 },
-      ],
-      diskEncryptionConfiguration: { targets: ['osdisk', 'temporarydisk'] },
-      nodePlacementConfiguration: { policy: 'zonal' },
-      extensions: [
-        {
-          name: 'kv',
-          publisher: 'Microsoft.Azure.KeyVault',
-          type: 'KeyVaultForLinux',
-          typeHandlerVersion: '2.0',
-          autoUpgradeMinorVersion: true,
-          enableAutomaticUpgrade: true,
-          settings: { secretsManagementSettingsKey: 'value' },
-          protectedSettings: { token: 'extension-secret' },
-        },
-        {
-          name: 'monitor',
-          publisher: 'Microsoft.Azure.Monitor',
-          type: 'AzureMonitorLinuxAgent',
-          provisionAfterExtensions: ['kv'],
-        },
-      ],
-      osDisk: {
-        ephemeralOSDiskSettings: { placement: 'cachedisk' },
-        caching: 'readonly',
-        diskSizeGB: 64,
-        managedDisk: { storageAccountType: 'standardssd_lrs' },
-        writeAcceleratorEnabled: false,
-      },
-      securityProfile: { encryptionAtHost: true },
-      serviceArtifactReference: {
-        id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/serviceArtifacts/sa/vmArtifactsProfiles/p`,
-      },
-    },
-    resizeTimeout: 'PT20M',
-    targetDedicatedNodes: 2,
-    targetLowPriorityNodes: 1,
-    enableInterNodeCommunication: true,
-    networkConfiguration: {
-      subnetId: SUBNET,
-      dynamicVNetAssignmentScope: 'none',
-      endpointConfiguration: {
-        inboundNATPools: [
-          {
-            name: 'ssh',
-            protocol: 'tcp',
-            backendPort: 22,
-            frontendPortRangeStart: 15000,
-            frontendPortRangeEnd: 15099,
-            networkSecurityGroupRules: [
-              { priority: 150, access: 'allow', sourceAddressPrefix: '10.0.0.0/24', sourcePortRanges: ['*'] },
-              {
-                priority: 3500,
-                access: 'deny',
-                sourceAddressPrefix: '*',
-                sourcePortRanges: ['22', '100-200'],
-              },
-            ],
-          },
-        ],
-      },
-      publicIPAddressConfiguration: {
-        provision: 'usermanaged',
-        ipAddressIds: [
-          `/subscriptions/${SUB}/resourceGroups/net/providers/Microsoft.Network/publicIPAddresses/ip1`,
-        ],
-      },
-      enableAcceleratedNetworking: true,
-    },
-    startTask: {
-      commandLine: "/bin/bash -c 'echo start'",
-      containerSettings: {
-        imageName: 'myregistry.azurecr.io/tools:1',
-        containerRunOptions: '--rm',
-        registry: {
-          registryServer: 'myregistry.azurecr.io',
-          username: 'puller',
-          password: 'start-registry-secret',
-        },
-        workingDirectory: 'taskWorkingDirectory',
-        containerHostBatchBindMounts: [{ source: 'Shared', isReadOnly: true }],
-      },
-      resourceFiles: [
-        { autoStorageContainerName: 'inputs', blobPrefix: 'scenes/', filePath: 'scenes' },
-        {
-          storageContainerUrl: 'https://acct.blob.core.windows.net/tools?sv=x',
-          identityReference: { resourceId: IDENTITY },
-        },
-        { httpUrl: 'https://example.com/setup.sh', filePath: 'setup.sh', fileMode: '0755' },
-      ],
-      environmentSettings: [{ name: 'MODE', value: 'render' }, { name: 'EMPTY' }],
-      userIdentity: { username: 'render' },
-      maxTaskRetryCount: 3,
-      waitForSuccess: true,
-    },
-    applicationPackageReferences: [{ applicationId: APP, version: '1.2' }],
-    taskSlotsPerNode: 4,
-    taskSchedulingPolicy: { nodeFillType: 'pack' },
-    userAccounts: [
-      {
-        name: 'render',
-        password: 'user-secret',
-        elevationLevel: 'admin',
-        linuxUserConfiguration: { uid: 1500, gid: 1500, sshPrivateKey: 'ssh-secret' },
-      },
-      { name: 'reader', password: 'user-secret-2' },
-    ],
-    metadata: [{ name: 'owner', value: 'team-a' }],
-    mountConfiguration: [
-      {
-        azureBlobFileSystemConfiguration: {
-          accountName: 'acct',
-          containerName: 'data',
-          accountKey: 'blob-secret',
-          blobfuseOptions: '-o attr_timeout=240',
-          relativeMountPath: 'blob',
-        },
-      },
-      {
-        azureBlobFileSystemConfiguration: {
-          accountName: 'acct',
-          containerName: 'sas',
-          sasKey: 'sas-secret',
-          relativeMountPath: 'blob-sas',
-        },
-      },
-      {
-        azureBlobFileSystemConfiguration: {
-          accountName: 'acct',
-          containerName: 'mi',
-          identityReference: { resourceId: IDENTITY },
-          relativeMountPath: 'blob-mi',
-        },
-      },
-      {
-        nfsMountConfiguration: {
-          source: '10.0.0.4:/export',
-          relativeMountPath: 'nfs',
-          mountOptions: '-o ro',
-        },
-      },
-      {
-        cifsMountConfiguration: {
-          username: 'smbuser',
-          password: 'cifs-secret',
-          source: '//server/share',
-          relativeMountPath: 'cifs',
-          mountOptions: '-o vers=3.0',
-        },
-      },
-      {
-        azureFileShareConfiguration: {
-          accountName: 'acct',
-          accountKey: 'file-secret',
-          azureFileUrl: 'https://acct.file.core.windows.net/share',
-          relativeMountPath: 'files',
-          mountOptions: '-o vers=3.0',
-        },
-      },
-    ],
-    upgradePolicy: {
-      mode: 'rolling',
-      automaticOSUpgradePolicy: { enableAutomaticOSUpgrade: true, disableAutomaticRollback: false },
-      rollingUpgradePolicy: {
-        maxBatchInstancePercent: 20,
-        maxUnhealthyInstancePercent: 20,
-        maxUnhealthyUpgradedInstancePercent: 20,
-        pauseTimeBetweenBatches: 'PT0S',
-        enableCrossZoneUpgrade: true,
-        prioritizeUnhealthyInstances: false,
-        rollbackFailedInstancesOnPolicyBreach: false,
-      },
-    },
-  };
-}
-
-const SECRETS = [
-  'registry-secret',
-  'start-registry-secret',
-  'extension-secret',
-  'user-secret',
-  'user-secret-2',
-  'ssh-secret',
-  'blob-secret',
-  'sas-secret',
-  'cifs-secret',
-  'file-secret',
-];
-
 const create = (body: Body) => batch.createPool(body as unknown as BatchPoolCreateOptions);
 const clone = <T>(v: T): T => structuredClone(v);
 
 describe('every pool-create property round-trips', () => {
   test('GET returns what was created, minus the secrets Azure does not return, plus its defaults', async () => {
-    const body = fullPool();
+    const body = fullPool(image);
     await create(body);
     const got = (await batch.getPool('full')) as unknown as Body;
 
@@ -257,7 +45,7 @@ describe('every pool-create property round-trips', () => {
     const vmc = expected.virtualMachineConfiguration;
     delete vmc.containerConfiguration.containerRegistries[0].password;
     delete vmc.extensions[0].protectedSettings;
-    vmc.dataDisks[1] = { lun: 1, diskSizeGB: 50, caching: 'none', storageAccountType: 'standard_lrs' };
+    vmc.dataDisks[1] = { lun: 1, diskSizeGB: 50, caching: 'none' };
     delete expected.startTask.containerSettings.registry.password;
     delete expected.userAccounts[0].password;
     delete expected.userAccounts[0].linuxUserConfiguration.sshPrivateKey;
@@ -283,7 +71,7 @@ describe('every pool-create property round-trips', () => {
   });
 
   test('the list answer leaves the secrets out too; a PATCH of other properties keeps the user accounts', async () => {
-    await create(fullPool());
+    await create(fullPool(image));
     const page = await batch.listPools();
     expect(page.value.map((p) => p.id)).toEqual(['full']);
     const wire = JSON.stringify(page.value);
@@ -293,6 +81,29 @@ describe('every pool-create property round-trips', () => {
     expect(got.userAccounts).toEqual([
       { name: 'render', elevationLevel: 'admin', linuxUserConfiguration: { uid: 1500, gid: 1500 } },
       { name: 'reader' },
+    ]);
+  });
+
+  test("a data disk's storageAccountType at its top level (before 2025-06-01) is dropped; the managed disk's is kept", async () => {
+    const body = fullPool(image, 'disks');
+    (body.virtualMachineConfiguration as Body).dataDisks = [
+      { lun: 3, diskSizeGB: 10, storageAccountType: 'premium_lrs' },
+      {
+        lun: 4,
+        diskSizeGB: 10,
+        caching: 'readwrite',
+        managedDisk: { storageAccountType: 'standardssd_lrs' },
+      },
+    ];
+    await create(body);
+    expect((await batch.getPool('disks')).virtualMachineConfiguration?.dataDisks).toEqual([
+      { lun: 3, diskSizeGB: 10, caching: 'none' },
+      {
+        lun: 4,
+        diskSizeGB: 10,
+        caching: 'readwrite',
+        managedDisk: { storageAccountType: 'standardssd_lrs' },
+      },
     ]);
   });
 
@@ -349,7 +160,7 @@ describe('every pool-create property round-trips', () => {
   });
 });
 
-/** [what the case is about, a change to fullPool(), the code, PropertyName]. */
+/** [what the case is about, a change to fullPool(image), the code, PropertyName]. */
 type Case = [string, (b: Record<string, any>) => void, string, string]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const RULES: Case[] = [
@@ -394,12 +205,6 @@ const RULES: Case[] = [
     (b) => (b.userAccounts[1].windowsUserConfiguration = { loginMode: 'batch' }),
     'InvalidPropertyValue',
     'windowsUserConfiguration',
-  ],
-  [
-    "startTask.userIdentity.username not among the pool's user accounts",
-    (b) => (b.startTask.userIdentity.username = 'nobody'),
-    'InvalidPropertyValue',
-    'username',
   ],
   [
     'userIdentity with both username and autoUser',
@@ -811,11 +616,11 @@ const RULES: Case[] = [
 
 describe('the service refuses what breaks a documented rule, naming the property', () => {
   test('the full pool itself is accepted (each case below changes one thing)', async () => {
-    await create(fullPool());
+    await create(fullPool(image));
   });
 
   test.each(RULES)('%s', async (_what, change, code, property) => {
-    const body = fullPool('bad');
+    const body = fullPool(image, 'bad');
     change(body as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
     const err = await rejection(create(body));
     expect([err.statusCode, err.code, err.details.values?.[0]]).toEqual([
@@ -849,8 +654,15 @@ describe('the service refuses what breaks a documented rule, naming the property
     ]);
   });
 
+  test('a start task naming a user the pool does not define is accepted, as Azure does (it fails on the node)', async () => {
+    const body = fullPool(image, 'ghost');
+    (body.startTask as Record<string, any>).userIdentity = { username: 'ghost' }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    await create(body);
+    expect((await batch.getPool('ghost')).startTask?.userIdentity).toEqual({ username: 'ghost' });
+  });
+
   test('NFS and CIFS mounts without a virtual network are accepted (no source requires one)', async () => {
-    const body = fullPool('novnet');
+    const body = fullPool(image, 'novnet');
     delete body.networkConfiguration;
     await create(body);
     expect((await batch.getPool('novnet')).mountConfiguration).toHaveLength(6);
@@ -858,20 +670,20 @@ describe('the service refuses what breaks a documented rule, naming the property
 });
 
 describe('PATCH and updateproperties', () => {
-  test('PATCH replaces the start task wholesale on a pool with nodes; its user must exist; a refused PATCH changes nothing', async () => {
-    await create(fullPool());
+  test('PATCH replaces the start task wholesale on a pool with nodes, checked like a create; a refused PATCH changes nothing', async () => {
+    await create(fullPool(image));
     sim.clock.advance(600);
     expect((await batch.getPool('full')).currentDedicatedNodes).toBe(2);
     const refused = await rejection(
       batch.updatePool('full', {
-        startTask: { commandLine: '/bin/true', userIdentity: { username: 'ghost' } },
+        startTask: { commandLine: '/bin/true', resourceFiles: [{ httpUrl: 'https://x/y' }] },
         metadata: [{ name: 'changed', value: 'yes' }],
       }),
     );
     expect([refused.statusCode, refused.code, refused.details.values?.[0]?.value]).toEqual([
       400,
-      'InvalidPropertyValue',
-      'username',
+      'MissingRequiredProperty',
+      'filePath',
     ]);
     let got = await batch.getPool('full');
     expect([got.startTask?.commandLine, got.metadata]).toEqual([
@@ -894,9 +706,9 @@ describe('PATCH and updateproperties', () => {
   });
 
   test('PATCH of each empty-pool-only property is refused while the pool has nodes, and of none of the live ones', async () => {
-    await create(fullPool());
+    await create(fullPool(image));
     sim.clock.advance(600);
-    const body = fullPool();
+    const body = fullPool(image);
     for (const k of [
       'displayName',
       'vmSize',
@@ -927,14 +739,19 @@ describe('PATCH and updateproperties', () => {
   });
 
   test('on an empty steady pool, PATCH changes user accounts and mounts after the create checks on the changed pool', async () => {
-    const body = fullPool();
+    const body = fullPool(image);
     await create({ ...body, targetDedicatedNodes: 0, targetLowPriorityNodes: 0 });
     sim.clock.advance(60);
-    // Dropping the user the start task runs as breaks the pool: refused.
+    // The changed pool must pass a create's checks: two accounts of one name are refused.
     const err = await rejection(
-      batch.updatePool('full', { userAccounts: [{ name: 'reader', password: 'p' }] }),
+      batch.updatePool('full', {
+        userAccounts: [
+          { name: 'reader', password: 'p' },
+          { name: 'Reader', password: 'q' },
+        ],
+      }),
     );
-    expect([err.code, err.details.values?.[0]?.value]).toEqual(['InvalidPropertyValue', 'username']);
+    expect([err.code, err.details.values?.[0]?.value]).toEqual(['InvalidPropertyValue', 'name']);
     await batch.updatePool('full', {
       userAccounts: [{ name: 'reader', password: 'p' }],
       startTask: { commandLine: '/bin/true', userIdentity: { username: 'reader' } },
@@ -948,7 +765,7 @@ describe('PATCH and updateproperties', () => {
   });
 
   test('updateproperties replaces start task, packages and metadata as a whole, checked like a create', async () => {
-    await create(fullPool());
+    await create(fullPool(image));
     sim.clock.advance(600);
     const err = await rejection(
       batch.replacePoolProperties('full', {

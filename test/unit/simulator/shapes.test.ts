@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Simulator } from '../../../src/simulator/index.ts';
 import { startSimulator } from '../../../src/simulator/index.ts';
 import { raw, tokenFor, vmConfig } from './helpers.ts';
+import { SECRETS, fullPool } from './full-pool.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
@@ -195,6 +196,24 @@ describe('Batch pool payloads (2025-06-01)', () => {
       ]),
     ).toEqual([]);
     expect(contractProblems(withoutMetadata(got), "'BatchPool'")).toEqual([]);
+  });
+
+  test('a pool with every create property: its GET fits the 2025-06-01 BatchPool all the way down, without secrets', async () => {
+    const gallery = sim.images.createGalleryImageVersion('g', 'ubuntu', '1.0.0');
+    expect((await addPool(fullPool(gallery))).status).toBe(201);
+    await addPool({
+      id: 'auto',
+      vmSize: 'Standard_D2s_v5',
+      virtualMachineConfiguration: vmConfig(gallery),
+      enableAutoScale: true,
+      autoScaleFormula: '$TargetDedicatedNodes = $PendingTasks.GetSample(1);',
+    });
+    for (const id of ['full', 'auto']) {
+      const got = await getPool(id);
+      expect([id, contractProblems(withoutMetadata(got), "'BatchPool'")]).toEqual([id, []]);
+      for (const secret of SECRETS) expect(JSON.stringify(got).includes(secret)).toBe(false);
+    }
+    expect((await getPool('auto')).autoScaleRun.error.code).toBe('AutoScaleFormulaEvaluationError');
   });
 
   test('list has the keys and types of Pools_ListPools_Basic; every pool in it fits BatchPool', async () => {
