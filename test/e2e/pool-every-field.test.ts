@@ -4,18 +4,22 @@
 // mount or a file share without its secret), and each setting Azure changes on a live pool (start task,
 // application packages, metadata) is changed in place; an empty-pool change is made under DrainAndUpdate; an
 // autoscaled pool is created with its formula and given a new one.
+import { spawn } from 'node:child_process';
 import { ClientSecretCredential } from '@azure/identity';
+import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, type BatchPool, type BatchPoolSpec } from '../../src/api/types.ts';
 import { BatchClient } from '../../src/azure/batch/client.ts';
 import { toCreateOptions } from '../../src/azure/batch/mapping.ts';
 import type { BatchPool as WirePool } from '../../src/azure/batch/wire.ts';
 import { SecretValues } from '../../src/azure/ports.ts';
-import { SETTINGS } from '../../src/azure/settings-table.ts';
+import { AZURE_DEFAULTS, SETTINGS } from '../../src/azure/settings-table.ts';
 import { desiredSettings } from '../../src/controller/plan/settings.ts';
 import { secretRefsOf } from '../../src/controller/secrets.ts';
 import { listPools, setupFaultEnv, type FaultEnv } from '../support/e2e/fault-env.ts';
 import { kubectlOk } from '../support/kubectl.ts';
+import { simulatorEnv } from '../support/operator-profiles.ts';
+import { REPO_ROOT } from '../support/paths.ts';
 import { eventually } from '../support/wait.ts';
 import { validFullPoolSpec } from '../unit/api/full-objects.ts';
 
@@ -284,5 +288,130 @@ describe('an autoscaled BatchPool', () => {
         60_000,
       ),
     );
+  });
+});
+
+describe('Secrets and import of a pool with every setting', () => {
+  it('stall a BatchPool whose Secret is missing, naming it, with nothing created', async () => {
+    const name = 'missing-secret';
+    const spec: BatchPoolSpec = {
+      accountRef: { name: env.account },
+      poolId: name,
+      vmSize: 'Standard_D4s_v5',
+      image: { id: env.imageId },
+      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+      targetDedicatedNodes: 1,
+      userAccounts: [{ name: 'render', passwordSecretRef: { name: 'no-such-secret', key: 'password' } }],
+    };
+    await apply(name, spec);
+    await eventually(async () => {
+      const c = (await object(name))?.status?.conditions?.find((x) => x.type === 'Stalled');
+      return c?.status === 'True' && c.reason === 'SecretUnavailable';
+    }, 'Stalled SecretUnavailable');
+    const c = (await object(name)).status!.conditions!.find((x) => x.type === 'Stalled')!;
+    expect(c.message).toContain(`Secret ${env.namespace}/no-such-secret does not exist`);
+    const events = JSON.parse(
+      await kubectlOk([
+        'get',
+        'events',
+        '-n',
+        env.namespace,
+        '--field-selector',
+        `involvedObject.name=${name}`,
+        '-o',
+        'json',
+      ]),
+    ) as { items: { reason: string; message: string }[] };
+    expect(
+      events.items.some((e) => e.reason === 'SecretUnavailable' && e.message.includes('no-such-secret')),
+    ).toBe(true);
+    expect(
+      env.sim.requests.list({ since: 0 }).filter((e) => e.method === 'POST' && e.path.startsWith('/pools?')),
+    ).not.toContainEqual(expect.objectContaining({ path: expect.stringContaining(name) }));
+    // Once the Secret exists, the pool is created.
+    await kubectlOk([
+      'create',
+      'secret',
+      'generic',
+      'no-such-secret',
+      '-n',
+      env.namespace,
+      '--from-literal=password=pw',
+    ]);
+    await readyAt(name, 1);
+  });
+
+  it('import prints every setting of a pool made outside the operator, and the Secret to create', async () => {
+    const spec = { ...everySpec(), poolId: 'foreign-every' };
+    const body = toCreateOptions(
+      {
+        ...desiredSettings(
+          { ...(manifest('x', spec) as unknown as BatchPool), metadata: { name: 'x' } },
+          undefined,
+        ),
+        metadata: [{ name: 'team', value: 'vfx' }],
+        id: 'foreign-every',
+        targetDedicatedNodes: 1,
+        targetLowPriorityNodes: 0,
+        resizeTimeout: 'PT15M',
+      },
+      new SecretValues(secretRefsOf(spec).map((r) => [r, SECRET_VALUE(r.name, r.key)])),
+    );
+    await client.createPool(body);
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ['src/cli.ts', 'import', '--account', env.account, '--namespace', env.namespace],
+          {
+            cwd: REPO_ROOT,
+            env: { ...process.env, ...simulatorEnv(env.sim) },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const imported = parseAllDocuments(r.stdout)
+      .map((d) => d.toJS() as BatchPool)
+      .find((m) => m.spec.poolId === 'foreign-every')!;
+    expect(imported).toBeDefined();
+    // Every setting the pool has, but those at Azure's default (enableInterNodeCommunication false) that the
+    // manifest leaves out.
+    const written = spec as Record<string, unknown>;
+    const missing = SETTINGS.filter(
+      (row) =>
+        row.place !== 'special' &&
+        written[row.key] !== undefined &&
+        written[row.key] !== AZURE_DEFAULTS[row.key] &&
+        (imported.spec as Record<string, unknown>)[row.key] === undefined,
+    ).map((row) => row.field);
+    expect(missing).toEqual([]);
+    expect(r.stderr).toContain(`references Secret ${env.namespace}/foreign-every-secrets`);
+    expect(r.stderr).toContain('user.render.password');
+    // Applied (with the Secret it names), it takes the pool over without a write to Azure.
+    const keys = secretRefsOf(imported.spec).map(
+      (x) => `--from-literal=${x.key}=${SECRET_VALUE('x', x.key)}`,
+    );
+    await kubectlOk(['create', 'secret', 'generic', 'foreign-every-secrets', '-n', env.namespace, ...keys]);
+    const since = env.sim.requests.cursor();
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(imported) });
+    await eventually(
+      async () => (await object(imported.metadata.name))?.status?.adoptedAt !== undefined,
+      'adopted',
+    );
+    await new Promise((res) => setTimeout(res, 3000));
+    const poolWrites = env.sim.requests
+      .list({ since })
+      .filter((e) => e.method !== 'GET' && e.path.split('/')[2]?.split('?')[0] === 'foreign-every')
+      .map((e) => e.operation);
+    // Only the owner entries go into the metadata (updateproperties): no settings differ.
+    expect(poolWrites.filter((o) => o !== 'Pool_UpdateProperties')).toEqual([]);
   });
 });
