@@ -152,8 +152,12 @@ function sameSetting(key: SettingKey, want: unknown, have: unknown): boolean {
         asAzureReports(key, lowerSecurityType(have)),
       );
     case 'applicationPackageReferences':
-      // None and an empty list are the same to updateproperties.
-      return deepEqual(asAzureReports(key, emptyToNone(want)), asAzureReports(key, emptyToNone(have)));
+      // None and an empty list are the same to updateproperties; an application is named by its ARM ID on the
+      // way in, and compared by its name (the last segment, as Azure compares it, case-insensitively).
+      return deepEqual(
+        asAzureReports(key, appsByName(emptyToNone(want))),
+        asAzureReports(key, appsByName(emptyToNone(have))),
+      );
     default:
       return deepEqual(asAzureReports(key, want), asAzureReports(key, have));
   }
@@ -217,6 +221,14 @@ function userMetadata(items: readonly NameValue[] | undefined): NameValue[] {
 function lowerSecurityType(p: unknown): unknown {
   const s = p as SecurityProfile | undefined;
   return s && { ...s, ...(s.securityType && { securityType: s.securityType.toLowerCase() }) };
+}
+
+function appsByName(v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  return (v as { applicationId: string; version?: string }[]).map((a) => ({
+    ...a,
+    applicationId: (a.applicationId.split('/').pop() ?? a.applicationId).toLowerCase(),
+  }));
 }
 
 function emptyToNone(v: unknown): unknown {

@@ -249,6 +249,12 @@ describe('every pool setting through the 2025-06-01 mapping', () => {
     expect(differences(want(s), toSettings(got)!).empty).toEqual([]);
   });
 
+  it('matches an application Azure reports by name with the ARM ID the spec gives', () => {
+    const got = asAzureReturns(body);
+    got.applicationPackageReferences = [{ applicationId: 'Blender', version: '4.2' }];
+    expect(differences(settings, toSettings(got)!).live).toEqual([]);
+  });
+
   it('ignores a change of a Secret reference: Azure never shows the secret', () => {
     const changed = everySetting();
     changed.userAccounts![0]!.passwordSecretRef = { name: 'other', key: 'pw' };
