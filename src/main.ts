@@ -3,6 +3,7 @@
 // hand the Lease back, and exit 0. Losing the Lease exits 1, as controller-runtime does: a replica that
 // may no longer write to Azure must stop at once and be restarted as a standby.
 
+import { KubeSecretReader } from './kube/secrets.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AzureClients } from './azure/clients.ts';
 import { realClock } from './clock.ts';
@@ -94,6 +95,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     onAccount: credentialChecks,
     kube: new KubeClient(kc),
     azure,
+    secrets: new KubeSecretReader(kc),
     events,
     clock,
     log,

@@ -199,12 +199,14 @@ export function operator(variant: OperatorVariant = {}): Strategy {
       let lastSeen: PoolSnapshot | undefined;
       const batch: BatchPools = {
         get: async (id) => (lastSeen = await ctx.azure.batch.get(id)),
-        create: (p) => ctx.azure.batch.create(p),
+        create: (p, secrets) => ctx.azure.batch.create(p, secrets),
         resize: (id, p) => ctx.azure.batch.resize(id, p),
         stopResize: (id) => ctx.azure.batch.stopResize(id),
         delete: (id) => ctx.azure.batch.delete(id),
-        replaceLiveSettings: (id, l) => ctx.azure.batch.replaceLiveSettings(id, l),
-        updateEmptyPool: (id, e) => ctx.azure.batch.updateEmptyPool(id, e),
+        replaceLiveSettings: (id, l, secrets) => ctx.azure.batch.replaceLiveSettings(id, l, secrets),
+        updateEmptyPool: (id, e, secrets) => ctx.azure.batch.updateEmptyPool(id, e, secrets),
+        enableAutoScale: (id, a) => ctx.azure.batch.enableAutoScale(id, a),
+        disableAutoScale: (id) => ctx.azure.batch.disableAutoScale(id),
         list: () => ctx.azure.batch.list(),
         nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
       };

@@ -227,6 +227,7 @@ export const REQUEST_ROOTS = [
   'BatchPoolUpdateOptions',
   'BatchPoolReplaceOptions',
   'BatchPoolResizeOptions',
+  'BatchPoolEnableAutoScaleOptions',
   'BatchNodeRemoveOptions',
   'BatchNodeRebootOptions',
   'BatchNodeReimageOptions',

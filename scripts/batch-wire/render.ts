@@ -33,6 +33,8 @@ export const CLIENT_OPERATIONS = [
   'replace_pool_properties',
   'resize_pool_internal',
   'stop_pool_resize_internal',
+  'enable_pool_auto_scale',
+  'disable_pool_auto_scale',
   'delete_pool_internal',
   'remove_nodes_internal',
   'list_pool_node_counts',

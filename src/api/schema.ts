@@ -10,6 +10,24 @@
 import { IMAGE_LIMITS, DEFAULTS } from './constants.ts';
 import type { ValidationRule } from './openapi.ts';
 import { bool, immutable, int, int64, list, obj, str } from './openapi.ts';
+import {
+  applicationPackageReferences,
+  containerConfiguration,
+  containerRegistry,
+  dataDisks,
+  diskEncryptionConfiguration,
+  extensions,
+  identityReference,
+  licenseType,
+  mountConfiguration,
+  nodePlacementConfiguration,
+  osDisk,
+  serviceArtifactReference,
+  taskSchedulingPolicy,
+  upgradePolicy,
+  userAccounts,
+  windowsConfiguration,
+} from './pool-settings-schema.ts';
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -196,6 +214,24 @@ const image = obj(
   },
 );
 
+function hostEndpointSettings(field: string, what: string) {
+  return obj(`Access control of ${what}.`, {
+    mode: str('Audit or Enforce.', { enum: ['Audit', 'Enforce'] }),
+    inVMAccessControlProfileReferenceId: str(
+      'ARM resource ID of an in-VM access control profile version: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/inVMAccessControlProfiles/{profile}/versions/{version}.',
+      {
+        maxLength: 1024,
+        'x-kubernetes-validations': [
+          {
+            rule: "self.matches('^/(?i:subscriptions)/[^/]+/(?i:resourceGroups)/[^/]+/(?i:providers)/(?i:Microsoft[.]Compute)/(?i:galleries)/[^/]+/(?i:inVMAccessControlProfiles)/[^/]+/(?i:versions)/[^/]+$')",
+            message: `${field}.inVMAccessControlProfileReferenceId must be an in-VM access control profile version ID`,
+          },
+        ],
+      },
+    ),
+  });
+}
+
 const securityProfile = obj(
   'The security features of the nodes. When absent, the operator takes them from the gallery image ' +
     'definition: an image whose security type is TrustedLaunch gets Trusted Launch with secure boot and ' +
@@ -211,6 +247,14 @@ const securityProfile = obj(
     uefiSettings: obj('UEFI settings of Trusted Launch and confidential VMs.', {
       secureBootEnabled: bool('Boot only signed boot loaders and kernels.'),
       vTpmEnabled: bool('Give every node a virtual TPM.'),
+    }),
+    proxyAgentSettings: obj('The Metadata Security Protocol (proxy agent) of the nodes.', {
+      enabled: bool('Turn the Metadata Security Protocol on. Azure default false.'),
+      imds: hostEndpointSettings('spec.securityProfile.proxyAgentSettings.imds', 'the IMDS endpoint'),
+      wireServer: hostEndpointSettings(
+        'spec.securityProfile.proxyAgentSettings.wireServer',
+        'the WireServer endpoint',
+      ),
     }),
   },
   {
@@ -322,6 +366,31 @@ const inboundNatPool = obj(
         '(one per node the pool can reach through it).',
       { minimum: 1, maximum: 65534 },
     ),
+    networkSecurityGroupRules: list(
+      'Network security group rules for this endpoint, at most 25 across the pool; without any, Azure allows ' +
+        'inbound access to backendPort from everywhere.',
+      obj(
+        'One network security group rule.',
+        {
+          priority: int(
+            'Priority 150..4096, unique within the pool; the lower the number, the earlier the rule applies.',
+            { minimum: 150, maximum: 4096 },
+          ),
+          access: str('allow or deny.', { enum: ['allow', 'deny'] }),
+          sourceAddressPrefix: str('A single IP address, a subnet (CIDR), a default tag, or * for all.', {
+            minLength: 1,
+            maxLength: 128,
+          }),
+          sourcePortRanges: list(
+            "Source ports: '*' (all), a port (22) or a range (100-200). Azure default ['*'].",
+            str('A port, a range or *.', { maxLength: 16, pattern: '^([*]|[0-9]{1,5}(-[0-9]{1,5})?)$' }),
+            { maxItems: 16, 'x-kubernetes-list-type': 'atomic' },
+          ),
+        },
+        { required: ['priority', 'access', 'sourceAddressPrefix'] },
+      ),
+      { maxItems: 25, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['priority'] },
+    ),
   },
   {
     required: ['name', 'protocol', 'backendPort', 'frontendPortRangeStart', 'frontendPortRangeEnd'],
@@ -375,12 +444,98 @@ const networkConfiguration = obj(
               message:
                 'spec.networkConfiguration.endpointConfiguration.inboundNATPools: frontend port ranges must not overlap',
             },
+            {
+              rule: 'self.all(a, self.exists_one(b, a.backendPort == b.backendPort))',
+              message:
+                'spec.networkConfiguration.endpointConfiguration.inboundNATPools: each backendPort may be used only once',
+            },
+            {
+              rule:
+                'self.map(p, has(p.networkSecurityGroupRules) ? p.networkSecurityGroupRules.size() : 0)' +
+                '.sum() <= 25',
+              message:
+                'spec.networkConfiguration.endpointConfiguration.inboundNATPools[].networkSecurityGroupRules: at most 25 rules across the pool',
+            },
+            {
+              rule:
+                'self.all(a, !has(a.networkSecurityGroupRules) || a.networkSecurityGroupRules.all(r, ' +
+                'self.all(b, b.name == a.name || !has(b.networkSecurityGroupRules) || ' +
+                '!b.networkSecurityGroupRules.exists(q, q.priority == r.priority))))',
+              message:
+                'spec.networkConfiguration.endpointConfiguration.inboundNATPools[].networkSecurityGroupRules: priorities must be unique across the pool',
+            },
           ],
         },
       ),
     }),
+    publicIPAddressConfiguration: obj(
+      'The public IP addresses of the nodes.',
+      {
+        provision: str(
+          'batchmanaged (Azure creates them; the default), usermanaged (from ipAddressIds) or ' +
+            'nopublicipaddresses (no public IPs; no inbound NAT pools then).',
+          { enum: ['batchmanaged', 'usermanaged', 'nopublicipaddresses'] },
+        ),
+        ipAddressIds: list(
+          'Public IP resources to use with usermanaged; each serves up to 100 dedicated and 100 Spot nodes.',
+          str(
+            'ARM resource ID: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/publicIPAddresses/{ip}.',
+            {
+              maxLength: 1024,
+              'x-kubernetes-validations': [
+                {
+                  rule: "self.matches('^/(?i:subscriptions)/[^/]+/(?i:resourceGroups)/[^/]+/(?i:providers)/(?i:Microsoft[.]Network)/(?i:publicIPAddresses)/[^/]+$')",
+                  message:
+                    'spec.networkConfiguration.publicIPAddressConfiguration.ipAddressIds[] must be public IP address IDs: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/publicIPAddresses/{ip}',
+                },
+              ],
+            },
+          ),
+          { maxItems: 100, 'x-kubernetes-list-type': 'set' },
+        ),
+        ipFamilies: list(
+          'IPv4 (single stack) or IPv4 and IPv6 (dual stack).',
+          str('IPv4 or IPv6.', { enum: ['IPv4', 'IPv6'] }),
+          { maxItems: 2, 'x-kubernetes-list-type': 'set' },
+        ),
+        ipTags: list(
+          'IP tags of the public addresses.',
+          obj('One IP tag.', {
+            ipTagType: str('The tag type, e.g. FirstPartyUsage.', { maxLength: 128 }),
+            tag: str('The tag, e.g. SQL.', { maxLength: 128 }),
+          }),
+          { maxItems: 16, 'x-kubernetes-list-type': 'atomic' },
+        ),
+      },
+      {
+        'x-kubernetes-validations': [
+          {
+            rule: "!has(self.ipAddressIds) || (has(self.provision) && self.provision == 'usermanaged')",
+            message:
+              'spec.networkConfiguration.publicIPAddressConfiguration.ipAddressIds needs provision usermanaged',
+            fieldPath: '.ipAddressIds',
+          },
+        ],
+      },
+    ),
+    dynamicVNetAssignmentScope: str(
+      'none (the default) or job: let each job put its nodes in the subnet the job names (needs no subnetId here).',
+      { enum: ['none', 'job'] },
+    ),
+    enableAcceleratedNetworking: bool(
+      'Accelerated networking (SR-IOV) on the nodes; the VM size must support it. Azure default false.',
+    ),
   },
-  {},
+  {
+    'x-kubernetes-validations': [
+      {
+        rule: "!(has(self.publicIPAddressConfiguration) && has(self.publicIPAddressConfiguration.provision) && self.publicIPAddressConfiguration.provision == 'nopublicipaddresses' && has(self.endpointConfiguration))",
+        message:
+          'spec.networkConfiguration.endpointConfiguration cannot be set with publicIPAddressConfiguration.provision nopublicipaddresses',
+        fieldPath: '.endpointConfiguration',
+      },
+    ],
+  },
 );
 
 const startTask = obj(
@@ -396,8 +551,12 @@ const startTask = obj(
     resourceFiles: list(
       'Files downloaded to the node before the command runs.',
       obj(
-        'One file or container to download; set exactly one of httpUrl and storageContainerUrl.',
+        'One file or container to download; set exactly one of httpUrl, storageContainerUrl and autoStorageContainerName.',
         {
+          autoStorageContainerName: str(
+            "Name of a container in the Batch account's auto-storage account to copy.",
+            { minLength: 1, maxLength: 63 },
+          ),
           httpUrl: str('URL of one file; needs filePath. A SAS token may be part of it.', {
             maxLength: 2048,
           }),
@@ -409,12 +568,27 @@ const startTask = obj(
             maxLength: 4,
             pattern: '^0?[0-7]{3}$',
           }),
+          blobPrefix: str(
+            'Download only the blobs whose names start with this (with storageContainerUrl or autoStorageContainerName).',
+            { maxLength: 1024 },
+          ),
+          identityReference: identityReference(
+            'spec.startTask.resourceFiles[].identityReference',
+            'to read httpUrl or storageContainerUrl',
+          ),
         },
         {
           'x-kubernetes-validations': [
             {
-              rule: 'has(self.httpUrl) != has(self.storageContainerUrl)',
-              message: 'spec.startTask.resourceFiles[]: set exactly one of httpUrl and storageContainerUrl',
+              // Written so that an object valid before autoStorageContainerName existed stays valid.
+              rule: '[has(self.httpUrl), has(self.storageContainerUrl), has(self.autoStorageContainerName)].filter(x, x).size() == 1',
+              message:
+                'spec.startTask.resourceFiles[]: set exactly one of httpUrl, storageContainerUrl and autoStorageContainerName',
+            },
+            {
+              rule: '!has(self.blobPrefix) || !has(self.httpUrl)',
+              message:
+                'spec.startTask.resourceFiles[]: blobPrefix goes with storageContainerUrl or autoStorageContainerName, not httpUrl',
             },
             {
               rule: '!has(self.httpUrl) || has(self.filePath)',
@@ -432,6 +606,31 @@ const startTask = obj(
     waitForSuccess: bool(
       'Keep the node from running tasks until the start task has succeeded. Recommended when tasks need ' +
         'what it installs.',
+    ),
+    containerSettings: obj(
+      'Run the start task in a container (the pool needs spec.containerConfiguration).',
+      {
+        imageName: str('The image, as `docker pull` takes it; without a tag, :latest.', {
+          minLength: 1,
+          maxLength: 1024,
+        }),
+        containerRunOptions: str('Extra options of the container create command.', { maxLength: 4096 }),
+        registry: containerRegistry('spec.startTask.containerSettings.registry'),
+        workingDirectory: str('taskWorkingDirectory (the Azure default) or containerImageDefault.', {
+          enum: ['taskWorkingDirectory', 'containerImageDefault'],
+        }),
+        containerHostBatchBindMounts: list(
+          'Batch directories mounted into the container; absent: the whole Batch root (Linux) or temp drive (Windows).',
+          obj('One bind mount.', {
+            source: str('Shared, Startup, VfsMounts, Task, JobPrep or Applications.', {
+              enum: ['Shared', 'Startup', 'VfsMounts', 'Task', 'JobPrep', 'Applications'],
+            }),
+            isReadOnly: bool('Mount read-only. Default false.'),
+          }),
+          { maxItems: 6, 'x-kubernetes-list-type': 'atomic' },
+        ),
+      },
+      { required: ['imageName'] },
     ),
     userIdentity: obj(
       'The user the command runs as; set userName or autoUser, not both. Default: a non-admin task user.',
@@ -457,6 +656,48 @@ const startTask = obj(
   { required: ['commandLine'] },
 );
 
+const autoScale = obj(
+  'Let Azure size the pool with an autoscale formula instead of fixed targets (enableAutoScale, ' +
+    'autoScaleFormula, autoScaleEvaluationInterval). The operator then never resizes the pool: it creates it ' +
+    'with the formula, keeps the formula and interval as written here (enableautoscale), and still checks ' +
+    'the image, the node agent and the settings. targetDedicatedNodes must then be left out and ' +
+    'targetLowPriorityNodes left at 0; removing autoScale turns autoscaling off (disableautoscale) and the ' +
+    'targets apply again. Azure changes settings that need an empty pool only when the formula has emptied ' +
+    'it (spec.updateStrategy DrainAndUpdate does not drain an autoscaled pool).',
+  {
+    formula: str(
+      'The autoscale formula, e.g. `$TargetDedicatedNodes = min(10, $PendingTasks.GetSample(1));` (see ' +
+        "Azure's 'Create a formula to automatically scale compute nodes'). Azure checks it when it is set.",
+      { minLength: 1, maxLength: 8192 },
+    ),
+    evaluationInterval: str(
+      'How often Azure evaluates the formula, ISO-8601, PT5M..PT168H. Azure default PT15M.',
+      {
+        maxLength: 32,
+        'x-kubernetes-validations': [
+          {
+            rule: isoDurationOk,
+            message:
+              'spec.autoScale.evaluationInterval must be an ISO-8601 duration such as PT15M (P[nD][T[nH][nM][nS]], whole numbers)',
+          },
+          {
+            rule: isoAtLeast5m,
+            message: 'spec.autoScale.evaluationInterval must be at least 5 minutes (PT5M), as Azure requires',
+          },
+          {
+            rule:
+              `!${isoDurationOk} || ((!self.contains('D') || int(self.substring(1, self.indexOf('D'))) < 7 || ` +
+              `(int(self.substring(1, self.indexOf('D'))) == 7 && !self.contains('T'))) && ` +
+              `(!self.contains('T') || duration(self.substring(self.indexOf('T') + 1).lowerAscii()) <= duration('168h')))`,
+            message:
+              'spec.autoScale.evaluationInterval must be at most 168 hours (PT168H or P7D), as Azure requires',
+          },
+        ],
+      },
+    ),
+  },
+  { required: ['formula'] },
+);
 function blueGreenPool(description: string) {
   return obj(
     description,
@@ -477,12 +718,48 @@ const poolSpecRules: ValidationRule[] = [
     // targetLowPriorityNodes defaults to 0 and defaults are applied before validation, so
     // `has(self.targetLowPriorityNodes)` is always true here and cannot express "a target was
     // given". A pool of only low-priority nodes therefore names a non-zero count.
-    rule: 'has(self.targetDedicatedNodes) || (has(self.targetLowPriorityNodes) && self.targetLowPriorityNodes > 0)',
+    rule:
+      'has(self.autoScale) || has(self.targetDedicatedNodes) || ' +
+      '(has(self.targetLowPriorityNodes) && self.targetLowPriorityNodes > 0)',
     message:
-      'spec.targetDedicatedNodes is required unless spec.targetLowPriorityNodes is above 0: a pool needs a target size ' +
-      '(targetLowPriorityNodes defaults to 0, so it alone does not count)',
+      'spec.targetDedicatedNodes is required unless spec.targetLowPriorityNodes is above 0 or spec.autoScale is set: ' +
+      'a pool needs a target size (targetLowPriorityNodes defaults to 0, so it alone does not count)',
     fieldPath: '.targetDedicatedNodes',
     reason: 'FieldValueRequired',
+  },
+  {
+    rule:
+      '!has(self.autoScale) || (!has(self.targetDedicatedNodes) && ' +
+      '(!has(self.targetLowPriorityNodes) || self.targetLowPriorityNodes == 0))',
+    message:
+      'spec.autoScale: the formula sizes the pool, so spec.targetDedicatedNodes must be left out and ' +
+      'spec.targetLowPriorityNodes left at 0',
+    fieldPath: '.autoScale',
+    reason: 'FieldValueForbidden',
+  },
+  {
+    rule:
+      '!has(self.licenseType) && !has(self.windowsConfiguration) || ' +
+      "!self.nodeAgentSkuId.startsWith('batch.node.') || self.nodeAgentSkuId.startsWith('batch.node.windows')",
+    message:
+      'spec.licenseType and spec.windowsConfiguration are for Windows pools: spec.nodeAgentSkuId must then be a ' +
+      'Windows node agent (batch.node.windows ...)',
+    fieldPath: '.nodeAgentSkuId',
+  },
+  {
+    rule: '!has(self.startTask) || !has(self.startTask.containerSettings) || has(self.containerConfiguration)',
+    message:
+      'spec.startTask.containerSettings needs spec.containerConfiguration (a pool set up for containers)',
+    fieldPath: '.startTask',
+  },
+  {
+    rule:
+      '!has(self.upgradePolicy) || !has(self.upgradePolicy.rollingUpgradePolicy) || ' +
+      '!has(self.upgradePolicy.rollingUpgradePolicy.enableCrossZoneUpgrade) || ' +
+      "(has(self.nodePlacementConfiguration) && has(self.nodePlacementConfiguration.policy) && self.nodePlacementConfiguration.policy == 'zonal')",
+    message:
+      'spec.upgradePolicy.rollingUpgradePolicy.enableCrossZoneUpgrade needs spec.nodePlacementConfiguration.policy zonal',
+    fieldPath: '.upgradePolicy',
   },
   {
     rule: 'has(self.poolId) == has(oldSelf.poolId)',
@@ -641,6 +918,30 @@ export const batchPoolSpecSchema = obj(
       32,
     ),
     networkConfiguration,
+    displayName: str(
+      'A display name for the pool in Azure (any Unicode, at most 1024 characters). Azure changes it only on ' +
+        'an empty pool: see spec.updateStrategy.',
+      { maxLength: 1024 },
+    ),
+    enableInterNodeCommunication: bool(
+      'Let the nodes talk to each other directly (e.g. MPI). It limits how large the pool can grow. Azure ' +
+        'default false; Azure changes it only on an empty pool.',
+    ),
+    containerConfiguration,
+    dataDisks,
+    diskEncryptionConfiguration,
+    nodePlacementConfiguration,
+    extensions,
+    osDisk,
+    serviceArtifactReference,
+    licenseType,
+    windowsConfiguration,
+    applicationPackageReferences,
+    taskSchedulingPolicy,
+    userAccounts,
+    mountConfiguration,
+    upgradePolicy,
+    autoScale,
     updateStrategy: str(
       'How a change to a setting Azure changes only on an empty pool (vmSize, image.id, nodeAgentSkuId, ' +
         'securityProfile, taskSlotsPerNode, networkConfiguration) reaches a pool that has nodes. Manual (the ' +

@@ -65,6 +65,10 @@ export type StartTask = NonNullable<BatchPoolSpec['startTask']>;
 export type NameValue = NonNullable<BatchPoolSpec['metadata']>[number];
 export type NetworkConfiguration = NonNullable<BatchPoolSpec['networkConfiguration']>;
 export type SecurityProfile = NonNullable<BatchPoolSpec['securityProfile']>;
+export type AutoScale = NonNullable<BatchPoolSpec['autoScale']>;
+export type SecretKeySelector = NonNullable<
+  NonNullable<BatchPoolSpec['userAccounts']>[number]['passwordSecretRef']
+>;
 export type PublishTo = NonNullable<BatchPoolSpec['image']['publishTo']>;
 export type InboundNatPool = NonNullable<
   NonNullable<NetworkConfiguration['endpointConfiguration']>['inboundNATPools']

@@ -1,13 +1,8 @@
 // What the controller needs from Azure, and nothing more. The real adapters (batch/adapter.ts, images.ts) and
 // the in-memory fakes in test/support implement these.
 
-import type {
-  NameValue,
-  NetworkConfiguration,
-  NodeDeallocationOption,
-  SecurityProfile,
-  StartTask,
-} from '../api/types.ts';
+import { inspect } from 'node:util';
+import type { AutoScale, BatchPoolSpec, NameValue, NodeDeallocationOption, StartTask } from '../api/types.ts';
 
 export interface ResizeErrorSnapshot {
   code: string;
@@ -46,42 +41,113 @@ export interface PoolSnapshot {
   settings?: PoolSettings;
 }
 
+/** The spec fields that are pool settings as they are written in the spec (see settings-table.ts). */
+export type SpecSettings = Pick<
+  BatchPoolSpec,
+  | 'displayName'
+  | 'taskSlotsPerNode'
+  | 'enableInterNodeCommunication'
+  | 'taskSchedulingPolicy'
+  | 'startTask'
+  | 'applicationPackageReferences'
+  | 'networkConfiguration'
+  | 'userAccounts'
+  | 'mountConfiguration'
+  | 'upgradePolicy'
+  | 'securityProfile'
+  | 'containerConfiguration'
+  | 'dataDisks'
+  | 'diskEncryptionConfiguration'
+  | 'nodePlacementConfiguration'
+  | 'extensions'
+  | 'osDisk'
+  | 'serviceArtifactReference'
+  | 'licenseType'
+  | 'windowsConfiguration'
+  | 'autoScale'
+>;
+
 /**
  * The settings of a pool that a BatchPool spec governs, apart from its targets: what a create sends and what
- * a GET reads back, so the plan can tell which of them differ. Secrets are never read back (Azure does not
- * return them), so a difference in a secret is not seen.
+ * a GET reads back, so the plan can tell which of them differ. They hold Secret references, never values: the
+ * adapter resolves them (SecretValues) when it writes. Azure never returns secrets, so a GET reads none back
+ * and a difference in a secret is not seen. `autoScale` is the pool's autoscale formula and interval, when
+ * autoscaling is on.
  */
-export interface PoolSettings {
+export type PoolSettings = SpecSettings & {
   vmSize: string;
   imageId: string;
   nodeAgentSkuId: string;
-  taskSlotsPerNode?: number;
-  startTask?: StartTask;
-  networkConfiguration?: NetworkConfiguration;
-  securityProfile?: SecurityProfile;
   /** Every metadata entry, the owner entries (OWNER_METADATA) included. */
   metadata: NameValue[];
+};
+
+/** One key of one Secret in the BatchPool's namespace. */
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+/**
+ * The values of the Secret keys a pool's settings reference, read by the reconciler just before it writes.
+ * It never shows its values when logged or serialised.
+ */
+export class SecretValues {
+  readonly #values = new Map<string, string>();
+
+  constructor(entries: Iterable<[SecretKeyRef, string]> = []) {
+    for (const [ref, value] of entries) this.#values.set(SecretValues.id(ref), value);
+  }
+
+  static id(ref: SecretKeyRef): string {
+    return `${ref.name}/${ref.key}`;
+  }
+
+  /** The value; throws (naming the Secret and key, never a value) when it was not read. */
+  get(ref: SecretKeyRef): string {
+    const v = this.#values.get(SecretValues.id(ref));
+    if (v === undefined) throw new Error(`the value of Secret ${ref.name}, key ${ref.key}, was not read`);
+    return v;
+  }
+
+  has(ref: SecretKeyRef): boolean {
+    return this.#values.has(SecretValues.id(ref));
+  }
+
+  toJSON(): string {
+    return `[${this.#values.size} secret values]`;
+  }
+
+  [inspect.custom](): string {
+    return this.toJSON();
+  }
 }
 
 /**
  * A create: the settings (securityProfile is the spec's, or the one the image's security type calls for;
- * metadata is the user's plus the owner entries, see OWNER_METADATA) and the first targets.
+ * metadata is the user's plus the owner entries, see OWNER_METADATA) and the first targets (none when the
+ * pool autoscales).
  */
-export interface CreatePoolParams extends PoolSettings {
+export type CreatePoolParams = PoolSettings & {
   id: string;
   targetDedicatedNodes: number;
   targetLowPriorityNodes: number;
   resizeTimeout: string;
-}
+};
 
 /** The settings Azure changes on a pool with nodes (updateproperties replaces all three at once). */
 export interface LiveSettings {
   startTask?: StartTask;
+  applicationPackageReferences?: PoolSettings['applicationPackageReferences'];
   metadata: NameValue[];
 }
 
 /** Settings Azure changes only while the pool has no nodes (a PATCH). */
-export type EmptyPoolSettings = Partial<Omit<PoolSettings, 'startTask' | 'metadata'>>;
+export type EmptyPoolSettings = Partial<
+  Omit<PoolSettings, 'startTask' | 'metadata' | 'applicationPackageReferences' | 'autoScale'>
+>;
+
+export type AutoScaleSettings = AutoScale;
 
 export interface ResizeParams {
   targetDedicatedNodes: number;
@@ -93,11 +159,16 @@ export interface ResizeParams {
 export interface BatchPools {
   /** undefined when the pool does not exist. */
   get(poolId: string): Promise<PoolSnapshot | undefined>;
-  create(params: CreatePoolParams): Promise<void>;
+  /** `secrets`: the values of the Secret keys the settings reference. */
+  create(params: CreatePoolParams, secrets?: SecretValues): Promise<void>;
   /** Replaces the start task, application packages and metadata (updateproperties). */
-  replaceLiveSettings(poolId: string, settings: LiveSettings): Promise<void>;
+  replaceLiveSettings(poolId: string, settings: LiveSettings, secrets?: SecretValues): Promise<void>;
   /** Changes settings Azure changes only on an empty pool (PATCH); Azure refuses it while nodes remain. */
-  updateEmptyPool(poolId: string, settings: EmptyPoolSettings): Promise<void>;
+  updateEmptyPool(poolId: string, settings: EmptyPoolSettings, secrets?: SecretValues): Promise<void>;
+  /** Turns autoscaling on, or sets a new formula or interval (enableautoscale); refused while resizing. */
+  enableAutoScale(poolId: string, autoScale: AutoScaleSettings): Promise<void>;
+  /** Turns autoscaling off (disableautoscale); the pool keeps its size until it is resized. */
+  disableAutoScale(poolId: string): Promise<void>;
   /** Every pool of the account, with its settings (for import). */
   list(): Promise<PoolSnapshot[]>;
   resize(poolId: string, params: ResizeParams): Promise<void>;

@@ -37,6 +37,7 @@ export const Reason = {
   QuotaReached: 'QuotaReached',
   UpdateRefused: 'UpdateRefused',
   AdoptionMismatch: 'AdoptionMismatch',
+  SecretUnavailable: 'SecretUnavailable',
   NotStalled: 'NotStalled',
   // ImageAvailable
   ImageFound: 'ImageFound',
@@ -67,7 +68,8 @@ export type StalledReason =
   | typeof Reason.NodeAgentSkuRetired
   | typeof Reason.QuotaReached
   | typeof Reason.UpdateRefused
-  | typeof Reason.AdoptionMismatch;
+  | typeof Reason.AdoptionMismatch
+  | typeof Reason.SecretUnavailable;
 
 export interface ConditionInput {
   type: ConditionType;

@@ -3,6 +3,7 @@
 // to a BatchAccount wakes the pools that use it; a change to a pool wakes the pools that share its image
 // (their limits depend on it). Every (re)list enqueues everything: that is the resync.
 
+import type { SecretReader } from '../kube/secrets.ts';
 import {
   BATCHACCOUNT_PLURAL,
   BATCHPOOL_PLURAL,
@@ -50,6 +51,8 @@ export interface ControllerOptions {
   kube: KubeClient;
   azure: Azure;
   events: EventRecorder;
+  /** Reads the Secret keys BatchPools reference (kube/secrets.ts). */
+  secrets?: SecretReader;
   clock: Clock;
   log: Logger;
   settings: PlanSettings;
@@ -109,6 +112,7 @@ export class Controller {
         settings: o.settings,
         log: o.log,
         account: (name) => this.accounts.get(name),
+        ...(o.secrets && { secrets: o.secrets }),
         pools: (imageId) => this.poolsOnImage(imageId),
         ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
         ...(o.hooks?.actionTaken && { onAction: (obj, a, why) => o.hooks?.actionTaken?.(obj, a, why) }),

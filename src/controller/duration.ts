@@ -28,3 +28,18 @@ export function formatDuration(ms: number): string {
   s -= m * 60;
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }
+
+const ISO = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+
+/** An ISO-8601 duration (P1DT2H3M4.5S, PT15M) in milliseconds, or undefined when it is not one. */
+export function isoDurationMs(text: string): number | undefined {
+  const m = ISO.exec(text.trim());
+  if (!m || text.trim().toUpperCase() === 'P' || /T$/i.test(text.trim())) return undefined;
+  const [, d, h, min, s] = m;
+  return (
+    Number(d ?? 0) * 86_400_000 +
+    Number(h ?? 0) * 3_600_000 +
+    Number(min ?? 0) * 60_000 +
+    Number(s ?? 0) * 1000
+  );
+}

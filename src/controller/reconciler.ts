@@ -4,13 +4,22 @@
 // plan's; this file only carries them out. "Not done yet" is a result; a thrown error goes to the queue.
 
 import { FINALIZER, type BatchAccount, type BatchPool, type BatchPoolStatus } from '../api/types.ts';
-import type { AccountTarget, Azure, BatchPools, ImageChecker, PoolSnapshot } from '../azure/ports.ts';
+import {
+  SecretValues,
+  type AccountTarget,
+  type Azure,
+  type BatchPools,
+  type ImageChecker,
+  type PoolSnapshot,
+} from '../azure/ports.ts';
 import type { Clock } from '../clock.ts';
 import { describe, failureOf } from '../errors.ts';
 import { deepEqual } from '../json.ts';
 import type { Logger } from '../log.ts';
 import { splitKey } from '../kube/object-key.ts';
 import type { EventRecorder, KubeApi } from '../kube/ports.ts';
+import type { SecretReader } from '../kube/secrets.ts';
+import { readSecrets, secretRefsOf } from './secrets.ts';
 import { publishedVersionId, publishing } from './plan/image.ts';
 import {
   imageUsage,
@@ -43,6 +52,11 @@ export interface ReconcilerDeps {
    * custom-image usage. Returning more is harmless — imageUsage filters — but costs a scan per reconcile.
    */
   pools: (imageId: string) => readonly BatchPool[];
+  /**
+   * Reads the Secret keys a spec references (src/kube/secrets.ts). Without one, every reference counts as
+   * not readable and the pool is not written.
+   */
+  secrets?: SecretReader;
   /** Told the status each reconcile settled on (metrics). */
   onStatus?: (obj: BatchPool, status: BatchPoolStatus) => void;
   /** Told every Azure write that succeeded, with the plan's reason (metrics). */
@@ -86,7 +100,13 @@ interface Clients {
   images: ImageChecker;
 }
 
-async function act(action: Action, azure: Clients | undefined, kube: KubeApi, obj: BatchPool) {
+async function act(
+  action: Action,
+  azure: Clients | undefined,
+  kube: KubeApi,
+  obj: BatchPool,
+  secrets: SecretValues,
+) {
   if (action.kind === 'removeFinalizer') return kube.removeFinalizer(obj, FINALIZER);
   if (action.kind === 'none') return;
   if (!azure) throw new Error(`no Azure client for action ${action.kind}`);
@@ -95,15 +115,19 @@ async function act(action: Action, azure: Clients | undefined, kube: KubeApi, ob
     case 'publishImage':
       return azure.images.publish(action.request);
     case 'create':
-      return batch.create(action.params);
+      return batch.create(action.params, secrets);
     case 'resize':
       return batch.resize(action.poolId, action.params);
     case 'stopResize':
       return batch.stopResize(action.poolId);
     case 'updateLive':
-      return batch.replaceLiveSettings(action.poolId, action.settings);
+      return batch.replaceLiveSettings(action.poolId, action.settings, secrets);
     case 'updateEmpty':
-      return batch.updateEmptyPool(action.poolId, action.settings);
+      return batch.updateEmptyPool(action.poolId, action.settings, secrets);
+    case 'enableAutoScale':
+      return batch.enableAutoScale(action.poolId, action.autoScale);
+    case 'disableAutoScale':
+      return batch.disableAutoScale(action.poolId);
     case 'delete':
       return batch.delete(action.poolId);
   }
@@ -166,6 +190,13 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
     random: d.random,
     settings: d.settings,
   };
+  // The Secret keys the settings reference, read before planning: the plan sees only what is missing.
+  let secrets = NO_SECRETS;
+  if (!deleting && acct.kind === 'ok' && secretRefsOf(obj.spec).length > 0) {
+    const read = await readSecrets(d.secrets, namespace, obj.spec);
+    secrets = read.values;
+    input.secrets = { problems: read.problems };
+  }
   let clients: Clients | undefined;
   if (account && shouldObserve(obj, acct)) {
     try {
@@ -188,8 +219,10 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
       return { requeueAfterMs: fp.requeueAfterMs };
     }
   }
-  return carryOut(d, obj, plan(input), clients, nowIso, log);
+  return carryOut(d, obj, plan(input), clients, nowIso, log, secrets);
 }
+
+const NO_SECRETS = new SecretValues();
 
 /** Acts on the plan, then records its events and status (or, when the act failed, planFailure's). */
 async function carryOut(
@@ -199,12 +232,13 @@ async function carryOut(
   clients: Clients | undefined,
   nowIso: string,
   log: Logger,
+  secrets: SecretValues,
 ): Promise<HandlerResult> {
   const { action } = result;
   let { status, events, requeueAfterMs } = result;
   let failure: unknown;
   try {
-    await act(action, clients, d.kube, obj);
+    await act(action, clients, d.kube, obj, secrets);
     if (action.kind !== 'none') d.onAction?.(obj, action, result.reason);
   } catch (err) {
     const f = failureOf(err);

@@ -128,8 +128,20 @@ export async function importCommand(argv: string[]): Promise<number> {
       ...(cfg.ca && { ca: cfg.ca }),
     });
     const pools = await azure.batch({ endpoint }).list();
-    const { manifests, skipped } = importManifests(pools, { accountName, namespace: flags.namespace });
+    const { manifests, skipped, secrets } = importManifests(pools, {
+      accountName,
+      namespace: flags.namespace,
+    });
     for (const s of skipped) console.error(`# skipped pool ${s.poolId}: ${s.reason}`);
+    for (const s of secrets) {
+      // Azure never returns secrets: the owner fills them in before applying the manifest.
+      console.error(
+        `# BatchPool ${s.pool} references Secret ${s.namespace}/${s.name}, which Azure cannot give back: create it ` +
+          `with keys ${s.keys.join(', ')} (kubectl create secret generic ${s.name} -n ${s.namespace} ` +
+          `${s.keys.map((k) => `--from-literal=${k}=...`).join(' ')}) and let the operator read it ` +
+          '(deploy/examples/pool-secrets-rbac.yaml)',
+      );
+    }
     process.stdout.write(manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'));
     console.error(`# ${manifests.length} of ${pools.length} pools of ${endpoint} written`);
     return 0;

@@ -6,6 +6,7 @@
 import { API_VERSION, BATCHPOOL_KIND, type BatchPool } from '../api/types.ts';
 import type { PoolSnapshot } from '../azure/ports.ts';
 import { specFromSettings } from '../controller/plan/settings.ts';
+import { secretRefsOf } from '../controller/secrets.ts';
 
 export interface ImportTarget {
   /** The BatchAccount the manifests name in spec.accountRef. */
@@ -15,14 +16,25 @@ export interface ImportTarget {
 
 export type Skipped = { poolId: string; reason: string };
 
+/** A Secret a manifest references, with the keys to create in it (Azure never returns secrets). */
+export interface SecretToCreate {
+  namespace: string;
+  name: string;
+  keys: string[];
+  /** The BatchPool that references it. */
+  pool: string;
+}
+
 export interface ImportResult {
   manifests: BatchPool[];
   skipped: Skipped[];
+  secrets: SecretToCreate[];
 }
 
 export function importManifests(pools: readonly PoolSnapshot[], target: ImportTarget): ImportResult {
   const manifests: BatchPool[] = [];
   const skipped: Skipped[] = [];
+  const secrets: SecretToCreate[] = [];
   const names = new Set<string>();
   for (const pool of [...pools].sort((a, b) => a.id.localeCompare(b.id))) {
     const why = skipReason(pool);
@@ -31,22 +43,38 @@ export function importManifests(pools: readonly PoolSnapshot[], target: ImportTa
       continue;
     }
     const name = uniqueName(objectName(pool.id), names);
+    const settings = specFromSettings(pool.settings, `${name}-secrets`);
+    const spec: BatchPool['spec'] = {
+      accountRef: { name: target.accountName },
+      poolId: pool.id,
+      adoption: 'Adopt',
+      deletionPolicy: 'Retain',
+      ...settings,
+      // An autoscaled pool has no targets of its own: the formula sizes it.
+      ...(settings.autoScale
+        ? { targetLowPriorityNodes: 0 }
+        : {
+            targetDedicatedNodes: pool.targetDedicatedNodes,
+            targetLowPriorityNodes: pool.targetLowPriorityNodes,
+          }),
+    };
     manifests.push({
       apiVersion: API_VERSION,
       kind: BATCHPOOL_KIND,
       metadata: { name, namespace: target.namespace },
-      spec: {
-        accountRef: { name: target.accountName },
-        poolId: pool.id,
-        adoption: 'Adopt',
-        deletionPolicy: 'Retain',
-        ...specFromSettings(pool.settings),
-        targetDedicatedNodes: pool.targetDedicatedNodes,
-        targetLowPriorityNodes: pool.targetLowPriorityNodes,
-      },
+      spec,
     });
+    const refs = secretRefsOf(spec);
+    for (const secret of new Set(refs.map((r) => r.name))) {
+      secrets.push({
+        namespace: target.namespace,
+        name: secret,
+        keys: refs.filter((r) => r.name === secret).map((r) => r.key),
+        pool: name,
+      });
+    }
   }
-  return { manifests, skipped };
+  return { manifests, skipped, secrets };
 }
 
 function skipReason(pool: PoolSnapshot): string | undefined {

@@ -231,7 +231,10 @@ const creates: Rejection[] = [
         resourceFiles: [{ httpUrl: 'https://x/y', storageContainerUrl: 'https://x', filePath: 'y' }],
       },
     }),
-    expect: ['spec.startTask.resourceFiles[0]', 'set exactly one of httpUrl and storageContainerUrl'],
+    expect: [
+      'spec.startTask.resourceFiles[0]',
+      'set exactly one of httpUrl, storageContainerUrl and autoStorageContainerName',
+    ],
   },
   {
     name: 'a subnet ID that is a virtual network',

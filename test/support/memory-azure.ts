@@ -3,6 +3,7 @@
 
 import type {
   AccountTarget,
+  AutoScaleSettings,
   Azure,
   BatchPools,
   CreatePoolParams,
@@ -14,6 +15,7 @@ import type {
   PoolSnapshot,
   PublishRequest,
   ResizeParams,
+  SecretValues,
 } from '../../src/azure/ports.ts';
 import { NODE_AGENTS } from './fixtures.ts';
 import { OWNER_METADATA } from '../../src/azure/ports.ts';
@@ -25,6 +27,8 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
   /** The next call of this operation throws this error. */
   readonly failNext = new Map<string, Error>();
   readonly clients: (string | undefined)[] = [];
+  /** The secret values each write was given (create, replaceLiveSettings, updateEmptyPool), in order. */
+  readonly secretsSent: (SecretValues | undefined)[] = [];
   onCall: (op: string) => void = () => {};
 
   batch(account: AccountTarget): BatchPools {
@@ -52,8 +56,9 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
     return Promise.resolve(p && structuredClone(p));
   }
 
-  create(c: CreatePoolParams): Promise<void> {
+  create(c: CreatePoolParams, secrets?: SecretValues): Promise<void> {
     this.enter('create');
+    this.secretsSent.push(secrets);
     const meta = new Map(c.metadata.map((m) => [m.name, m.value]));
     this.pools.set(c.id, {
       id: c.id,
@@ -61,8 +66,8 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
       allocationState: 'resizing',
       currentDedicatedNodes: 0,
       currentLowPriorityNodes: 0,
-      targetDedicatedNodes: c.targetDedicatedNodes,
-      targetLowPriorityNodes: c.targetLowPriorityNodes,
+      targetDedicatedNodes: c.autoScale ? 0 : c.targetDedicatedNodes,
+      targetLowPriorityNodes: c.autoScale ? 0 : c.targetLowPriorityNodes,
       resizeErrors: [],
       owner: {
         namespace: meta.get(OWNER_METADATA.namespace),
@@ -76,18 +81,27 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
     return Promise.resolve();
   }
 
-  replaceLiveSettings(poolId: string, l: LiveSettings): Promise<void> {
+  replaceLiveSettings(poolId: string, l: LiveSettings, secrets?: SecretValues): Promise<void> {
     this.enter('replaceLiveSettings');
+    this.secretsSent.push(secrets);
     const pool = this.pools.get(poolId)!;
-    const { startTask: _dropped, ...kept } = pool.settings!;
-    pool.settings = { ...kept, ...(l.startTask && { startTask: l.startTask }), metadata: l.metadata };
+    const { startTask: _dropped, applicationPackageReferences: _apps, ...kept } = pool.settings!;
+    pool.settings = withoutSecrets({
+      ...kept,
+      ...(l.startTask && { startTask: l.startTask }),
+      ...(l.applicationPackageReferences?.length && {
+        applicationPackageReferences: l.applicationPackageReferences,
+      }),
+      metadata: l.metadata,
+    });
     pool.owner = ownerOf(l.metadata);
     return Promise.resolve();
   }
 
   /** As Azure: refused while the pool has nodes. */
-  updateEmptyPool(poolId: string, e: EmptyPoolSettings): Promise<void> {
+  updateEmptyPool(poolId: string, e: EmptyPoolSettings, secrets?: SecretValues): Promise<void> {
     this.enter('updateEmptyPool');
+    this.secretsSent.push(secrets);
     const pool = this.pools.get(poolId)!;
     if (pool.currentDedicatedNodes + pool.currentLowPriorityNodes > 0) {
       throw Object.assign(new Error('PropertyCannotBeUpdated'), {
@@ -95,9 +109,31 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
         code: 'PropertyCannotBeUpdated',
       });
     }
-    pool.settings = { ...pool.settings!, ...e };
+    pool.settings = withoutSecrets({ ...pool.settings!, ...e });
     if (e.imageId) pool.imageId = e.imageId;
     if (e.vmSize) pool.vmSize = e.vmSize;
+    return Promise.resolve();
+  }
+
+  /** As Azure: refused while a resize runs. */
+  enableAutoScale(poolId: string, a: AutoScaleSettings): Promise<void> {
+    this.enter('enableAutoScale');
+    const pool = this.pools.get(poolId)!;
+    if (pool.allocationState !== 'steady') {
+      throw Object.assign(new Error('AutoScaleResizeInProgress'), {
+        statusCode: 409,
+        code: 'AutoScaleResizeInProgress',
+      });
+    }
+    pool.settings = { ...pool.settings!, autoScale: structuredClone(a) };
+    return Promise.resolve();
+  }
+
+  disableAutoScale(poolId: string): Promise<void> {
+    this.enter('disableAutoScale');
+    const pool = this.pools.get(poolId)!;
+    const { autoScale: _dropped, ...kept } = pool.settings!;
+    pool.settings = kept;
     return Promise.resolve();
   }
 
@@ -168,7 +204,12 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
 
 function settingsOf(c: CreatePoolParams): PoolSnapshot['settings'] {
   const { id: _id, targetDedicatedNodes: _d, targetLowPriorityNodes: _l, resizeTimeout: _t, ...settings } = c;
-  return structuredClone(settings);
+  return withoutSecrets(settings);
+}
+
+/** As Azure: a GET never shows a secret, so the Secret references are not kept. */
+function withoutSecrets<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (k, v: unknown) => (k.endsWith('SecretRef') ? undefined : v))) as T;
 }
 
 function ownerOf(metadata: { name: string; value: string }[]): PoolSnapshot['owner'] {

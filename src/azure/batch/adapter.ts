@@ -9,6 +9,7 @@ import { realClock, type Clock } from '../../clock.ts';
 import { failureOf, isAzureCode } from '../../errors.ts';
 import { FailFast } from '../../retry-policy.ts';
 import type {
+  AutoScaleSettings,
   BatchPools,
   CreatePoolParams,
   EmptyPoolSettings,
@@ -16,11 +17,13 @@ import type {
   NodeAgentSku,
   PoolSnapshot,
   ResizeParams,
+  SecretValues,
 } from '../ports.ts';
 import { withRetry, type RetryOptions } from '../retry.ts';
 import { allItems, BatchClient, type BatchClientOptions } from './client.ts';
 import {
   toCreateOptions,
+  toEnableAutoScaleOptions,
   toNodeAgentSku,
   toReplaceOptions,
   toResizeOptions,
@@ -84,21 +87,34 @@ export class BatchDataPlane implements BatchPools {
     }
   }
 
-  async create(params: CreatePoolParams): Promise<void> {
-    const pool = toCreateOptions(params);
+  async create(params: CreatePoolParams, secrets?: SecretValues): Promise<void> {
+    const pool = toCreateOptions(params, secrets);
     await this.call('pool.add', (abortSignal) => this.client.createPool(pool, { abortSignal }));
   }
 
-  async replaceLiveSettings(poolId: string, settings: LiveSettings): Promise<void> {
-    const replace = toReplaceOptions(settings);
+  async replaceLiveSettings(poolId: string, settings: LiveSettings, secrets?: SecretValues): Promise<void> {
+    const replace = toReplaceOptions(settings, secrets);
     await this.call('pool.updateProperties', (abortSignal) =>
       this.client.replacePoolProperties(poolId, replace, { abortSignal }),
     );
   }
 
-  async updateEmptyPool(poolId: string, settings: EmptyPoolSettings): Promise<void> {
-    const update = toUpdateOptions(settings);
+  async updateEmptyPool(poolId: string, settings: EmptyPoolSettings, secrets?: SecretValues): Promise<void> {
+    const update = toUpdateOptions(settings, secrets);
     await this.call('pool.patch', (abortSignal) => this.client.updatePool(poolId, update, { abortSignal }));
+  }
+
+  async enableAutoScale(poolId: string, autoScale: AutoScaleSettings): Promise<void> {
+    const body = toEnableAutoScaleOptions(autoScale);
+    await this.call('pool.enableAutoScale', (abortSignal) =>
+      this.client.enablePoolAutoScale(poolId, body, { abortSignal }),
+    );
+  }
+
+  async disableAutoScale(poolId: string): Promise<void> {
+    await this.call('pool.disableAutoScale', (abortSignal) =>
+      this.client.disablePoolAutoScale(poolId, { abortSignal }),
+    );
   }
 
   list(): Promise<PoolSnapshot[]> {

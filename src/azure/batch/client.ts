@@ -20,6 +20,7 @@ import {
   type BatchNodeRemoveOptions,
   type BatchPool,
   type BatchPoolCreateOptions,
+  type BatchPoolEnableAutoScaleOptions,
   type BatchPoolNodeCounts,
   type BatchPoolReplaceOptions,
   type BatchPoolResizeOptions,
@@ -369,6 +370,29 @@ export class BatchClient {
   async stopPoolResize(poolId: string, options: CallOptions & Conditions = {}): Promise<WriteResult> {
     return writeResult(
       await this.send('stop_pool_resize_internal', { pathParams: { poolId }, expected: [202], options }),
+    );
+  }
+
+  /** enableautoscale: turns autoscaling on, or changes the formula or interval of an autoscaled pool. */
+  async enablePoolAutoScale(
+    poolId: string,
+    options: BatchPoolEnableAutoScaleOptions,
+    call: CallOptions & Conditions = {},
+  ): Promise<WriteResult> {
+    return writeResult(
+      await this.send('enable_pool_auto_scale', {
+        pathParams: { poolId },
+        body: options,
+        expected: [200],
+        options: call,
+      }),
+    );
+  }
+
+  /** disableautoscale: the pool keeps its current size. */
+  async disablePoolAutoScale(poolId: string, options: CallOptions & Conditions = {}): Promise<WriteResult> {
+    return writeResult(
+      await this.send('disable_pool_auto_scale', { pathParams: { poolId }, expected: [200], options }),
     );
   }
 

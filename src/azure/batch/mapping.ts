@@ -1,16 +1,24 @@
 // Between the port (src/azure/ports.ts) and the 2025-06-01 wire types: what the controller asks for becomes a
-// BatchPoolCreateOptions, and a BatchPool becomes the PoolSnapshot the plan decides on. Pure, so the contract
-// test can check every name it sends and reads.
+// BatchPoolCreateOptions (or a PATCH, or an updateproperties), and a BatchPool becomes the PoolSnapshot the plan
+// decides on. Pure, so the contract test can check every name it sends and reads.
 //
-// The spec's pass-through settings are copied field by field, not passed on whole: a few wire names changed
-// since the API the spec was modelled on (userIdentity.userName is `username` in 2025-06-01), and a field the
-// spec gains must be mapped here on purpose. Each mapper destructures every field it knows and assigns the
-// rest to `Record<string, never>`, so a new spec field is a compile error here rather than a field that
-// silently never reaches Azure.
+// The settings are copied by the BatchPool schema (src/api/schema.ts), not by hand: the spec uses Azure's names,
+// so a field goes to the wire under its own name, with three exceptions the walk knows: a `…SecretRef` goes as
+// the secret's value under the name without the suffix (passwordSecretRef → password; protectedSettingsSecretRef
+// → protectedSettings, a JSON object), `userName` of a start task's user identity is `username` on the wire,
+// and a free-form object (x-kubernetes-preserve-unknown-fields) goes as written. Back from the wire only what
+// the schema names is read (read-only and unknown fields are left behind, secrets are never there), and enum
+// values are matched to the schema's spelling case-insensitively (Azure writes TrustedLaunch and
+// trustedLaunch). Where a setting sits (pool or virtualMachineConfiguration) and how Azure changes it is
+// src/azure/settings-table.ts. The contract test (test/unit/azure/mapping-full.test.ts) checks what this
+// writes against the 2025-06-01 models.
 
-import type { NameValue, NetworkConfiguration, SecurityProfile, StartTask } from '../../api/types.ts';
+import { batchPoolSpecSchema } from '../../api/schema.ts';
+import type { JSONSchemaProps } from '../../api/openapi.ts';
+import type { NameValue } from '../../api/types.ts';
 import {
   OWNER_METADATA,
+  SecretValues,
   type CreatePoolParams,
   type EmptyPoolSettings,
   type LiveSettings,
@@ -18,272 +26,229 @@ import {
   type PoolSettings,
   type PoolSnapshot,
   type ResizeParams,
+  type SecretKeyRef,
 } from '../ports.ts';
+import { SETTINGS, VM_KEYS, type SettingKey } from '../settings-table.ts';
 import {
   KnownAllocationState,
-  type BatchInboundNatPool,
   type BatchMetadataItem,
   type BatchPool,
   type BatchPoolCreateOptions,
+  type BatchPoolEnableAutoScaleOptions,
   type BatchPoolReplaceOptions,
   type BatchPoolResizeOptions,
   type BatchPoolUpdateOptions,
-  type BatchStartTask,
   type BatchSupportedImage,
-  type NetworkConfiguration as WireNetworkConfiguration,
-  type ResourceFile,
-  type SecurityProfile as WireSecurityProfile,
-  type UserIdentity,
+  type VirtualMachineConfiguration,
 } from './wire.ts';
 
-type Unmapped = Record<string, never>;
+const SPEC_PROPS = batchPoolSpecSchema.properties as Record<string, JSONSchemaProps>;
+const SECRET_SUFFIX = 'SecretRef';
+/** Spec names that differ from the wire's (the spec once followed an older API). */
+const RENAMED: Readonly<Record<string, string>> = { userName: 'username' };
+const NO_SECRETS = new SecretValues();
 
-/** Name/value pairs (metadata, environment settings): the same two fields on both sides. */
-function pairs(items: NameValue[]): BatchMetadataItem[] {
-  return items.map(({ name, value, ...rest }) => {
-    const _unmapped: Unmapped = rest;
-    return { name, value };
-  });
-}
+type Json = Record<string, unknown>;
 
-function resourceFile(f: NonNullable<StartTask['resourceFiles']>[number]): ResourceFile {
-  const { httpUrl, storageContainerUrl, filePath, fileMode, ...rest } = f;
-  const _unmapped: Unmapped = rest;
-  return {
-    ...(httpUrl !== undefined && { httpUrl }),
-    ...(storageContainerUrl !== undefined && { storageContainerUrl }),
-    ...(filePath !== undefined && { filePath }),
-    ...(fileMode !== undefined && { fileMode }),
-  };
-}
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function userIdentity(u: NonNullable<StartTask['userIdentity']>): UserIdentity {
-  const { userName, autoUser, ...rest } = u;
-  const _unmapped: Unmapped = rest;
-  let auto: UserIdentity['autoUser'];
-  if (autoUser) {
-    const { scope, elevationLevel, ...autoRest } = autoUser;
-    const _autoUnmapped: Unmapped = autoRest;
-    auto = { ...(scope !== undefined && { scope }), ...(elevationLevel !== undefined && { elevationLevel }) };
+/** A spec value as the wire wants it, with every Secret reference replaced by its value. */
+function toWire(schema: JSONSchemaProps | undefined, value: unknown, secrets: SecretValues): unknown {
+  if (value === undefined || value === null || !schema) return value;
+  if (schema['x-kubernetes-preserve-unknown-fields']) return structuredClone(value);
+  if (Array.isArray(value)) return value.map((item) => toWire(schema.items, item, secrets));
+  if (!isObject(value) || !schema.properties) return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (k.endsWith(SECRET_SUFFIX)) {
+      const wireKey = k.slice(0, -SECRET_SUFFIX.length);
+      out[wireKey] = secretValue(wireKey, v as SecretKeyRef, secrets);
+      continue;
+    }
+    out[RENAMED[k] ?? k] = toWire(schema.properties[k], v, secrets);
   }
-  return { ...(userName !== undefined && { username: userName }), ...(auto && { autoUser: auto }) };
+  return out;
 }
 
-export function toStartTask(s: StartTask): BatchStartTask {
-  const {
-    commandLine,
-    environmentSettings,
-    resourceFiles,
-    maxTaskRetryCount,
-    waitForSuccess,
-    userIdentity: identity,
-    ...rest
-  } = s;
-  const _unmapped: Unmapped = rest;
-  return {
-    commandLine,
-    ...(resourceFiles && { resourceFiles: resourceFiles.map(resourceFile) }),
-    ...(environmentSettings && { environmentSettings: pairs(environmentSettings) }),
-    ...(identity && { userIdentity: userIdentity(identity) }),
-    ...(maxTaskRetryCount !== undefined && { maxTaskRetryCount }),
-    ...(waitForSuccess !== undefined && { waitForSuccess }),
-  };
-}
-
-function inboundNatPool(
-  p: NonNullable<NonNullable<NetworkConfiguration['endpointConfiguration']>['inboundNATPools']>[number],
-): BatchInboundNatPool {
-  const { name, protocol, backendPort, frontendPortRangeStart, frontendPortRangeEnd, ...rest } = p;
-  const _unmapped: Unmapped = rest;
-  return { name, protocol, backendPort, frontendPortRangeStart, frontendPortRangeEnd };
-}
-
-export function toNetworkConfiguration(n: NetworkConfiguration): WireNetworkConfiguration {
-  const { subnetId, endpointConfiguration, ...rest } = n;
-  const _unmapped: Unmapped = rest;
-  let endpoints: WireNetworkConfiguration['endpointConfiguration'];
-  if (endpointConfiguration) {
-    const { inboundNATPools, ...endpointRest } = endpointConfiguration;
-    const _endpointUnmapped: Unmapped = endpointRest;
-    // inboundNATPools is required on the wire: an endpoint configuration without pools says nothing.
-    if (inboundNATPools) endpoints = { inboundNATPools: inboundNATPools.map(inboundNatPool) };
+function secretValue(wireKey: string, ref: SecretKeyRef, secrets: SecretValues): unknown {
+  const value = secrets.get(ref);
+  if (wireKey !== 'protectedSettings') return value;
+  const parsed = parseJsonObject(value);
+  if (!parsed) {
+    throw new Error(`Secret ${ref.name}, key ${ref.key}: protectedSettings must be a JSON object`);
   }
-  return {
-    ...(subnetId !== undefined && { subnetId }),
-    ...(endpoints && { endpointConfiguration: endpoints }),
-  };
+  return parsed;
 }
 
-export function toSecurityProfile(p: SecurityProfile): WireSecurityProfile {
-  const { securityType, encryptionAtHost, uefiSettings, ...rest } = p;
-  const _unmapped: Unmapped = rest;
-  let uefi: WireSecurityProfile['uefiSettings'];
-  if (uefiSettings) {
-    const { secureBootEnabled, vTpmEnabled, ...uefiRest } = uefiSettings;
-    const _uefiUnmapped: Unmapped = uefiRest;
-    uefi = {
-      ...(secureBootEnabled !== undefined && { secureBootEnabled }),
-      ...(vTpmEnabled !== undefined && { vTpmEnabled }),
-    };
+/** A JSON object, or undefined for anything else (the text itself is never shown: it is a secret). */
+export function parseJsonObject(text: string): Json | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return isObject(v) ? v : undefined;
+  } catch {
+    return undefined;
   }
-  return {
-    ...(securityType !== undefined && { securityType }),
-    ...(encryptionAtHost !== undefined && { encryptionAtHost }),
-    ...(uefi && { uefiSettings: uefi }),
-  };
+}
+
+/** A wire value in the spec's terms: only what the schema names, enums spelt as the schema spells them. */
+function fromWire(schema: JSONSchemaProps | undefined, value: unknown): unknown {
+  if (value === undefined || value === null || !schema) return undefined;
+  if (schema['x-kubernetes-preserve-unknown-fields']) return structuredClone(value);
+  if (schema.type === 'array') {
+    return Array.isArray(value) ? value.map((item) => fromWire(schema.items, item)) : undefined;
+  }
+  if (schema.type === 'object') {
+    if (!isObject(value) || !schema.properties) return undefined;
+    const out: Json = {};
+    for (const [k, sub] of Object.entries(schema.properties)) {
+      if (k.endsWith(SECRET_SUFFIX)) continue; // Azure never returns a secret
+      const v = fromWire(sub, value[RENAMED[k] ?? k]);
+      if (v !== undefined) out[k] = v;
+      // A required string Azure leaves out is empty (an environment variable without a value).
+      else if (sub.type === 'string' && schema.required?.includes(k)) out[k] = '';
+    }
+    return out;
+  }
+  if (schema.enum && typeof value === 'string') {
+    const lower = value.toLowerCase();
+    return schema.enum.find((e) => String(e).toLowerCase() === lower) ?? value;
+  }
+  return value;
+}
+
+const settingToWire = (key: SettingKey, value: unknown, secrets: SecretValues) =>
+  toWire(SPEC_PROPS[key], value, secrets);
+
+/** Name/value pairs (metadata): the same two fields on both sides. */
+function pairs(items: readonly NameValue[]): BatchMetadataItem[] {
+  return items.map(({ name, value }) => ({ name, value }));
+}
+
+/** The rows of one place, with their values in `s`, as wire properties. */
+function placed(
+  s: Partial<PoolSettings>,
+  place: 'pool' | 'vm',
+  secrets: SecretValues,
+  change?: 'live' | 'empty',
+): Json {
+  const out: Json = {};
+  for (const r of SETTINGS) {
+    if (r.place !== place || (change && r.change !== change)) continue;
+    const v = s[r.key];
+    if (v !== undefined) out[r.key] = settingToWire(r.key, v, secrets);
+  }
+  return out;
 }
 
 function toVmConfiguration(
-  c: Pick<PoolSettings, 'imageId' | 'nodeAgentSkuId' | 'securityProfile'>,
-): NonNullable<BatchPoolCreateOptions['virtualMachineConfiguration']> {
+  s: Partial<PoolSettings> & Pick<PoolSettings, 'imageId' | 'nodeAgentSkuId'>,
+  secrets: SecretValues,
+): VirtualMachineConfiguration {
   return {
-    imageReference: { virtualMachineImageId: c.imageId },
-    nodeAgentSKUId: c.nodeAgentSkuId,
-    ...(c.securityProfile && { securityProfile: toSecurityProfile(c.securityProfile) }),
+    imageReference: { virtualMachineImageId: s.imageId },
+    nodeAgentSKUId: s.nodeAgentSkuId,
+    ...placed(s, 'vm', secrets),
   };
 }
 
-export function toCreateOptions(c: CreatePoolParams): BatchPoolCreateOptions {
+/** The start task as the wire has it (for callers that send one on its own). */
+export function toStartTask(t: NonNullable<PoolSettings['startTask']>, secrets = NO_SECRETS) {
+  return settingToWire('startTask', t, secrets) as NonNullable<BatchPoolCreateOptions['startTask']>;
+}
+
+export function toCreateOptions(c: CreatePoolParams, secrets = NO_SECRETS): BatchPoolCreateOptions {
+  const sizing = c.autoScale
+    ? {
+        enableAutoScale: true,
+        autoScaleFormula: c.autoScale.formula,
+        ...(c.autoScale.evaluationInterval && {
+          autoScaleEvaluationInterval: c.autoScale.evaluationInterval,
+        }),
+      }
+    : {
+        targetDedicatedNodes: c.targetDedicatedNodes,
+        targetLowPriorityNodes: c.targetLowPriorityNodes,
+        resizeTimeout: c.resizeTimeout,
+      };
   return {
     id: c.id,
     vmSize: c.vmSize,
-    virtualMachineConfiguration: toVmConfiguration(c),
-    targetDedicatedNodes: c.targetDedicatedNodes,
-    targetLowPriorityNodes: c.targetLowPriorityNodes,
-    resizeTimeout: c.resizeTimeout,
+    virtualMachineConfiguration: toVmConfiguration(c, secrets),
+    ...sizing,
     metadata: pairs(c.metadata),
-    ...(c.taskSlotsPerNode !== undefined && { taskSlotsPerNode: c.taskSlotsPerNode }),
-    ...(c.startTask && { startTask: toStartTask(c.startTask) }),
-    ...(c.networkConfiguration && { networkConfiguration: toNetworkConfiguration(c.networkConfiguration) }),
+    ...placed(c, 'pool', secrets),
   };
 }
 
-/** updateproperties replaces all three: no start task removes it, and the metadata list is the whole list. */
-export function toReplaceOptions(l: LiveSettings): BatchPoolReplaceOptions {
+/** updateproperties replaces all three: no start task removes it, and each list is the whole list. */
+export function toReplaceOptions(l: LiveSettings, secrets = NO_SECRETS): BatchPoolReplaceOptions {
   return {
-    ...(l.startTask && { startTask: toStartTask(l.startTask) }),
-    applicationPackageReferences: [],
+    ...(l.startTask && { startTask: toStartTask(l.startTask, secrets) }),
+    applicationPackageReferences: (settingToWire(
+      'applicationPackageReferences',
+      l.applicationPackageReferences ?? [],
+      secrets,
+    ) ?? []) as BatchPoolReplaceOptions['applicationPackageReferences'],
     metadata: pairs(l.metadata),
   };
 }
 
 /**
  * A PATCH of what Azure changes only on an empty pool. The VM configuration goes whole (Azure replaces it, and
- * the update model says it "must be specified"), so the image, node agent and security profile travel together.
+ * the update model says it "must be specified"), so every setting inside it travels together.
  */
-export function toUpdateOptions(e: EmptyPoolSettings): BatchPoolUpdateOptions {
-  const {
-    vmSize,
-    imageId,
-    nodeAgentSkuId,
-    securityProfile,
-    taskSlotsPerNode,
-    networkConfiguration,
-    ...rest
-  } = e;
-  const _unmapped: Unmapped = rest;
-  const vm = imageId !== undefined || nodeAgentSkuId !== undefined || securityProfile !== undefined;
-  if (vm && (imageId === undefined || nodeAgentSkuId === undefined)) {
+export function toUpdateOptions(e: EmptyPoolSettings, secrets = NO_SECRETS): BatchPoolUpdateOptions {
+  const vm = VM_KEYS.some((k) => (e as Partial<PoolSettings>)[k] !== undefined);
+  if (vm && (e.imageId === undefined || e.nodeAgentSkuId === undefined)) {
     throw new Error('a VM configuration update needs both the image and the node agent SKU');
   }
   return {
-    ...(vmSize !== undefined && { vmSize }),
+    ...placed(e, 'pool', secrets, 'empty'),
     ...(vm && {
-      virtualMachineConfiguration: toVmConfiguration({
-        imageId: imageId!,
-        nodeAgentSkuId: nodeAgentSkuId!,
-        ...(securityProfile && { securityProfile }),
-      }),
+      virtualMachineConfiguration: toVmConfiguration(
+        { ...e, imageId: e.imageId!, nodeAgentSkuId: e.nodeAgentSkuId! },
+        secrets,
+      ),
     }),
-    ...(taskSlotsPerNode !== undefined && { taskSlotsPerNode }),
-    ...(networkConfiguration && { networkConfiguration: toNetworkConfiguration(networkConfiguration) }),
+  };
+}
+
+export function toEnableAutoScaleOptions(
+  a: NonNullable<PoolSettings['autoScale']>,
+): BatchPoolEnableAutoScaleOptions {
+  return {
+    autoScaleFormula: a.formula,
+    ...(a.evaluationInterval && { autoScaleEvaluationInterval: a.evaluationInterval }),
   };
 }
 
 // ---------------------------------------------------------------- back from the wire
-
-function fromStartTask(t: BatchStartTask): StartTask {
-  const auto = t.userIdentity?.autoUser;
-  const identity: StartTask['userIdentity'] | undefined = t.userIdentity && {
-    ...(t.userIdentity.username !== undefined && { userName: t.userIdentity.username }),
-    ...(auto && {
-      autoUser: {
-        ...(auto.scope !== undefined && { scope: String(auto.scope) as 'task' | 'pool' }),
-        ...(auto.elevationLevel !== undefined && {
-          elevationLevel: String(auto.elevationLevel) as 'nonadmin' | 'admin',
-        }),
-      },
-    }),
-  };
-  return {
-    commandLine: t.commandLine,
-    ...(t.resourceFiles && {
-      resourceFiles: t.resourceFiles.map((f) => ({
-        ...(f.httpUrl !== undefined && { httpUrl: f.httpUrl }),
-        ...(f.storageContainerUrl !== undefined && { storageContainerUrl: f.storageContainerUrl }),
-        ...(f.filePath !== undefined && { filePath: f.filePath }),
-        ...(f.fileMode !== undefined && { fileMode: f.fileMode }),
-      })),
-    }),
-    ...(t.environmentSettings && {
-      environmentSettings: t.environmentSettings.map((e) => ({ name: e.name, value: e.value ?? '' })),
-    }),
-    ...(identity && { userIdentity: identity }),
-    ...(t.maxTaskRetryCount !== undefined && { maxTaskRetryCount: t.maxTaskRetryCount }),
-    ...(t.waitForSuccess !== undefined && { waitForSuccess: t.waitForSuccess }),
-  };
-}
-
-function fromNetworkConfiguration(n: WireNetworkConfiguration): NetworkConfiguration {
-  const pools = n.endpointConfiguration?.inboundNATPools;
-  return {
-    ...(n.subnetId !== undefined && { subnetId: n.subnetId }),
-    ...(pools && {
-      endpointConfiguration: {
-        inboundNATPools: pools.map((p) => ({
-          name: p.name,
-          protocol: String(p.protocol).toLowerCase() as 'tcp' | 'udp',
-          backendPort: p.backendPort,
-          frontendPortRangeStart: p.frontendPortRangeStart,
-          frontendPortRangeEnd: p.frontendPortRangeEnd,
-        })),
-      },
-    }),
-  };
-}
-
-function fromSecurityProfile(s: WireSecurityProfile): SecurityProfile {
-  return {
-    ...(s.securityType !== undefined && {
-      securityType: String(s.securityType) as NonNullable<SecurityProfile['securityType']>,
-    }),
-    ...(s.encryptionAtHost !== undefined && { encryptionAtHost: s.encryptionAtHost }),
-    ...(s.uefiSettings && {
-      uefiSettings: {
-        ...(s.uefiSettings.secureBootEnabled !== undefined && {
-          secureBootEnabled: s.uefiSettings.secureBootEnabled,
-        }),
-        ...(s.uefiSettings.vTpmEnabled !== undefined && { vTpmEnabled: s.uefiSettings.vTpmEnabled }),
-      },
-    }),
-  };
-}
 
 /** The pool's settings as the operator writes them; undefined for a pool that is not a VM pool on an image ID. */
 export function toSettings(p: BatchPool): PoolSettings | undefined {
   const vm = p.virtualMachineConfiguration;
   const imageId = vm?.imageReference.virtualMachineImageId;
   if (!vm || !imageId || !p.vmSize) return undefined;
-  return {
+  const out: Json = {
     vmSize: p.vmSize,
     imageId,
     nodeAgentSkuId: vm.nodeAgentSKUId,
-    ...(vm.securityProfile && { securityProfile: fromSecurityProfile(vm.securityProfile) }),
-    ...(p.taskSlotsPerNode !== undefined && { taskSlotsPerNode: p.taskSlotsPerNode }),
-    ...(p.startTask && { startTask: fromStartTask(p.startTask) }),
-    ...(p.networkConfiguration && { networkConfiguration: fromNetworkConfiguration(p.networkConfiguration) }),
     metadata: (p.metadata ?? []).map((m) => ({ name: m.name, value: m.value })),
   };
+  const wire = { pool: p as unknown as Json, vm: vm as unknown as Json };
+  for (const r of SETTINGS) {
+    if (r.place === 'special' || r.key === 'vmSize') continue;
+    const v = fromWire(SPEC_PROPS[r.key], wire[r.place][r.key]);
+    if (v !== undefined) out[r.key] = v;
+  }
+  if (p.enableAutoScale && p.autoScaleFormula) {
+    out.autoScale = {
+      formula: p.autoScaleFormula,
+      ...(p.autoScaleEvaluationInterval && { evaluationInterval: p.autoScaleEvaluationInterval }),
+    };
+  }
+  return out as PoolSettings;
 }
 
 export function toResizeOptions(p: ResizeParams): BatchPoolResizeOptions {

@@ -32,6 +32,8 @@ export const OPERATIONS = {
   replace_pool_properties: { method: 'POST', path: '/pools/{poolId}/updateproperties' },
   resize_pool_internal: { method: 'POST', path: '/pools/{poolId}/resize' },
   stop_pool_resize_internal: { method: 'POST', path: '/pools/{poolId}/stopresize' },
+  enable_pool_auto_scale: { method: 'POST', path: '/pools/{poolId}/enableautoscale' },
+  disable_pool_auto_scale: { method: 'POST', path: '/pools/{poolId}/disableautoscale' },
   delete_pool_internal: { method: 'DELETE', path: '/pools/{poolId}' },
   remove_nodes_internal: { method: 'POST', path: '/pools/{poolId}/removenodes' },
   list_pool_node_counts: { method: 'GET', path: '/nodecounts' },
@@ -651,6 +653,14 @@ export interface BatchPoolCreateOptions {
   mountConfiguration?: MountConfiguration[];
   /** The upgrade policy for the Pool. */
   upgradePolicy?: UpgradePolicy;
+}
+
+/** Parameters for enabling automatic scaling on an Azure Batch Pool. */
+export interface BatchPoolEnableAutoScaleOptions {
+  /** The formula for the desired number of Compute Nodes in the Pool. */
+  autoScaleFormula?: string;
+  /** The time interval at which to automatically adjust the Pool size according to the autoscale formula. */
+  autoScaleEvaluationInterval?: DurationString;
 }
 
 /** The endpoint configuration for a Pool. */

@@ -24,6 +24,7 @@ import {
   type ImageVerdict,
 } from './image.ts';
 import { imageSay, note, phrase } from './messages.ts';
+import { describeSecretProblem } from '../secrets.ts';
 import { desiredTargets, isPaused, poolIdOf, sameTargets } from './targets.ts';
 import type {
   Action,
@@ -168,6 +169,22 @@ export class Planner {
   resync(): number {
     // Never below the configured period: steady pools cost at most one GET per period.
     return Math.round(this.in.settings.steadyResyncMs * (1 + 0.25 * this.in.random()));
+  }
+
+  /**
+   * Stalled when a Secret key the settings need cannot be read, before a write that would send them; the
+   * message names each Secret and key. Looked at again soon: a Secret's arrival wakes nothing.
+   */
+  secretsBlock(what: string): PlanResult | undefined {
+    const problems = this.in.secrets?.problems ?? [];
+    if (problems.length === 0) return undefined;
+    const ns = this.object.metadata.namespace ?? '';
+    const list = problems.map((p) => describeSecretProblem(p, ns)).join('; ');
+    return this.stalled(
+      Reason.SecretUnavailable,
+      `Cannot ${what} pool ${this.poolId}: ${list}. Create the Secret (or key), or grant the operator get on it.`,
+      this.in.settings.imageRecheckMs,
+    );
   }
 
   stalled(reason: StalledReason, message: string, requeue = this.resync()): PlanResult {

@@ -9,7 +9,7 @@ import { Reason } from '../conditions.ts';
 import { NONE, type Planner } from './context.ts';
 import { nodeAgentVerdict, publishing, securityProfileFor, validSkusFor } from './image.ts';
 import { imageSay, note, pausedBecause, phrase } from './messages.ts';
-import { ownerMetadata } from './ownership.ts';
+import { desiredSettings } from './settings.ts';
 import { nextStep } from './targets.ts';
 import type { PlanResult } from './types.ts';
 
@@ -34,21 +34,20 @@ export function planCreate(p: Planner): PlanResult {
   const imageId = (publishing(p.object) && image.versionId) || s.image.id;
   const security = securityProfileFor(s.securityProfile, image.securityType, imageId);
   if ('refused' in security) return p.stalled(Reason.SecurityTypeMismatch, security.refused);
+  const secrets = p.secretsBlock('create');
+  if (secrets) return secrets;
   if (p.paused) return p.pausedHold(pausedBecause.createDue(p.poolId));
   const recreate = p.prev.resize?.lastIssuedAt !== undefined;
   const first = nextStep({ dedicated: 0, lowPriority: 0 }, p.desired, p.maxStep);
+  // Every setting of the spec (desiredSettings: the published version, the image's security profile).
+  const { securityProfile: _spec, ...settings } = desiredSettings(p.object, image);
   const params: CreatePoolParams = {
+    ...settings,
     id: p.poolId,
-    vmSize: s.vmSize,
     imageId,
-    nodeAgentSkuId: s.nodeAgentSkuId,
     targetDedicatedNodes: first.dedicated,
     targetLowPriorityNodes: first.lowPriority,
     resizeTimeout: s.resizeTimeout ?? DEFAULTS.resizeTimeout,
-    metadata: [...(s.metadata ?? []), ...ownerMetadata(p.object)],
-    ...(s.taskSlotsPerNode !== undefined && { taskSlotsPerNode: s.taskSlotsPerNode }),
-    ...(s.startTask && { startTask: s.startTask }),
-    ...(s.networkConfiguration && { networkConfiguration: s.networkConfiguration }),
     ...(security.profile && { securityProfile: security.profile }),
   };
   p.resize = {

@@ -13,6 +13,7 @@ import { guardAccount, guardImage, guardImageLimits } from './guards.ts';
 import { note, phrase } from './messages.ts';
 import { planResizing, planSteady } from './resize.ts';
 import { planUpdate } from './update.ts';
+import { planAutoScaled } from './autoscale.ts';
 import type { PlanInput, PlanResult } from './types.ts';
 
 export function plan(input: PlanInput): PlanResult {
@@ -47,6 +48,7 @@ function planLiving(p: Planner): PlanResult {
   }
   const settled = (unclaimed ? planClaim(p, pool) : undefined) ?? planUpdate(p, pool);
   if (settled) return settled;
+  if (p.object.spec.autoScale) return planAutoScaled(p, pool);
   return pool.allocationState === 'resizing' ? planResizing(p, pool) : planSteady(p, pool);
 }
 

@@ -3,6 +3,7 @@
 
 import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
 import type {
+  AutoScaleSettings,
   CreatePoolParams,
   EmptyPoolSettings,
   ImageFacts,
@@ -13,6 +14,7 @@ import type {
   ResizeParams,
 } from '../../azure/ports.ts';
 import type { Reason, StalledReason } from '../conditions.ts';
+import type { SecretProblem } from '../secrets.ts';
 
 export interface PlanSettings {
   /** How often to look at a pool that is resizing, being created, or being deleted. */
@@ -63,6 +65,11 @@ export interface PlanInput {
    * published as when spec.image.publishTo says so.
    */
   imageCheck?: { image: ImageFacts; published?: ImageFacts };
+  /**
+   * The Secret keys the spec references that could not be read (missing, no such key, not allowed); absent when
+   * the spec references none. Only the names are here, never a value.
+   */
+  secrets?: { problems: readonly SecretProblem[] };
   /** The account's node agent SKUs, read in the same pass as the image check. */
   nodeAgents?: readonly NodeAgentSku[];
   usage: ImageUsage;
@@ -81,12 +88,16 @@ export type Action =
   /** `fields`: the spec fields that differed, for the event and the metrics. */
   | { kind: 'updateLive'; poolId: string; settings: LiveSettings; fields: string[] }
   | { kind: 'updateEmpty'; poolId: string; settings: EmptyPoolSettings; fields: string[] }
+  /** Autoscaling on, or a new formula or interval. */
+  | { kind: 'enableAutoScale'; poolId: string; autoScale: AutoScaleSettings }
+  | { kind: 'disableAutoScale'; poolId: string }
   | { kind: 'delete'; poolId: string }
   | { kind: 'publishImage'; request: PublishRequest }
   | { kind: 'removeFinalizer' };
 
 /** The events.k8s.io `action` of an event: the Azure write it announces, or Observe for what was seen. */
-export type EventAction = 'Create' | 'Resize' | 'StopResize' | 'Update' | 'Delete' | 'Publish' | 'Observe';
+export type EventAction =
+  'Create' | 'Resize' | 'StopResize' | 'Update' | 'AutoScale' | 'Delete' | 'Publish' | 'Observe';
 
 export type EventReason =
   | 'PoolCreating'
@@ -105,6 +116,8 @@ export type EventReason =
   | 'NodeAgentSkuEndOfLifeSoon'
   | 'SecurityProfileFromImage'
   | 'PoolUpdated'
+  | 'AutoScaleEnabled'
+  | 'AutoScaleDisabled'
   | 'PoolAdopted'
   | 'PoolObserved'
   | 'PoolDeleting'
@@ -139,6 +152,7 @@ export type Decision =
   | 'NextStep'
   | 'UpdateLive'
   | 'UpdateEmpty'
+  | 'AutoScale'
   | 'DrainForUpdate'
   | 'ClaimAdopted'
   | 'BlueGreen';

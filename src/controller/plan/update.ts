@@ -12,6 +12,7 @@ import { NONE, type Planner } from './context.ts';
 import { nodeAgentVerdict, securityProfileFor, validSkusFor } from './image.ts';
 import { note, updateSay } from './messages.ts';
 import { desiredSettings, differences, emptyPoolPatch, type Differences } from './settings.ts';
+import { planAutoScaleChange } from './autoscale.ts';
 import { bluePoolPair, poolTargets } from './targets.ts';
 import { continueBlueGreen, startBlueGreen } from './blue-green.ts';
 import type { PlanResult } from './types.ts';
@@ -28,6 +29,10 @@ export function planUpdate(p: Planner, pool: PoolSnapshot): PlanResult | undefin
   const want = desiredSettings(p.object, p.image);
   const d = differences(want, have);
   if (d.empty.length === 0) p.update = undefined;
+  if (d.live.length > 0 || d.empty.length > 0) {
+    const secrets = p.secretsBlock('update');
+    if (secrets) return secrets;
+  }
   if (d.live.length > 0) {
     if (p.paused) return p.pausedHold(updateSay.updatingLive(p.poolId, d.live));
     p.event('Normal', 'PoolUpdated', updateSay.liveUpdated(p.poolId, d.live), 'Update');
@@ -38,12 +43,19 @@ export function planUpdate(p: Planner, pool: PoolSnapshot): PlanResult | undefin
       {
         kind: 'updateLive',
         poolId: p.poolId,
-        settings: { ...(want.startTask && { startTask: want.startTask }), metadata: want.metadata },
+        settings: {
+          ...(want.startTask && { startTask: want.startTask }),
+          ...(want.applicationPackageReferences && {
+            applicationPackageReferences: want.applicationPackageReferences,
+          }),
+          metadata: want.metadata,
+        },
         fields: d.live,
       },
       AFTER_UPDATE_MS,
     );
   }
+  if (d.autoScale) return planAutoScaleChange(p, pool);
   if (d.empty.length === 0) return undefined;
   return planEmptyPoolChange(p, pool, d);
 }
@@ -72,6 +84,15 @@ function planEmptyPoolChange(p: Planner, pool: PoolSnapshot, d: Differences): Pl
       updateSay.applying(p.poolId, fields),
       { kind: 'updateEmpty', poolId: p.poolId, settings: emptyPoolPatch(want, d), fields },
       AFTER_UPDATE_MS,
+    );
+  }
+  if (p.object.spec.autoScale) {
+    // The operator never resizes an autoscaled pool, so it does not drain one either: the formula must empty it.
+    record('Refused');
+    return p.stalled(
+      Reason.UpdateRefused,
+      `${updateSay.refused(p.poolId, fields, nodes)} Pool ${p.poolId} autoscales, so the operator does not drain ` +
+        'it: the change is made once the formula has brought it to 0 nodes (or remove spec.autoScale).',
     );
   }
   if (strategy === 'BlueGreen') return startBlueGreen(p, pool, fields, bluePoolPair(p.object, p.poolId));

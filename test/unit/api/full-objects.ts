@@ -11,6 +11,8 @@ type DeepRequired<T> = T extends (infer U)[]
     : T;
 
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups';
+const GALLERY = `${SUB}/rg/providers/Microsoft.Compute/galleries/g`;
+const IDENTITY = `${SUB}/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool-id`;
 
 export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
   accountRef: { name: 'prod-westeurope' },
@@ -30,6 +32,17 @@ export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
     securityType: 'trustedLaunch',
     encryptionAtHost: true,
     uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+    proxyAgentSettings: {
+      enabled: true,
+      imds: {
+        mode: 'Audit',
+        inVMAccessControlProfileReferenceId: `${GALLERY}/inVMAccessControlProfiles/imds/versions/1.0.0`,
+      },
+      wireServer: {
+        mode: 'Enforce',
+        inVMAccessControlProfileReferenceId: `${GALLERY}/inVMAccessControlProfiles/wire/versions/1.0.0`,
+      },
+    },
   },
   targetDedicatedNodes: 10,
   targetLowPriorityNodes: 2,
@@ -45,10 +58,25 @@ export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
       {
         httpUrl: 'https://example.blob.core.windows.net/tools/setup.sh',
         storageContainerUrl: 'https://example.blob.core.windows.net/tools',
+        autoStorageContainerName: 'tools',
+        blobPrefix: 'linux/',
         filePath: 'setup.sh',
         fileMode: '0755',
+        identityReference: { resourceId: IDENTITY },
       },
     ],
+    containerSettings: {
+      imageName: 'myregistry.azurecr.io/setup:1.0',
+      containerRunOptions: '--rm',
+      registry: {
+        registryServer: 'myregistry.azurecr.io',
+        username: 'puller',
+        passwordSecretRef: { name: 'registry', key: 'password' },
+        identityReference: { resourceId: IDENTITY },
+      },
+      workingDirectory: 'containerImageDefault',
+      containerHostBatchBindMounts: [{ source: 'Shared', isReadOnly: true }],
+    },
     maxTaskRetryCount: 3,
     waitForSuccess: true,
     userIdentity: { userName: 'render', autoUser: { scope: 'pool', elevationLevel: 'admin' } },
@@ -64,10 +92,156 @@ export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
           backendPort: 2222,
           frontendPortRangeStart: 15000,
           frontendPortRangeEnd: 15099,
+          networkSecurityGroupRules: [
+            { priority: 150, access: 'allow', sourceAddressPrefix: '10.0.0.0/8', sourcePortRanges: ['*'] },
+          ],
         },
       ],
     },
+    publicIPAddressConfiguration: {
+      provision: 'usermanaged',
+      ipAddressIds: [`${SUB}/net/providers/Microsoft.Network/publicIPAddresses/ip1`],
+      ipFamilies: ['IPv4'],
+      ipTags: [{ ipTagType: 'FirstPartyUsage', tag: 'SQL' }],
+    },
+    dynamicVNetAssignmentScope: 'none',
+    enableAcceleratedNetworking: true,
   },
+  displayName: 'Render farm',
+  enableInterNodeCommunication: false,
+  containerConfiguration: {
+    type: 'dockerCompatible',
+    containerImageNames: ['myregistry.azurecr.io/render:2.1'],
+    containerRegistries: [
+      {
+        registryServer: 'myregistry.azurecr.io',
+        username: 'puller',
+        passwordSecretRef: { name: 'registry', key: 'password' },
+        identityReference: { resourceId: IDENTITY },
+      },
+    ],
+  },
+  dataDisks: [
+    {
+      lun: 0,
+      diskSizeGB: 256,
+      caching: 'readonly',
+      managedDisk: {
+        storageAccountType: 'premium_lrs',
+        diskEncryptionSet: { id: `${SUB}/rg/providers/Microsoft.Compute/diskEncryptionSets/des` },
+        securityProfile: { securityEncryptionType: 'VMGuestStateOnly' },
+      },
+    },
+  ],
+  diskEncryptionConfiguration: {
+    targets: ['osdisk', 'temporarydisk'],
+    customerManagedKey: {
+      keyUrl: 'https://vault.vault.azure.net/keys/disk/0123456789abcdef',
+      rotationToLatestKeyVersionEnabled: true,
+      identityReference: { resourceId: IDENTITY },
+    },
+  },
+  nodePlacementConfiguration: { policy: 'zonal' },
+  extensions: [
+    {
+      name: 'monitor',
+      publisher: 'Microsoft.Azure.Monitor',
+      type: 'AzureMonitorLinuxAgent',
+      typeHandlerVersion: '1.0',
+      autoUpgradeMinorVersion: true,
+      enableAutomaticUpgrade: true,
+      settings: { workspace: 'w1' },
+      protectedSettingsSecretRef: { name: 'monitor', key: 'protected.json' },
+      provisionAfterExtensions: [],
+    },
+  ],
+  osDisk: {
+    ephemeralOSDiskSettings: { placement: 'cachedisk' },
+    caching: 'readonly',
+    diskSizeGB: 128,
+    managedDisk: {
+      storageAccountType: 'standardssd_lrs',
+      diskEncryptionSet: { id: `${SUB}/rg/providers/Microsoft.Compute/diskEncryptionSets/des` },
+      securityProfile: { securityEncryptionType: 'NonPersistedTPM' },
+    },
+    writeAcceleratorEnabled: false,
+  },
+  serviceArtifactReference: {
+    id: `${GALLERY}/serviceArtifacts/render/vmArtifactsProfiles/default`,
+  },
+  licenseType: 'Windows_Server',
+  windowsConfiguration: { enableAutomaticUpdates: false },
+  applicationPackageReferences: [
+    {
+      applicationId: `${SUB}/rg/providers/Microsoft.Batch/batchAccounts/prodbatch/applications/blender`,
+      version: '4.2',
+    },
+  ],
+  taskSchedulingPolicy: { nodeFillType: 'pack', jobDefaultOrder: 'creationtime' },
+  userAccounts: [
+    {
+      name: 'render',
+      passwordSecretRef: { name: 'render-user', key: 'password' },
+      elevationLevel: 'admin',
+      linuxUserConfiguration: {
+        uid: 1001,
+        gid: 1001,
+        sshPrivateKeySecretRef: { name: 'render-user', key: 'id_rsa' },
+      },
+      windowsUserConfiguration: { loginMode: 'interactive' },
+    },
+  ],
+  mountConfiguration: [
+    {
+      azureBlobFileSystemConfiguration: {
+        accountName: 'renderdata',
+        containerName: 'scenes',
+        accountKeySecretRef: { name: 'storage', key: 'accountKey' },
+        sasKeySecretRef: { name: 'storage', key: 'sas' },
+        identityReference: { resourceId: IDENTITY },
+        blobfuseOptions: '-o attr_timeout=240',
+        relativeMountPath: 'scenes',
+      },
+      nfsMountConfiguration: {
+        source: '10.0.0.4:/exports/cache',
+        relativeMountPath: 'cache',
+        mountOptions: '-o ro',
+      },
+      cifsMountConfiguration: {
+        username: 'render',
+        passwordSecretRef: { name: 'storage', key: 'cifsPassword' },
+        source: '//files/share',
+        relativeMountPath: 'share',
+        mountOptions: '-o vers=3.0',
+      },
+      azureFileShareConfiguration: {
+        accountName: 'renderdata',
+        azureFileUrl: 'https://renderdata.file.core.windows.net/assets',
+        accountKeySecretRef: { name: 'storage', key: 'accountKey' },
+        relativeMountPath: 'assets',
+        mountOptions: '-o vers=3.0',
+      },
+    },
+  ],
+  upgradePolicy: {
+    mode: 'rolling',
+    automaticOSUpgradePolicy: {
+      disableAutomaticRollback: true,
+      enableAutomaticOSUpgrade: true,
+      useRollingUpgradePolicy: true,
+      osRollingUpgradeDeferral: true,
+    },
+    rollingUpgradePolicy: {
+      enableCrossZoneUpgrade: true,
+      maxBatchInstancePercent: 20,
+      maxUnhealthyInstancePercent: 20,
+      maxUnhealthyUpgradedInstancePercent: 20,
+      pauseTimeBetweenBatches: 'PT5M',
+      prioritizeUnhealthyInstances: true,
+      rollbackFailedInstancesOnPolicyBreach: true,
+    },
+  },
+  autoScale: { formula: '$TargetDedicatedNodes = 2;', evaluationInterval: 'PT15M' },
   updateStrategy: 'DrainAndUpdate',
   adoption: 'Adopt',
 };
@@ -80,7 +254,31 @@ export function validFullPoolSpec(): BatchPool['spec'] {
   const spec = structuredClone(fullPoolSpec) as BatchPool['spec'];
   const file = spec.startTask?.resourceFiles?.[0];
   if (file) delete file.storageContainerUrl;
+  if (file) delete file.autoStorageContainerName;
+  if (file) delete file.blobPrefix;
   if (spec.startTask?.userIdentity) delete spec.startTask.userIdentity.userName;
+  if (spec.startTask?.containerSettings?.registry)
+    delete spec.startTask.containerSettings.registry.identityReference;
+  for (const r of spec.containerConfiguration?.containerRegistries ?? []) delete r.identityReference;
+  // A Linux node agent: the Windows-only settings go.
+  delete spec.licenseType;
+  delete spec.windowsConfiguration;
+  for (const u of spec.userAccounts ?? []) delete u.windowsUserConfiguration;
+  // One kind per mount, one way to authenticate a blob container.
+  const [mount] = spec.mountConfiguration ?? [];
+  if (mount) {
+    const { azureBlobFileSystemConfiguration: blob, ...others } = mount;
+    if (blob) {
+      delete blob.sasKeySecretRef;
+      delete blob.identityReference;
+    }
+    spec.mountConfiguration = [
+      { azureBlobFileSystemConfiguration: blob! },
+      ...Object.entries(others).map(([k, v]) => ({ [k]: v })),
+    ];
+  }
+  // Fixed targets, not autoscale.
+  delete spec.autoScale;
   delete spec.adoption;
   return spec;
 }

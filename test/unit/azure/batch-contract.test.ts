@@ -13,7 +13,7 @@ import { makeBatchDataPlane, type BatchDataPlane } from '../../../src/azure/batc
 import type { SentRequest } from '../../../src/azure/batch/client.ts';
 import { toSnapshot } from '../../../src/azure/batch/mapping.ts';
 import type { BatchPool } from '../../../src/azure/batch/wire.ts';
-import { OWNER_METADATA, type CreatePoolParams } from '../../../src/azure/ports.ts';
+import { OWNER_METADATA, SecretValues, type CreatePoolParams } from '../../../src/azure/ports.ts';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.ts';
 import { pathProblem, problems, recordReads } from '../../contract/validate.ts';
 
@@ -87,6 +87,9 @@ afterAll(async () => {
   await sim?.close();
 });
 
+const PASSWORD = { name: 'pool-secrets', key: 'render-password' };
+const SECRETS = new SecretValues([[PASSWORD, 'not-a-real-password']]);
+
 /** A pool with every pass-through setting the spec has today, so every name the mapping writes is sent. */
 function everything(id: string, imageId: string): CreatePoolParams {
   return {
@@ -98,6 +101,8 @@ function everything(id: string, imageId: string): CreatePoolParams {
     targetLowPriorityNodes: 1,
     resizeTimeout: 'PT20M',
     taskSlotsPerNode: 4,
+    // The start task runs as this user (Azure requires a user it names to be a pool user account).
+    userAccounts: [{ name: 'render', passwordSecretRef: PASSWORD }],
     metadata: [
       { name: OWNER_METADATA.namespace, value: 'vfx' },
       { name: OWNER_METADATA.name, value: id },
@@ -138,14 +143,17 @@ describe('the 2025-06-01 contract', () => {
     const before = sim.requests.cursor();
     sent.length = 0;
     expect(await batch.get('c1')).toBeUndefined();
-    await batch.create(everything('c1', imageId));
-    await batch.create({
-      ...everything('c2', imageId),
-      startTask: {
-        commandLine: 'true',
-        userIdentity: { autoUser: { scope: 'task', elevationLevel: 'nonadmin' } },
+    await batch.create(everything('c1', imageId), SECRETS);
+    await batch.create(
+      {
+        ...everything('c2', imageId),
+        startTask: {
+          commandLine: 'true',
+          userIdentity: { autoUser: { scope: 'task', elevationLevel: 'nonadmin' } },
+        },
       },
-    });
+      SECRETS,
+    );
     await batch.get('c1');
     await batch.stopResize('c1');
     for (;;) {
@@ -218,7 +226,7 @@ describe('the 2025-06-01 contract', () => {
   it('holds for every field the snapshot mapping reads, which are fields of BatchPool', async () => {
     const imageId = sim.images.createGalleryImageVersion('g', 'contract-read', '1.0.0');
     sim.faults.failNextResizes('c3', 1, { code: 'AllocationFailed', fraction: 0.5 });
-    await batch.create(everything('c3', imageId));
+    await batch.create(everything('c3', imageId), SECRETS);
     let pool: BatchPool;
     for (;;) {
       pool = await batch.client.getPool('c3');

@@ -114,4 +114,68 @@ describe('import', () => {
     expect(m.spec).not.toHaveProperty('metadata');
     expect(m.spec).not.toHaveProperty('startTask');
   });
+
+  it('writes every setting of a pool, with one Secret to create for what Azure does not return', () => {
+    const full: PoolSettings = {
+      ...made,
+      displayName: 'Render farm',
+      enableInterNodeCommunication: true,
+      userAccounts: [{ name: 'render', elevationLevel: 'admin' }] as PoolSettings['userAccounts'],
+      mountConfiguration: [
+        { nfsMountConfiguration: { source: '10.0.0.4:/x', relativeMountPath: 'x' } },
+        {
+          azureFileShareConfiguration: {
+            accountName: 'a',
+            azureFileUrl: 'https://a.file.core.windows.net/s',
+            relativeMountPath: 's',
+          },
+        },
+      ] as PoolSettings['mountConfiguration'],
+      dataDisks: [{ lun: 0, diskSizeGB: 64, caching: 'readwrite' }],
+      applicationPackageReferences: [
+        {
+          applicationId:
+            '/subscriptions/s/resourceGroups/r/providers/Microsoft.Batch/batchAccounts/a/applications/b',
+        },
+      ],
+    };
+    const { manifests, secrets } = importManifests([foreign('full', full)], target);
+    const spec = manifests[0]!.spec;
+    expect(spec).toMatchObject({
+      displayName: 'Render farm',
+      enableInterNodeCommunication: true,
+      dataDisks: full.dataDisks,
+      applicationPackageReferences: full.applicationPackageReferences,
+      userAccounts: [
+        {
+          name: 'render',
+          elevationLevel: 'admin',
+          passwordSecretRef: { name: 'full-secrets', key: 'user.render.password' },
+        },
+      ],
+    });
+    expect(spec.mountConfiguration?.[1]?.azureFileShareConfiguration?.accountKeySecretRef).toEqual({
+      name: 'full-secrets',
+      key: 'mount.1.accountKey',
+    });
+    expect(secrets).toEqual([
+      {
+        namespace: 'vfx',
+        name: 'full-secrets',
+        keys: ['user.render.password', 'mount.1.accountKey'],
+        pool: 'full',
+      },
+    ]);
+  });
+
+  it('writes an autoscaled pool with its formula and without targets', () => {
+    const auto: PoolSettings = {
+      ...made,
+      autoScale: { formula: '$TargetDedicatedNodes = 4;', evaluationInterval: 'PT5M' },
+    };
+    const spec = importManifests([foreign('auto', auto)], target).manifests[0]!.spec;
+    expect(spec.autoScale).toEqual(auto.autoScale);
+    expect(spec).not.toHaveProperty('targetDedicatedNodes');
+    expect(spec.targetLowPriorityNodes).toBe(0);
+  });
 });
