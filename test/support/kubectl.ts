@@ -30,6 +30,9 @@ export function kubectl(args: string[], opts: KubectlOptions = {}): Promise<Kube
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A kubectl that exits before reading its stdin (killed by the timeout, or refused at once) breaks the
+    // pipe: its exit code says what happened, so the EPIPE must not crash the caller.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
