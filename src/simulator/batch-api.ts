@@ -19,8 +19,8 @@ import { BatchError, batchErrors } from './state/errors.ts';
 import { CREATE_FIELDS } from './state/pool-input.ts';
 import { publicSpec } from './state/pool-rules.ts';
 import type { PoolModel, PoolView } from './state/pools.ts';
-import type { NodeRecord } from './state/nodes.ts';
-import { nodeIp } from './state/nodes.ts';
+import type { NodeRecord, NodeStatus } from './state/nodes.ts';
+import { nodeIp, nodeStatus } from './state/nodes.ts';
 
 /** The node agent version nodes report (an illustrative 1.x version; our choice). */
 export const NODE_AGENT_VERSION = '1.12.6';
@@ -36,8 +36,28 @@ export function nodeJson(
   node: NodeRecord,
   origin: string,
 ): Record<string, unknown> {
-  const status = model.nodeStatus(pool, node);
+  return nodeSerializer(model, pool, origin)(node);
+}
+
+/** Serialises many nodes of one pool: the pool's public spec and node context are worked out once. */
+export function nodeSerializer(
+  model: PoolModel,
+  pool: PoolView,
+  origin: string,
+): (node: NodeRecord) => Record<string, unknown> {
   const spec = publicSpec(pool.spec);
+  const ctx = model.nodeContext(pool);
+  const now = ctx.now;
+  return (node) => serializeNode(pool, node, origin, nodeStatus(node, now, ctx), spec);
+}
+
+function serializeNode(
+  pool: PoolView,
+  node: NodeRecord,
+  origin: string,
+  status: NodeStatus,
+  spec: Record<string, unknown>,
+): Record<string, unknown> {
   const vmc = spec.virtualMachineConfiguration as { imageReference?: unknown } | undefined;
   const out: Record<string, unknown> = {
     id: node.id,
@@ -373,12 +393,13 @@ export function createBatchApi(
       const max = maxResults(ctx);
       const after = Number(ctx.query.get('$skiptoken') ?? -1);
       const { pool, nodes } = model.nodes(id);
+      const toJson = nodeSerializer(model, pool, ctx.origin);
       const page: Record<string, unknown>[] = [];
       let last = -1;
       let more = false;
       for (const node of [...nodes].sort((a, b) => a.n - b.n)) {
         if (node.n <= after) continue;
-        const json = nodeJson(model, pool, node, ctx.origin);
+        const json = toJson(node);
         if (predicate && !predicate(json)) continue;
         if (page.length === max) {
           more = true;

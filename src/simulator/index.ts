@@ -15,7 +15,7 @@ import type { SimPoolView, Snapshot } from './core.ts';
 import { SimulatorCore } from './core.ts';
 import type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
 import type { NodeRates, NodeSettings } from './state/nodes.ts';
-import { nodeJson } from './batch-api.ts';
+import { nodeSerializer } from './batch-api.ts';
 import type { GalleryDefinitionOptions, GalleryVersionOptions } from './gallery-helpers.ts';
 import { putGalleryDefinition, putGalleryVersion, setVersionState } from './gallery-helpers.ts';
 import type { RequestLogEntry } from './request-log.ts';
@@ -441,7 +441,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       nodes(id) {
         if (!core.pools.get(id)) return undefined;
         const { pool, nodes } = core.pools.nodes(id);
-        return [...nodes].sort((a, b) => a.n - b.n).map((n) => nodeJson(core.pools, pool, n, server.origin));
+        const toJson = nodeSerializer(core.pools, pool, server.origin);
+        return [...nodes].sort((a, b) => a.n - b.n).map(toJson);
       },
     },
     access: {

@@ -68,8 +68,9 @@ export interface NodeRecord {
   boot: number;
   via: BootKind;
   fate: NodeFate;
-  /** Spot nodes: when this boot is preempted. */
+  /** Spot nodes: when this boot is preempted, and when it gets capacity back (null: not within 48 hours). */
   preemptAt?: number;
+  recoverAt?: number | null;
   /** When the node began to leave the pool, and when it is gone. */
   leavingAt?: number;
   goneAt?: number;
@@ -136,6 +137,7 @@ export function beginBoot(
   const rate = ctx.rates.spotPreemptionsPerHour;
   if (!node.dedicated && rate > 0) node.preemptAt = at + (-Math.log(1 - p) / rate) * 3600_000;
   else delete node.preemptAt;
+  delete node.recoverAt;
 }
 
 /** When a preempted node gets its capacity back (Infinity: not within Azure's 48 hours). */
@@ -153,7 +155,11 @@ function recoveryAt(node: NodeRecord, ctx: NodeContext): number {
 export function advance(node: NodeRecord, now: number, ctx: NodeContext): void {
   for (let guard = 0; guard < 10_000; guard++) {
     if (node.leavingAt !== undefined || node.preemptAt === undefined || node.preemptAt > now) return;
-    const back = recoveryAt(node, ctx);
+    if (node.recoverAt === undefined) {
+      const at = recoveryAt(node, ctx);
+      node.recoverAt = Number.isFinite(at) ? at : null;
+    }
+    const back = node.recoverAt ?? Infinity;
     if (back > now) return;
     // Re-seek: the preempted node gets a VM again and joins as a new boot (creating, starting, start task).
     beginBoot(node, back, 'recover', ctx);

@@ -632,6 +632,11 @@ export class PoolModel {
     return nodeStatus(node, this.#clock.now(), this.#nodeContext(pool));
   }
 
+  /** What the pool's node states depend on, as of now (`now` included), for serialising many nodes. */
+  nodeContext(pool: PoolView): NodeContext & { now: number } {
+    return { ...this.#nodeContext(pool), now: this.#clock.now() };
+  }
+
   /** BatchPoolNodeCounts of a pool now (dedicated and Spot/low-priority, every state field). */
   nodeCounts(pool: PoolView): { dedicated: Record<string, number>; lowPriority: Record<string, number> } {
     const { nodes, ctx } = this.nodes(pool.id);
