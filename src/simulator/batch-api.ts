@@ -19,6 +19,115 @@ import { BatchError, batchErrors } from './state/errors.ts';
 import { CREATE_FIELDS } from './state/pool-input.ts';
 import { publicSpec } from './state/pool-rules.ts';
 import type { PoolModel, PoolView } from './state/pools.ts';
+import type { NodeRecord, NodeStatus } from './state/nodes.ts';
+import { nodeIp, nodeStatus } from './state/nodes.ts';
+
+/** The node agent version nodes report (an illustrative 1.x version; our choice). */
+export const NODE_AGENT_VERSION = '1.12.6';
+
+/**
+ * The 2025-06-01 BatchNode as the service serialises it. Node errors: a security-type mismatch names the
+ * reason (code our choice); other unusable nodes report DiskFull (a code clients read from BatchNodeError,
+ * e.g. microsoft/CromwellOnAzure; the message is our wording).
+ */
+export function nodeJson(
+  model: PoolModel,
+  pool: PoolView,
+  node: NodeRecord,
+  origin: string,
+): Record<string, unknown> {
+  return nodeSerializer(model, pool, origin)(node);
+}
+
+/** Serialises many nodes of one pool: the pool's public spec and node context are worked out once. */
+export function nodeSerializer(
+  model: PoolModel,
+  pool: PoolView,
+  origin: string,
+): (node: NodeRecord) => Record<string, unknown> {
+  const spec = publicSpec(pool.spec);
+  const ctx = model.nodeContext(pool);
+  const now = ctx.now;
+  return (node) => serializeNode(pool, node, origin, nodeStatus(node, now, ctx), spec);
+}
+
+function serializeNode(
+  pool: PoolView,
+  node: NodeRecord,
+  origin: string,
+  status: NodeStatus,
+  spec: Record<string, unknown>,
+): Record<string, unknown> {
+  const vmc = spec.virtualMachineConfiguration as { imageReference?: unknown } | undefined;
+  const out: Record<string, unknown> = {
+    id: node.id,
+    url: `${origin}/pools/${pool.id}/nodes/${node.id}`,
+    state: status.state,
+    schedulingState: 'enabled',
+    stateTransitionTime: azureTime(status.since),
+    lastBootTime: azureTime(node.bootAt),
+    allocationTime: azureTime(node.allocatedAt),
+    ipAddress: nodeIp(node.n),
+    affinityId: `TVM:${node.id}`,
+    vmSize: pool.spec.vmSize,
+    totalTasksRun: 0,
+    totalTasksSucceeded: 0,
+    runningTasksCount: 0,
+    runningTaskSlotsCount: 0,
+    isDedicated: node.dedicated,
+  };
+  const startTask = spec.startTask as Record<string, unknown> | undefined;
+  if (startTask) out.startTask = startTask;
+  if (startTask && status.startTask) {
+    const st = status.startTask;
+    const retries =
+      typeof startTask.maxTaskRetryCount === 'number' ? Math.max(0, startTask.maxTaskRetryCount) : 0;
+    out.startTaskInfo =
+      st.endTime === undefined
+        ? { state: 'running', startTime: azureTime(st.startTime), retryCount: 0 }
+        : {
+            state: 'completed',
+            startTime: azureTime(st.startTime),
+            endTime: azureTime(st.endTime),
+            exitCode: st.failed ? 1 : 0,
+            retryCount: st.failed ? retries : 0,
+            result: st.failed ? 'failure' : 'success',
+            ...(st.failed
+              ? {
+                  failureInfo: {
+                    category: 'usererror',
+                    code: 'FailureExitCode',
+                    message: 'The task process exited with an unexpected exit code',
+                    details: [
+                      { name: 'Message', value: 'The task process exited with an unexpected exit code' },
+                    ],
+                  },
+                }
+              : {}),
+          };
+  }
+  if (status.state === 'unusable') {
+    const reason = pool.nodesUnusableReason;
+    out.errors = [
+      reason === undefined
+        ? {
+            code: 'DiskFull',
+            message: 'There is not enough disk space on the node.',
+            errorDetails: [
+              { name: 'Message', value: 'The node ran out of disk space while it was being set up.' },
+            ],
+          }
+        : {
+            code: 'SecurityTypeMismatch',
+            message: "The VM could not be provisioned: the pool's security profile does not fit its image.",
+            errorDetails: [{ name: 'Reason', value: reason }],
+          },
+    ];
+  }
+  out.nodeAgentInfo = { version: NODE_AGENT_VERSION, lastUpdateTime: azureTime(node.allocatedAt) };
+  out.virtualMachineInfo = vmc?.imageReference === undefined ? {} : { imageReference: vmc.imageReference };
+  return out;
+}
 
 /** The pool as the service serialises it, in the service's property order. */
 export function poolJson(model: PoolModel, pool: PoolView, origin: string): Record<string, unknown> {
@@ -133,9 +242,9 @@ class EarlyAnswer extends Error {
 }
 
 /** Reads `maxresults` (1..1000, default 1000) or throws Batch's 400. */
-function maxResults(ctx: RequestContext): number {
+function maxResults(ctx: RequestContext, byDefault = 1000): number {
   const maxText = ctx.query.get('maxresults');
-  const max = maxText === null ? 1000 : Number(maxText);
+  const max = maxText === null ? byDefault : Number(maxText);
   if (!Number.isInteger(max) || max < 1 || max > 1000)
     throw new BatchError(
       400,
@@ -276,6 +385,104 @@ export function createBatchApi(
     return batchJson(200, ctx.requestId, body, clientRequestId(ctx));
   });
 
+  // GET /pools/{id}/nodes (2025-06-01 list_nodes): in the order the nodes joined; $skiptoken is the ordinal of
+  // the last node of the page (our choice); $filter as for pools on the BatchNode fields; $select.
+  const listNodes = (id: string): Route =>
+    guard('ComputeNode_List', (ctx) => {
+      const predicate = filterOf(ctx);
+      const max = maxResults(ctx);
+      const after = Number(ctx.query.get('$skiptoken') ?? -1);
+      const { pool, nodes } = model.nodes(id);
+      const toJson = nodeSerializer(model, pool, ctx.origin);
+      const page: Record<string, unknown>[] = [];
+      let last = -1;
+      let more = false;
+      for (const node of [...nodes].sort((a, b) => a.n - b.n)) {
+        if (node.n <= after) continue;
+        const json = toJson(node);
+        if (predicate && !predicate(json)) continue;
+        if (page.length === max) {
+          more = true;
+          break;
+        }
+        page.push(json);
+        last = node.n;
+      }
+      const selectText = ctx.query.get('$select');
+      const body: Record<string, unknown> = {
+        'odata.metadata': `${ctx.origin}/$metadata#nodes`,
+        value: page.map((n) => select(n, selectText)),
+      };
+      if (more) body['odata.nextLink'] = nextLink(ctx, `/pools/${id}/nodes`, max, String(last));
+      return batchJson(200, ctx.requestId, body, clientRequestId(ctx));
+    });
+
+  const getNode = (id: string, nodeId: string): Route =>
+    guard('ComputeNode_Get', (ctx) => {
+      const { pool, nodes } = model.nodes(id);
+      const node = nodes.find((n) => n.id === nodeId);
+      if (!node)
+        throw new BatchError(404, 'NodeNotFound', 'The specified node does not exist.', [
+          { key: 'NodeId', value: nodeId },
+        ]);
+      const body = {
+        'odata.metadata': `${ctx.origin}/$metadata#nodes/@Element`,
+        ...nodeJson(model, pool, node, ctx.origin),
+      };
+      const selectText = ctx.query.get('$select');
+      return batchJson(
+        200,
+        ctx.requestId,
+        select(body, selectText ? `odata.metadata,${selectText}` : null),
+        clientRequestId(ctx),
+      );
+    });
+
+  const restartNode = (id: string, nodeId: string, kind: 'reboot' | 'reimage'): Route =>
+    guard(kind === 'reboot' ? 'ComputeNode_Reboot' : 'ComputeNode_Reimage', (ctx) => {
+      // The body is optional (the SDK sends none without options; the default is requeue).
+      const body = ctx.body.length === 0 ? {} : jsonBody(ctx);
+      model.restartNode(id, nodeId, kind, body);
+      return empty(202, ctx, {
+        dataserviceid: `${ctx.origin}/pools/${id}/nodes/${nodeId}/${kind}`,
+        ...clientRequestId(ctx),
+      });
+    });
+
+  const removeNodes = (id: string): Route =>
+    guard('Pool_RemoveNodes', (ctx) => {
+      const body = jsonBody(ctx);
+      existing(ctx, id, false);
+      const pool = model.removeNodes(id, body);
+      return empty(202, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/removenodes`));
+    });
+
+  // GET /nodecounts (2025-06-01 list_pool_node_counts): one entry per pool, sorted by pool id; maxresults
+  // 1..1000 (2025-06-01), 10 when absent (the default of the earlier versions' spec); $filter on poolId.
+  const nodeCounts = guard('Account_ListPoolNodeCounts', (ctx) => {
+    const predicate = filterOf(ctx);
+    const max = maxResults(ctx, 10);
+    const after = ctx.query.get('$skiptoken');
+    const page: Record<string, unknown>[] = [];
+    let more = false;
+    for (const pool of model.list()) {
+      if (after !== null && pool.id <= after) continue;
+      if (predicate && !predicate({ poolId: pool.id })) continue;
+      if (page.length === max) {
+        more = true;
+        break;
+      }
+      page.push({ poolId: pool.id, ...model.nodeCounts(pool) });
+    }
+    const body: Record<string, unknown> = {
+      'odata.metadata': `${ctx.origin}/$metadata#poolnodecounts`,
+      value: page,
+    };
+    if (more)
+      body['odata.nextLink'] = nextLink(ctx, '/nodecounts', max, String(page[page.length - 1]?.poolId));
+    return batchJson(200, ctx.requestId, body, clientRequestId(ctx));
+  });
+
   const add = guard('Pool_Add', (ctx) => {
     const pool = model.add(jsonBody(ctx));
     const url = `${ctx.origin}/pools/${pool.id}`;
@@ -366,8 +573,21 @@ export function createBatchApi(
     match(method, segments) {
       if (segments[0] === 'supportedimages' && segments.length === 1)
         return method === 'GET' ? supportedImages : unsupported('Pool_Unknown');
+      if (segments[0] === 'nodecounts' && segments.length === 1)
+        return method === 'GET' ? nodeCounts : unsupported('Pool_Unknown');
       if (segments[0] !== 'pools') return undefined;
       const [, id, action, extra] = segments;
+      if (id !== undefined && action === 'nodes') {
+        const [, , , nodeId, nodeAction, more] = segments;
+        if (nodeId === undefined)
+          return method === 'GET' ? listNodes(id) : unsupported('ComputeNode_Unknown');
+        if (more !== undefined) return unsupported('ComputeNode_Unknown');
+        if (nodeAction === undefined)
+          return method === 'GET' ? getNode(id, nodeId) : unsupported('ComputeNode_Unknown');
+        if (method === 'POST' && (nodeAction === 'reboot' || nodeAction === 'reimage'))
+          return restartNode(id, nodeId, nodeAction);
+        return unsupported(`ComputeNode_${nodeAction}`);
+      }
       if (id === undefined) {
         if (method === 'GET') return list;
         if (method === 'POST') return add;
@@ -385,6 +605,7 @@ export function createBatchApi(
       if (action === 'resize') return resize(id);
       if (action === 'stopresize') return stopResize(id);
       if (action === 'updateproperties') return updateProperties(id);
+      if (action === 'removenodes') return removeNodes(id);
       return unsupported(`Pool_${action}`);
     },
   };

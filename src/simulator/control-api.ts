@@ -81,6 +81,8 @@ export function createControlApi(
     allocation: core.faults.allocation,
     pools: core.faults.poolFaults(),
     requests: core.faults.requestFaults(),
+    nodes: core.faults.nodes,
+    nodeRates: core.faults.nodeRateOverrides(),
   });
 
   return {
@@ -88,6 +90,22 @@ export function createControlApi(
       if (segments[0] !== '_sim') return undefined;
       const [, a, b, c] = segments;
       const key = `${method} ${[a, b].filter((x) => x !== undefined).join('/')}`;
+      if (a === 'faults' && b === 'nodes' && (c === 'pools' || c === 'images')) {
+        // /_sim/faults/nodes/pools/{poolId} and /_sim/faults/nodes/images?id={image resource ID}
+        return route(c === 'pools' ? 'Sim_SetPoolNodeRates' : 'Sim_SetImageNodeRates', (ctx) => {
+          const key = c === 'pools' ? segments[4] : (ctx.query.get('id') ?? undefined);
+          if (!key)
+            throw new ControlError(
+              400,
+              c === 'pools' ? 'pass the pool id in the path' : 'pass the image as ?id=',
+            );
+          const rates = method === 'DELETE' ? undefined : body(ctx);
+          if (method !== 'DELETE' && method !== 'POST') throw new ControlError(404, 'POST or DELETE');
+          if (c === 'pools') core.faults.setPoolNodeRates(key, rates);
+          else core.faults.setImageNodeRates(key, rates);
+          return ok(faultsState());
+        });
+      }
       switch (key) {
         case 'GET info':
           return route('Sim_Info', () => ok(hooks.info()));
@@ -263,6 +281,8 @@ export function createControlApi(
             core.faults.useProfile(name);
             return ok(faultsState());
           });
+        case 'POST faults/nodes':
+          return route('Sim_SetNodes', (ctx) => ok(core.faults.setNodes(body(ctx))));
         case 'POST faults/allocation':
           return route('Sim_SetAllocation', (ctx) => ok(core.faults.setAllocation(body(ctx))));
         case 'POST faults/requests':

@@ -6,6 +6,7 @@ import { AccessControl } from './auth.ts';
 import type { CompatOptions } from './compat.ts';
 import { DEFAULT_COMPAT, readCompat } from './compat.ts';
 import type { AllocationSettings } from './faults.ts';
+import type { NodeSettings } from './state/nodes.ts';
 import { Faults } from './faults.ts';
 import { azureTime } from './http-util.ts';
 import { RequestLog } from './request-log.ts';
@@ -40,8 +41,8 @@ export interface SimPoolView {
   /** virtualMachineConfiguration.securityProfile.securityType, or standard without one. */
   securityType: 'standard' | 'trustedlaunch' | 'confidentialvm';
   /**
-   * Set when the pool's nodes would come up unusable: its security type does not match the image's (Batch
-   * accepts the pool; nodes are not modelled yet, so the counts grow as usual). The text says why.
+   * Set when every node of the pool comes up unusable: its security type does not match the image's (Batch
+   * accepts the pool; the counts grow as usual and each node's errors say why). The text says why.
    */
   nodesUnusableReason: string | undefined;
   /** When the running resize/stop will settle (simulated time), if one is running. */
@@ -84,6 +85,7 @@ export class SimulatorCore {
     clock: SimClock;
     seed: string | number;
     allocation?: Partial<AllocationSettings>;
+    nodes?: Partial<NodeSettings>;
     profile?: string;
     resizeConflictCode?: string;
     /** The Batch account's region, also the default region of images (default westeurope). */
@@ -107,7 +109,7 @@ export class SimulatorCore {
       gallery: options.gallery ?? {},
     };
     if (options.gallery) this.images.setGallery(options.gallery);
-    this.faults = new Faults(options.seed, options.allocation);
+    this.faults = new Faults(options.seed, options.allocation, Date.now, options.nodes);
     if (options.profile) this.faults.useProfile(options.profile);
     this.pools = new PoolModel({
       clock: this.clock,

@@ -8,6 +8,8 @@
 // poll or in which order pools were made; request faults draw from one stream of their own.
 import type { Prng } from './prng.ts';
 import { createPrng } from './prng.ts';
+import type { NodeRates, NodeSettings } from './state/nodes.ts';
+import { DEFAULT_NODE_SETTINGS, RATE_KEYS } from './state/nodes.ts';
 
 export interface AllocationSettings {
   /** Simulated seconds from the start of a resize until the first node arrives. */
@@ -112,6 +114,12 @@ export const PROFILES: Record<string, ProfileSpec> = {
 
 export class Faults {
   allocation: AllocationSettings;
+  /** Node lifecycle timing and the account-wide rates of unusable nodes, start-task failures, preemptions. */
+  nodes: NodeSettings;
+  readonly #nodeBase: NodeSettings;
+  /** Rates per pool id and per image (lower-cased resource ID); a pool's own beat its image's. */
+  readonly #poolRates = new Map<string, NodeRates>();
+  readonly #imageRates = new Map<string, NodeRates>();
   readonly #base: AllocationSettings;
   readonly #pools = new Map<string, PoolFault>();
   #rules: RequestFaultRule[] = [];
@@ -125,8 +133,11 @@ export class Faults {
     seed: string | number,
     allocation: Partial<AllocationSettings> = {},
     wallNow: () => number = Date.now,
+    nodes: Partial<NodeSettings> = {},
   ) {
     this.#seed = String(seed);
+    this.#nodeBase = { ...DEFAULT_NODE_SETTINGS, ...checkNodeSettings(nodes) };
+    this.nodes = { ...this.#nodeBase };
     this.#requestRandom = createPrng(`${this.#seed}|requests`);
     this.#base = { ...DEFAULT_ALLOCATION, ...allocation };
     this.allocation = { ...this.#base };
@@ -156,6 +167,50 @@ export class Faults {
     this.#rules = this.#rules.filter((r) => !r.fromProfile);
     for (const r of spec.requests) this.addRequestFault(r, true);
     this.#profile = name;
+  }
+
+  /** The simulator's seed (node fates and preemptions draw from streams named after it). */
+  get seed(): string {
+    return this.#seed;
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  setNodes(settings: Partial<NodeSettings>): NodeSettings {
+    Object.assign(this.nodes, checkNodeSettings(settings));
+    return this.nodes;
+  }
+
+  /** Rates for one pool (overriding its image's and the account-wide ones); `undefined` clears them. */
+  setPoolNodeRates(poolId: string, rates: NodeRates | undefined): void {
+    if (rates === undefined) this.#poolRates.delete(poolId);
+    else this.#poolRates.set(poolId, checkRates(rates));
+  }
+
+  /** Rates for every pool built from an image (a gallery definition, a version, ...); `undefined` clears them. */
+  setImageNodeRates(imageId: string, rates: NodeRates | undefined): void {
+    if (rates === undefined) this.#imageRates.delete(imageId.toLowerCase());
+    else this.#imageRates.set(imageId.toLowerCase(), checkRates(rates));
+  }
+
+  nodeRateOverrides(): { pools: Record<string, NodeRates>; images: Record<string, NodeRates> } {
+    return { pools: Object.fromEntries(this.#poolRates), images: Object.fromEntries(this.#imageRates) };
+  }
+
+  /** The rates that apply to a pool: its own, else its image's (the first of `imageIds` that has some), else the account's. */
+  nodeRates(poolId: string, imageIds: readonly (string | undefined)[]): Required<NodeRates> {
+    const out: Required<NodeRates> = {
+      unusableRate: this.nodes.unusableRate,
+      startTaskFailureRate: this.nodes.startTaskFailureRate,
+      spotPreemptionsPerHour: this.nodes.spotPreemptionsPerHour,
+    };
+    const image = imageIds.flatMap((id) => {
+      const r = id === undefined ? undefined : this.#imageRates.get(id.toLowerCase());
+      return r ? [r] : [];
+    })[0];
+    for (const layer of [image, this.#poolRates.get(poolId)])
+      for (const k of RATE_KEYS) if (layer?.[k] !== undefined) out[k] = layer[k];
+    return out;
   }
 
   /** The random stream for one resize of one pool. */
@@ -280,6 +335,9 @@ export class Faults {
   /** Clears everything, back to the chosen start-up profile's allocation settings. */
   clear(): void {
     this.#pools.clear();
+    this.#poolRates.clear();
+    this.#imageRates.clear();
+    this.nodes = { ...this.#nodeBase };
     this.#rules = [];
     this.allocation = { ...this.#base };
     this.#profile = 'none';
@@ -296,6 +354,26 @@ function checkValues(values: unknown): { name: string; value: string }[] {
   )
     throw new TypeError('values must be a list of {name, value} strings');
   return values.map((v: { name: string; value: string }) => ({ name: v.name, value: v.value }));
+}
+
+function checkNodeSettings(settings: Partial<NodeSettings>): Partial<NodeSettings> {
+  for (const [k, v] of Object.entries(settings)) {
+    if (!(k in DEFAULT_NODE_SETTINGS)) throw new TypeError(`unknown node setting "${k}"`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new TypeError(`${k} must be a number >= 0`);
+    if ((k === 'unusableRate' || k === 'startTaskFailureRate' || k === 'spotCapacity') && v > 1)
+      throw new TypeError(`${k} lies in 0..1`);
+  }
+  return settings;
+}
+
+function checkRates(rates: NodeRates): NodeRates {
+  if (typeof rates !== 'object' || rates === null) throw new TypeError('rates must be an object');
+  for (const k of Object.keys(rates))
+    if (!(RATE_KEYS as readonly string[]).includes(k))
+      throw new TypeError(`unknown node rate "${k}" (known: ${RATE_KEYS.join(', ')})`);
+  checkNodeSettings(rates);
+  return { ...rates };
 }
 
 function clampShare(x: number): number {

@@ -14,6 +14,8 @@ import type { CompatOptions } from './compat.ts';
 import type { SimPoolView, Snapshot } from './core.ts';
 import { SimulatorCore } from './core.ts';
 import type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
+import type { NodeRates, NodeSettings } from './state/nodes.ts';
+import { nodeSerializer } from './batch-api.ts';
 import type { GalleryDefinitionOptions, GalleryVersionOptions } from './gallery-helpers.ts';
 import { putGalleryDefinition, putGalleryVersion, setVersionState } from './gallery-helpers.ts';
 import type { RequestLogEntry } from './request-log.ts';
@@ -29,6 +31,8 @@ import type {
 import type { SecurityMismatchMode } from './state/security.ts';
 
 export type { AllocationSettings, RequestFaultInput, RequestFaultRule } from './faults.ts';
+export type { NodeRates, NodeSettings } from './state/nodes.ts';
+export { DEFAULT_NODE_SETTINGS } from './state/nodes.ts';
 export { PROFILES, DEFAULT_ALLOCATION } from './faults.ts';
 export type { RequestLogEntry } from './request-log.ts';
 export type { RegisteredClient } from './tokens.ts';
@@ -71,6 +75,8 @@ export interface SimulatorOptions {
   subscriptionId?: string;
   /** Overrides of the allocation model (boot delay, node rate, limits, ...). */
   allocation?: Partial<AllocationSettings>;
+  /** Node lifecycle timing and the account-wide rates of unusable nodes, start-task failures and Spot preemptions. */
+  nodes?: Partial<NodeSettings>;
   /** Code of the 409 for a resize while resizing/stopping (unconfirmed; default OperationInvalidForCurrentState). */
   resizeConflictCode?: string;
   /** Images (resource IDs) that exist from the start. */
@@ -184,6 +190,13 @@ export interface Simulator {
     clearPool(poolId: string): void;
     setAllocation(settings: Partial<AllocationSettings>): AllocationSettings;
     readonly allocation: AllocationSettings;
+    /** Node lifecycle timing and account-wide rates (unusableRate, startTaskFailureRate, spotPreemptionsPerHour, ...). */
+    setNodes(settings: Partial<NodeSettings>): NodeSettings;
+    readonly nodes: NodeSettings;
+    /** Rates for one pool, over its image's and the account's; undefined clears them. */
+    setPoolNodeRates(poolId: string, rates: NodeRates | undefined): void;
+    /** Rates for the pools of one image (gallery definition or version, or publisher:offer:sku); undefined clears. */
+    setImageNodeRates(imageId: string, rates: NodeRates | undefined): void;
     throttle(options?: Omit<RequestFaultInput, 'kind'>): RequestFaultRule;
     unavailable(options?: Omit<RequestFaultInput, 'kind'>): RequestFaultRule;
     dropConnections(options?: Omit<RequestFaultInput, 'kind'>): RequestFaultRule;
@@ -204,6 +217,8 @@ export interface Simulator {
   pools: {
     get(id: string): SimPoolView | undefined;
     list(): SimPoolView[];
+    /** The pool's nodes now, as GET /pools/{id}/nodes would list them (2025-06-01 BatchNode); undefined if no pool. */
+    nodes(id: string): Record<string, unknown>[] | undefined;
   };
   access: {
     /** Calls made with this client's tokens get 403 (a missing role assignment). */
@@ -268,6 +283,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock,
     seed: options.seed ?? 1,
     ...(options.allocation ? { allocation: options.allocation } : {}),
+    ...(options.nodes ? { nodes: options.nodes } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.resizeConflictCode ? { resizeConflictCode: options.resizeConflictCode } : {}),
     ...(options.location ? { location: options.location } : {}),
@@ -396,6 +412,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       get allocation() {
         return { ...core.faults.allocation };
       },
+      setNodes: (s) => ({ ...core.faults.setNodes(s) }),
+      get nodes() {
+        return { ...core.faults.nodes };
+      },
+      setPoolNodeRates: (poolId, rates) => core.faults.setPoolNodeRates(poolId, rates),
+      setImageNodeRates: (imageId, rates) => core.faults.setImageNodeRates(imageId, rates),
       throttle: (o) => rule('throttle', o),
       unavailable: (o) => rule('unavailable', o),
       dropConnections: (o) => rule('drop', o),
@@ -422,6 +444,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     pools: {
       get: (id) => core.poolView(id),
       list: () => core.poolViews(),
+      nodes(id) {
+        if (!core.pools.get(id)) return undefined;
+        const { pool, nodes } = core.pools.nodes(id);
+        const toJson = nodeSerializer(core.pools, pool, server.origin);
+        return [...nodes].sort((a, b) => a.n - b.n).map(toJson);
+      },
     },
     access: {
       deny: (id) => void core.access.denied.add(id),

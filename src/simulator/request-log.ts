@@ -25,7 +25,7 @@ export interface RequestLogEntry {
   fault?: string;
   /** The api-version query parameter of a Batch or ARM request, when it had one. */
   apiVersion?: string;
-  /** For Pool_Add and Pool_Resize: the fields of the body a test wants to check (see summarizeBody). */
+  /** For Pool_Add, Pool_Resize and Pool_RemoveNodes: the fields of the body a test wants to check (see summarizeBody). */
   body?: RequestBodySummary;
 }
 
@@ -57,6 +57,7 @@ const SUMMARIZED: Record<string, readonly (keyof RequestBodySummary)[]> = {
     'nodeAgentSKUId',
   ],
   Pool_Resize: ['targetDedicatedNodes', 'targetLowPriorityNodes', 'resizeTimeout', 'nodeDeallocationOption'],
+  Pool_RemoveNodes: ['resizeTimeout', 'nodeDeallocationOption'],
 };
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_TEXT = 300;

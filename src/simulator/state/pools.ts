@@ -16,6 +16,9 @@ import { checkPoolRules } from './pool-rules.ts';
 import { evaluateFormula } from './autoscale.ts';
 import { parseIsoDuration } from './duration.ts';
 import type { SecurityMismatchMode } from './security.ts';
+import type { NodeContext, NodeRecord, NodeStatus } from './nodes.ts';
+import { beginBoot, COUNT_FIELD, emptyCounts, markShrink, nodeStatus, syncNodes } from './nodes.ts';
+import { BatchError } from './errors.ts';
 
 /** BatchPoolUpdateOptions (2025-06-01) fields with no "only when the pool is empty" in their docs. */
 const ALWAYS_UPDATES = ['startTask', 'applicationPackageReferences', 'metadata'] as const;
@@ -60,10 +63,16 @@ export interface PoolRecord {
   /** vCPUs per node of the pool's VM size, for the core quotas (snapshots from before lack it: 1). */
   coresPerNode?: number;
   /**
-   * Why the pool's nodes would come up unusable (its securityProfile does not match the image's security
-   * type). Nodes are not modelled yet: the counts grow as usual and the reason is shown on SimPoolView.
+   * Why every node of the pool comes up unusable (its securityProfile does not match the image's security
+   * type). The counts grow as usual (Azure counts unusable nodes); the nodes say why in `errors`.
    */
   nodesUnusableReason?: string;
+  /** The pool's node records (see nodes.ts); absent until someone looks at the nodes or the plan changes. */
+  nodes?: NodeRecord[];
+  /** Ordinal of the next node record. */
+  nodeSeq?: number;
+  /** The last finished resize plan, kept for the arrival times of nodes not yet recorded. */
+  lastPlan?: AllocationPlan;
   /** The image resource the pool was created from (for a gallery definition: the version it resolved to). */
   resolvedImageId?: string;
   /** The last evaluation of the autoscale formula (autoscale pools only). */
@@ -228,6 +237,7 @@ export class PoolModel {
     if (pool.spec.enableAutoScale === true) throw batchErrors.autoScaleEnabled();
     if (pool.allocationState !== 'steady') throw batchErrors.ongoingResize(this.#conflictCode);
     const now = this.#clock.now();
+    this.#syncNodes(pool, now);
     pool.target = target;
     pool.resizeTimeout = timeout.text;
     pool.resizeErrors = []; // Azure keeps the last resize error until the next resize.
@@ -244,6 +254,7 @@ export class PoolModel {
     if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
     if (pool.allocationState !== 'resizing') return pool; // nothing to stop (unconfirmed: Azure may answer 409)
     const now = this.#clock.now();
+    this.#syncNodes(pool, now);
     pool.plan = planStop(
       pool.plan,
       pool.current,
@@ -252,6 +263,13 @@ export class PoolModel {
       this.#faults.allocation.stopDelaySeconds * 1000,
     );
     pool.current = pool.plan.final;
+    // Nodes a shrink was removing stay when the stop comes before they have gone (the counts keep them).
+    for (const n of pool.nodes ?? []) {
+      if (n.goneAt !== undefined && n.goneAt > now) {
+        delete n.leavingAt;
+        delete n.goneAt;
+      }
+    }
     pool.allocationState = 'stopping';
     pool.allocationStateTransitionTime = now;
     this.#usageChanged(pool);
@@ -262,6 +280,7 @@ export class PoolModel {
     const pool = this.#live(id);
     if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
     const now = this.#clock.now();
+    this.#syncNodes(pool, now);
     if (pool.plan) pool.current = countsAt(pool.plan, now);
     pool.plan = undefined;
     pool.state = 'deleting';
@@ -269,6 +288,11 @@ export class PoolModel {
     pool.allocationState = 'resizing'; // the service resizes a deleted pool to zero before it goes
     pool.allocationStateTransitionTime = now;
     pool.goneAt = now + this.#faults.allocation.deleteDelaySeconds * 1000;
+    // Every node leaves the pool while it is deleted (they go with it).
+    for (const n of pool.nodes ?? []) {
+      n.leavingAt = Math.min(n.leavingAt ?? now, now);
+      n.goneAt = Math.min(n.goneAt ?? pool.goneAt, pool.goneAt);
+    }
     this.#deleting.add(pool);
     this.#usageChanged(pool);
     return pool;
@@ -425,6 +449,7 @@ export class PoolModel {
       pool.nextAutoScaleAt = at + interval;
       return;
     }
+    this.#syncNodes(pool, at);
     if (!this.#evaluateAutoScale(pool, at)) return;
     if (pool.target.dedicated === before.dedicated && pool.target.lowPriority === before.lowPriority) return;
     pool.resizeErrors = [];
@@ -460,6 +485,7 @@ export class PoolModel {
       pool.allocationState = 'steady';
       pool.allocationStateTransitionTime = plan.endAt;
       pool.plan = undefined;
+      if (plan.kind === 'resize') pool.lastPlan = plan;
       this.#usageChanged(pool);
     }
     this.#autoScaleTick(pool, now);
@@ -569,7 +595,7 @@ export class PoolModel {
         reach.lowPriority = Math.min(reach.lowPriority, from.lowPriority + settings.maxNodesPerResize);
       }
     }
-    return planResize({
+    const plan = planResize({
       startedAt: now,
       from,
       target,
@@ -583,7 +609,208 @@ export class PoolModel {
         shrinkDelayMs: settings.shrinkDelaySeconds * 1000,
       },
     });
+    const shrink = {
+      dedicated: Math.max(0, from.dedicated - reach.dedicated),
+      lowPriority: Math.max(0, from.lowPriority - reach.lowPriority),
+    };
+    if (pool.nodes && (shrink.dedicated > 0 || shrink.lowPriority > 0))
+      markShrink(pool.nodes, shrink, now, now + plan.timing.shrinkDelayMs, this.#nodeContext(pool));
+    return plan;
   }
+
+  // ------------------------------------------------------------------ nodes
+
+  /** The pool's nodes as of now (records brought in line with its counts); throws PoolNotFound. */
+  nodes(id: string): { pool: PoolView; nodes: readonly NodeRecord[]; ctx: NodeContext } {
+    const pool = this.#live(id);
+    const nodes = this.#syncNodes(pool, this.#clock.now());
+    return { pool, nodes, ctx: this.#nodeContext(pool) };
+  }
+
+  /** A node's state now. */
+  nodeStatus(pool: PoolView, node: NodeRecord): NodeStatus {
+    return nodeStatus(node, this.#clock.now(), this.#nodeContext(pool));
+  }
+
+  /** What the pool's node states depend on, as of now (`now` included), for serialising many nodes. */
+  nodeContext(pool: PoolView): NodeContext & { now: number } {
+    return { ...this.#nodeContext(pool), now: this.#clock.now() };
+  }
+
+  /** BatchPoolNodeCounts of a pool now (dedicated and Spot/low-priority, every state field). */
+  nodeCounts(pool: PoolView): { dedicated: Record<string, number>; lowPriority: Record<string, number> } {
+    const { nodes, ctx } = this.nodes(pool.id);
+    const now = this.#clock.now();
+    const out = { dedicated: emptyCounts(), lowPriority: emptyCounts() };
+    for (const node of nodes) {
+      const c = node.dedicated ? out.dedicated : out.lowPriority;
+      const field = COUNT_FIELD[nodeStatus(node, now, ctx).state] ?? 'unknown';
+      c[field] = (c[field] ?? 0) + 1;
+      c.total = (c.total ?? 0) + 1;
+    }
+    return out;
+  }
+
+  /**
+   * Remove nodes (2025-06-01 BatchNodeRemoveOptions): only on a steady pool; the listed nodes leave, the
+   * pool resizes (allocationState resizing) and its target goes down by the nodes removed of each type.
+   */
+  removeNodes(id: string, body: Record<string, unknown>): PoolView {
+    const list = body.nodeList;
+    if (list === undefined) throw batchErrors.missingProperty('nodeList');
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
+      throw batchErrors.invalidProperty('nodeList', JSON.stringify(list));
+    if (list.length === 0 || list.length > 100)
+      throw batchErrors.invalidProperty(
+        'nodeList',
+        String(list.length),
+        'A maximum of 100 nodes may be removed per request.',
+      );
+    readDeallocationOption(body.nodeDeallocationOption);
+    const timeout = readResizeTimeout(body.resizeTimeout);
+    const pool = this.#live(id);
+    if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
+    if (pool.allocationState !== 'steady') throw batchErrors.ongoingResize(this.#conflictCode);
+    const now = this.#clock.now();
+    const nodes = this.#syncNodes(pool, now);
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const chosen = new Set<NodeRecord>();
+    for (const nodeIdText of list as string[]) {
+      const node = byId.get(nodeIdText);
+      if (!node || node.leavingAt !== undefined) throw nodeNotFound(nodeIdText);
+      chosen.add(node);
+    }
+    const removed = { dedicated: 0, lowPriority: 0 };
+    for (const n of chosen) removed[n.dedicated ? 'dedicated' : 'lowPriority'] += 1;
+    const from = { ...pool.current };
+    const reach = {
+      dedicated: from.dedicated - removed.dedicated,
+      lowPriority: from.lowPriority - removed.lowPriority,
+    };
+    pool.target = {
+      dedicated: Math.max(0, pool.target.dedicated - removed.dedicated),
+      lowPriority: Math.max(0, pool.target.lowPriority - removed.lowPriority),
+    };
+    pool.resizeTimeout = timeout.text;
+    pool.resizeErrors = [];
+    pool.allocationState = 'resizing';
+    pool.allocationStateTransitionTime = now;
+    this.#touch(pool, now);
+    const settings = this.#faults.allocation;
+    pool.plan = planResize({
+      startedAt: now,
+      from,
+      target: reach,
+      reach,
+      timeoutMs: timeout.ms,
+      timing: {
+        bootDelayMs: settings.bootDelaySeconds * 1000,
+        nodesPerMinute: settings.nodesPerMinute,
+        shrinkDelayMs: settings.shrinkDelaySeconds * 1000,
+      },
+    });
+    for (const n of chosen) {
+      n.leavingAt = now;
+      n.goneAt = now + pool.plan.timing.shrinkDelayMs;
+    }
+    this.#usageChanged(pool);
+    return pool;
+  }
+
+  /** Reboot (rebooting, then starting; the start task runs again) or reimage (reimaging, then the same). */
+  restartNode(
+    id: string,
+    nodeIdText: string,
+    kind: 'reboot' | 'reimage',
+    body: Record<string, unknown>,
+  ): void {
+    readDeallocationOption(body[kind === 'reboot' ? 'nodeRebootOption' : 'nodeReimageOption'], kind);
+    const pool = this.#live(id);
+    const now = this.#clock.now();
+    const nodes = this.#syncNodes(pool, now);
+    const node = nodes.find((n) => n.id === nodeIdText);
+    if (!node) throw nodeNotFound(nodeIdText);
+    const ctx = this.#nodeContext(pool);
+    const refusal = NODE_STATE_CONFLICTS[nodeStatus(node, now, ctx).state];
+    if (refusal) throw new BatchError(409, refusal[0], refusal[1]);
+    beginBoot(node, now, kind, ctx);
+  }
+
+  #nodeContext(pool: PoolRecord): NodeContext {
+    const vmc = pool.spec.virtualMachineConfiguration as
+      { imageReference?: Record<string, unknown> } | undefined;
+    const ref = vmc?.imageReference;
+    const marketplace =
+      ref && typeof ref.publisher === 'string'
+        ? `${String(ref.publisher)}:${String(ref.offer)}:${String(ref.sku)}`
+        : undefined;
+    const resolvedDefinition = pool.resolvedImageId?.replace(/\/versions\/[^/]+$/i, '');
+    const startTask = pool.spec.startTask;
+    return {
+      seed: this.#faults.seed,
+      poolId: pool.id,
+      settings: this.#faults.nodes,
+      rates: this.#faults.nodeRates(pool.id, [
+        pool.resolvedImageId,
+        pool.imageKey,
+        resolvedDefinition,
+        marketplace,
+      ]),
+      startTask:
+        startTask && typeof startTask === 'object' ? (startTask as Record<string, unknown>) : undefined,
+      unusableReason: pool.nodesUnusableReason,
+    };
+  }
+
+  #syncNodes(pool: PoolRecord, at: number): NodeRecord[] {
+    const nodes = syncNodes(pool, at, this.#nodeContext(pool));
+    if (!pool.plan) delete pool.lastPlan;
+    return nodes;
+  }
+}
+
+/**
+ * Node operations refused in a state: the codes of Azure/azure-sdk-for-net BatchErrorCodeStrings.cs
+ * (NodeBeingCreated, NodeBeingStarted, NodeBeingRebooted, NodeBeingReimaged, NodeStateUnusable); the messages,
+ * and OperationInvalidForCurrentState for leaving and preempted nodes, are our choice.
+ */
+const NODE_STATE_CONFLICTS: Record<string, [string, string]> = {
+  creating: ['NodeBeingCreated', 'The specified node is being created.'],
+  starting: ['NodeBeingStarted', 'The specified node is being started.'],
+  waitingforstarttask: ['NodeBeingStarted', 'The specified node is being started.'],
+  rebooting: ['NodeBeingRebooted', 'The specified node is being rebooted.'],
+  reimaging: ['NodeBeingReimaged', 'The specified node is being reimaged.'],
+  unusable: ['NodeStateUnusable', 'The specified node is unusable.'],
+  leavingpool: [
+    'OperationInvalidForCurrentState',
+    'The specified operation is not valid for the current state of the resource.',
+  ],
+  preempted: [
+    'OperationInvalidForCurrentState',
+    'The specified operation is not valid for the current state of the resource.',
+  ],
+};
+
+function nodeNotFound(id: string): BatchError {
+  return new BatchError(404, 'NodeNotFound', 'The specified node does not exist.', [
+    { key: 'NodeId', value: id },
+  ]);
+}
+
+const DEALLOCATION_OPTIONS = ['requeue', 'terminate', 'taskcompletion', 'retaineddata'];
+
+/** nodeDeallocationOption / nodeRebootOption / nodeReimageOption: the 2025-06-01 enum, any case. */
+function readDeallocationOption(value: unknown, kind?: 'reboot' | 'reimage'): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || !DEALLOCATION_OPTIONS.includes(value.toLowerCase()))
+    throw batchErrors.invalidProperty(
+      kind === undefined
+        ? 'nodeDeallocationOption'
+        : kind === 'reboot'
+          ? 'nodeRebootOption'
+          : 'nodeReimageOption',
+      typeof value === 'string' ? value : JSON.stringify(value),
+    );
 }
 
 function injectedError(f: PoolFault): ResizeError {

@@ -443,7 +443,7 @@ describe('security types', () => {
     expect(sim.requests.list({ operation: 'Pool_Add' })[0]?.body?.securityType).toBe('trustedLaunch');
   });
 
-  test('a mismatch is accepted and marks the pool: its nodes would be unusable (as Batch does)', async () => {
+  test('a mismatch is accepted and marks the pool: its nodes are unusable (as Batch does)', async () => {
     const cases: [string | undefined, 'V1' | 'V2' | undefined, unknown, boolean][] = [
       ['TrustedLaunch', undefined, undefined, true],
       ['TrustedLaunchSupported', undefined, undefined, false],
@@ -479,9 +479,11 @@ describe('security types', () => {
       (await add('m', sim.images.createManagedImage('img'), { securityProfile: trustedLaunch })).status,
     ).toBe(201);
     expect(sim.pools.get('m')?.nodesUnusableReason).toBeDefined();
-    // The counts still grow: nodes are not modelled yet.
+    // The counts still grow (Azure counts unusable nodes), and every node is unusable.
     sim.clock.advance(600);
     expect(sim.pools.get('p0')?.currentDedicatedNodes).toBe(2);
+    expect(sim.pools.nodes('p0')?.map((n) => n.state)).toEqual(['unusable', 'unusable']);
+    expect(sim.pools.nodes('p1')?.map((n) => n.state)).toEqual(['idle', 'idle']);
   });
 
   test("securityMismatch 'reject' refuses the create instead; an unknown securityType is a 400 either way", async () => {
