@@ -560,6 +560,20 @@ export function createBatchApi(
       return empty(204, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/updateproperties`));
     });
 
+  const enableAutoScale = (id: string): Route =>
+    guard('Pool_EnableAutoScale', (ctx) => {
+      existing(ctx, id, false);
+      const pool = model.enableAutoScale(id, jsonBody(ctx));
+      return empty(200, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/enableautoscale`));
+    });
+
+  const disableAutoScale = (id: string): Route =>
+    guard('Pool_DisableAutoScale', (ctx) => {
+      existing(ctx, id, false);
+      const pool = model.disableAutoScale(id);
+      return empty(200, ctx, writeHeaders(ctx, pool, `${ctx.origin}/pools/${id}/disableautoscale`));
+    });
+
   const unsupported = (operation: string): Route =>
     guard(operation, () => {
       throw new BatchError(
@@ -606,6 +620,8 @@ export function createBatchApi(
       if (action === 'stopresize') return stopResize(id);
       if (action === 'updateproperties') return updateProperties(id);
       if (action === 'removenodes') return removeNodes(id);
+      if (action === 'enableautoscale') return enableAutoScale(id);
+      if (action === 'disableautoscale') return disableAutoScale(id);
       return unsupported(`Pool_${action}`);
     },
   };

@@ -48,6 +48,13 @@ export const batchErrors = {
       'OperationInvalidForCurrentState',
       'The specified operation is not valid for the current state of the resource.',
     ),
+  /** Pool - Enable Auto Scale: "You cannot call this API for the same Pool more than once every 30 seconds." */
+  tooManyEnableAutoScaleRequests: () =>
+    new BatchError(
+      409,
+      'TooManyEnableAutoScaleRequests',
+      'The specified pool has had more than one enable autoscale request within 30 seconds.',
+    ),
   missingProperty: (name: string) =>
     new BatchError(400, 'MissingRequiredProperty', MISSING_PROPERTY, [{ key: 'PropertyName', value: name }]),
   invalidProperty: (name: string, value: string, reason?: string) =>

@@ -338,7 +338,7 @@ const MAX_EVALUATION_INTERVAL_MS = 168 * 3_600_000;
  * interval is 5 minutes to 168 hours (default PT15M). The code of the combination errors is our choice
  * among Batch's codes (InvalidAutoScalingSettings: "The specified auto-scale settings are not valid").
  */
-function readAutoScale(
+export function readAutoScale(
   body: Record<string, unknown>,
   autoScale: boolean,
 ): { formula: string; interval: string } | undefined {

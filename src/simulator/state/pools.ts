@@ -11,7 +11,13 @@ import { countsAt, planResize, planStop, resizeErrors } from './allocation.ts';
 import { batchErrors } from './errors.ts';
 import { CommitmentLedger, ImageUsage } from './image-usage.ts';
 import type { ImageStore } from './images.ts';
-import { readAddBody, readResizeTimeout, readTargets, withServiceDefaults } from './pool-input.ts';
+import {
+  readAddBody,
+  readAutoScale,
+  readResizeTimeout,
+  readTargets,
+  withServiceDefaults,
+} from './pool-input.ts';
 import { checkPoolRules } from './pool-rules.ts';
 import { evaluateFormula } from './autoscale.ts';
 import { parseIsoDuration } from './duration.ts';
@@ -79,6 +85,8 @@ export interface PoolRecord {
   autoScaleRun?: AutoScaleRunRecord;
   /** When the formula is evaluated next (autoscale pools only). */
   nextAutoScaleAt?: number;
+  /** When enableautoscale last succeeded: Azure takes it at most once every 30 seconds per pool. */
+  enabledAutoScaleAt?: number;
 }
 
 export interface AutoScaleRunRecord {
@@ -369,6 +377,62 @@ export class PoolModel {
     }
     withServiceDefaults(pool.spec);
     this.#touch(pool, this.#clock.now());
+    return pool;
+  }
+
+  /**
+   * Pool - Enable Auto Scale (2025-06-01): refused while a resize is in progress; a pool that does not scale
+   * automatically needs a formula, one that does may change the formula, the interval or both; at most once
+   * every 30 seconds per pool (the operation's REST description). The formula is evaluated at once and the
+   * evaluation schedule starts again from now (our reading of "a new schedule is started").
+   */
+  enableAutoScale(id: string, body: Record<string, unknown>): PoolView {
+    const pool = this.#live(id);
+    if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
+    if (pool.allocationState !== 'steady') throw batchErrors.ongoingResize(this.#conflictCode);
+    const now = this.#clock.now();
+    if (pool.enabledAutoScaleAt !== undefined && now - pool.enabledAutoScaleAt < 30_000)
+      throw batchErrors.tooManyEnableAutoScaleRequests();
+    const enabled = pool.spec.enableAutoScale === true;
+    const settings = readAutoScale(
+      {
+        autoScaleFormula: body.autoScaleFormula ?? (enabled ? pool.spec.autoScaleFormula : undefined),
+        autoScaleEvaluationInterval:
+          body.autoScaleEvaluationInterval ?? (enabled ? pool.spec.autoScaleEvaluationInterval : undefined),
+      },
+      true,
+    )!;
+    this.#syncNodes(pool, now);
+    pool.spec.enableAutoScale = true;
+    pool.spec.autoScaleFormula = settings.formula;
+    pool.spec.autoScaleEvaluationInterval = settings.interval;
+    pool.enabledAutoScaleAt = now;
+    this.#touch(pool, now);
+    const before = pool.target;
+    this.#evaluateAutoScale(pool, now);
+    if (pool.target.dedicated !== before.dedicated || pool.target.lowPriority !== before.lowPriority) {
+      pool.resizeErrors = [];
+      pool.allocationState = 'resizing';
+      pool.allocationStateTransitionTime = now;
+      pool.plan = this.#startResize(pool, now, parseIsoDuration(pool.resizeTimeout) ?? 15 * 60_000);
+      this.#usageChanged(pool);
+    }
+    return pool;
+  }
+
+  /**
+   * Pool - Disable Auto Scale: the pool keeps the targets the formula last gave and is resized by hand from
+   * then on; the formula and interval are no longer set ("set only if the Pool automatically scales").
+   */
+  disableAutoScale(id: string): PoolView {
+    const pool = this.#live(id);
+    if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
+    const now = this.#clock.now();
+    pool.spec.enableAutoScale = false;
+    delete pool.spec.autoScaleFormula;
+    delete pool.spec.autoScaleEvaluationInterval;
+    delete pool.nextAutoScaleAt;
+    this.#touch(pool, now);
     return pool;
   }
 

@@ -876,6 +876,54 @@ describe('autoscale pools', () => {
     ]);
   });
 
+  test('enableautoscale changes the formula (evaluated at once), at most once in 30 s; disableautoscale keeps the size', async () => {
+    await create(autoPool('$TargetDedicatedNodes = 1;'));
+    sim.clock.advance(600);
+    await batch.enablePoolAutoScale('auto', { autoScaleFormula: '$TargetDedicatedNodes = 3;' });
+    let got = await batch.getPool('auto');
+    expect([got.autoScaleFormula, got.targetDedicatedNodes, got.allocationState]).toEqual([
+      '$TargetDedicatedNodes = 3;',
+      3,
+      'resizing',
+    ]);
+    // Refused while that resize runs, and within 30 s of the last enable.
+    const busy = await rejection(batch.enablePoolAutoScale('auto', { autoScaleEvaluationInterval: 'PT10M' }));
+    expect(busy.statusCode).toBe(409);
+    sim.clock.advance(600);
+    await batch.enablePoolAutoScale('auto', { autoScaleEvaluationInterval: 'PT10M' });
+    const again = await rejection(batch.enablePoolAutoScale('auto', { autoScaleEvaluationInterval: 'PT5M' }));
+    expect([again.statusCode, again.code]).toEqual([409, 'TooManyEnableAutoScaleRequests']);
+    got = await batch.getPool('auto');
+    expect([got.autoScaleFormula, got.autoScaleEvaluationInterval]).toEqual([
+      '$TargetDedicatedNodes = 3;',
+      'PT10M',
+    ]);
+
+    await batch.disablePoolAutoScale('auto');
+    got = await batch.getPool('auto');
+    expect([got.enableAutoScale, got.autoScaleFormula, got.targetDedicatedNodes]).toEqual([
+      false,
+      undefined,
+      3,
+    ]);
+    await batch.resizePool('auto', { targetDedicatedNodes: 5 });
+    expect((await batch.getPool('auto')).targetDedicatedNodes).toBe(5);
+  });
+
+  test('enableautoscale on a pool that does not scale automatically needs a formula', async () => {
+    await create({
+      id: 'fixed',
+      vmSize: 'Standard_D2s_v5',
+      virtualMachineConfiguration: vmConfig(image),
+      targetDedicatedNodes: 1,
+    });
+    sim.clock.advance(600);
+    const err = await rejection(batch.enablePoolAutoScale('fixed', {}));
+    expect([err.statusCode, err.code]).toEqual([400, 'MissingRequiredProperty']);
+    await batch.enablePoolAutoScale('fixed', { autoScaleFormula: '$TargetDedicatedNodes = 0;' });
+    expect((await batch.getPool('fixed')).enableAutoScale).toBe(true);
+  });
+
   const AUTOSCALE_RULES: [string, Body, string, string][] = [
     [
       'targets with enableAutoScale',
