@@ -341,15 +341,16 @@ const inboundNatPool = obj(
     ),
     protocol: str('tcp or udp.', { enum: ['tcp', 'udp'] }),
     backendPort: int(
-      'The port on each node, 1..65535, except 22, 3389, 29876 and 29877, which Azure Batch reserves.',
+      'The port on each node, 1..65535, except 29876 and 29877, which Azure Batch reserves (2025-06-01; earlier ' +
+        'API versions also reserved 22 and 3389).',
       {
         minimum: 1,
         maximum: 65535,
         'x-kubernetes-validations': [
           {
-            rule: '!(self in [22, 3389, 29876, 29877])',
+            rule: '!(self in [29876, 29877])',
             message:
-              'spec.networkConfiguration.endpointConfiguration.inboundNATPools[].backendPort must not be 22, 3389, 29876 or 29877 (reserved by Azure Batch)',
+              'spec.networkConfiguration.endpointConfiguration.inboundNATPools[].backendPort must not be 29876 or 29877 (reserved by Azure Batch)',
           },
         ],
       },

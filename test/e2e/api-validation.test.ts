@@ -244,9 +244,9 @@ const creates: Rejection[] = [
     expect: ['spec.networkConfiguration.subnetId', 'must be a subnet resource ID'],
   },
   {
-    name: 'an inbound NAT pool on the reserved SSH port',
-    manifest: pool('p', withNat(natPool({ backendPort: 22 }))),
-    expect: ['inboundNATPools[0].backendPort', 'must not be 22, 3389, 29876 or 29877'],
+    name: 'an inbound NAT pool on a port Azure Batch reserves',
+    manifest: pool('p', withNat(natPool({ backendPort: 29876 }))),
+    expect: ['inboundNATPools[0].backendPort', 'must not be 29876 or 29877'],
   },
   {
     name: 'an inbound NAT pool with fewer than 40 frontend ports',
@@ -524,6 +524,10 @@ describe('the apiserver accepts the edge cases users may write', () => {
     ],
     ['only low-priority nodes', pool('p', { targetDedicatedNodes: undefined, targetLowPriorityNodes: 4 })],
     ['a pool scaled to zero', pool('p', { targetDedicatedNodes: 0 })],
+    [
+      'an inbound NAT pool to SSH (port 22 is no longer reserved in 2025-06-01)',
+      pool('p', withNat(natPool({ backendPort: 22 }))),
+    ],
     ['a 64-character poolId', pool('p', { poolId: `${'p'.repeat(62)}_-` })],
     ['a gallery image version', pool('p', { image: { id: `${gallery}/versions/10.20.30` } })],
     ['a gallery image definition (latest version)', pool('p', { image: { id: gallery } })],
