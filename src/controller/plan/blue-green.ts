@@ -108,6 +108,9 @@ function grow(
     }
     const now = wanted.map((w) => w.field);
     record(p, now, 'Creating', from, side(newId, undefined));
+    // The new pool is a create: every Secret it names must be at hand.
+    const blocked = p.secretsBlock('create');
+    if (blocked) return blocked;
     if (p.paused) return p.pausedHold(blueGreenSay.creating(p.poolId, newId, now));
     const first = nextStep(ZERO, p.desired, p.maxStep);
     const params: CreatePoolParams = {

@@ -10,17 +10,18 @@ import { FakeClock } from '../../support/fake-clock.ts';
 import { batchPool, IMAGE } from '../../support/fixtures.ts';
 import { MemoryAzure } from '../../support/memory-azure.ts';
 import { MemoryKube } from '../../support/memory-kube.ts';
+import type { SecretRead, SecretReader } from '../../../src/kube/secrets.ts';
 
 const NEW_IMAGE = IMAGE.replace('/versions/1.4.0', '/versions/1.5.0');
 const KEY = 'vfx/render';
 
-function world() {
+function world(o: { spec?: Partial<BatchPool['spec']>; secrets?: SecretReader } = {}) {
   const kube = new MemoryKube();
   const azure = new MemoryAzure();
   azure.imageIds.add(IMAGE);
   azure.imageIds.add(NEW_IMAGE);
   const clock = new FakeClock();
-  const pool = batchPool('render', { spec: { updateStrategy: 'BlueGreen' } });
+  const pool = batchPool('render', { spec: { updateStrategy: 'BlueGreen', ...o.spec } });
   pool.metadata.finalizers = [];
   kube.put(pool);
   kube.accounts.set('acct', {
@@ -52,6 +53,7 @@ function world() {
     log: makeLogger('silent'),
     account: (name) => kube.accounts.get(name),
     pools: () => [...kube.pools.values()],
+    ...(o.secrets && { secrets: o.secrets }),
   };
   const obj = () => kube.pools.get(KEY)!;
   /** Pools whose next resize stops at 4 nodes with AllocationFailed, once. */
@@ -88,8 +90,8 @@ function world() {
   };
 }
 
-async function readyOnFirstImage() {
-  const w = world();
+async function readyOnFirstImage(o: Parameters<typeof world>[0] = {}) {
+  const w = world(o);
   await w.run();
   expect(w.obj().status).toMatchObject({ phase: 'Ready', poolId: 'render', currentDedicatedNodes: 10 });
   w.azure.calls.length = 0;
@@ -197,5 +199,30 @@ describe('BlueGreen', () => {
     for (let i = 0; i < 10 && w.kube.pools.has(KEY); i++) await w.run(1);
     expect(w.kube.pools.has(KEY)).toBe(false);
     expect(w.azure.pools.size).toBe(0);
+  });
+
+  it('does not create the new pool while a Secret it needs is missing, and the old pool keeps serving', async () => {
+    const values = new Map([['render-secrets', 'pw']]);
+    const secrets: SecretReader = {
+      read: (_ns, name): Promise<SecretRead> =>
+        Promise.resolve(
+          values.has(name) ? { kind: 'ok', value: values.get(name)! } : { kind: 'SecretNotFound' },
+        ),
+    };
+    const w = await readyOnFirstImage({
+      spec: {
+        userAccounts: [{ name: 'render', passwordSecretRef: { name: 'render-secrets', key: 'password' } }],
+      },
+      secrets,
+    });
+    w.kube.updateSpec('vfx', 'render', { image: { id: NEW_IMAGE } });
+    await w.run(1); // the rollout names both pools
+    expect(w.obj().status?.update?.state).toBe('Creating');
+    values.clear(); // and the Secret goes before the new pool is made
+    await w.run(5);
+    expect(w.obj().status?.phase).toBe('Stalled');
+    expect(w.obj().status?.conditions?.find((c) => c.type === 'Stalled')?.reason).toBe('SecretUnavailable');
+    expect(writes(w.azure.calls)).toEqual([]);
+    expect(w.azure.pools.get('render')?.currentDedicatedNodes).toBe(10);
   });
 });
