@@ -17,7 +17,7 @@ import type { Azure } from '../azure/ports.ts';
 import type { Clock } from '../clock.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
-import { ResilientInformer } from '../kube/informer.ts';
+import { ResilientInformer, stripUnread } from '../kube/informer.ts';
 import type { EventRecorder } from '../kube/ports.ts';
 import { describe, failureOf } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -129,6 +129,7 @@ export class Controller {
     const { o } = this;
     const path = `/apis/${GROUP}/${VERSION}/${BATCHPOOL_PLURAL}`;
     return new ResilientInformer<BatchPool>(o.kc, path, () => o.kube.listPools(), o.clock, {
+      transform: stripUnread,
       onAdd: (p) => this.poolChanged(p, true),
       onUpdate: (p) => this.poolChanged(p, false),
       onDelete: (p) => {
@@ -163,6 +164,7 @@ export class Controller {
       this.wakePoolsOf(name);
     };
     return new ResilientInformer<BatchAccount>(o.kc, path, () => o.kube.listAccounts(), o.clock, {
+      transform: stripUnread,
       onAdd: changed,
       onUpdate: changed,
       onDelete: (a) => {

@@ -18,6 +18,29 @@ export interface InformerHandlers<T> {
   /** Called with every item after each successful list (the start and every relist). */
   onResync(items: T[]): void;
   onError?(err: unknown, restartInMs: number): void;
+  /**
+   * Changes each object in place before it is cached or handed on: the place to drop what the controller
+   * never reads, as controller-runtime's cache.TransformStripManagedFields does.
+   */
+  transform?(obj: T): void;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what the operator never reads and what costs the most memory per object: metadata.managedFields
+ * (about 40 % of a BatchPool's live heap, as measured for a controller-runtime peer) and kubectl's
+ * last-applied-configuration annotation (a second copy of the spec).
+ */
+export function stripUnread(obj: {
+  metadata: { managedFields?: unknown; annotations?: Record<string, string> };
+}) {
+  delete obj.metadata.managedFields;
+  const a = obj.metadata.annotations;
+  if (a && LAST_APPLIED in a) {
+    delete a[LAST_APPLIED];
+    if (Object.keys(a).length === 0) delete obj.metadata.annotations;
+  }
 }
 
 export interface ListResult<T> {
@@ -25,7 +48,14 @@ export interface ListResult<T> {
   metadata?: { resourceVersion?: string };
 }
 
-type Named = { metadata: { name: string; namespace?: string } };
+type Named = {
+  metadata: {
+    name: string;
+    namespace?: string;
+    managedFields?: unknown;
+    annotations?: Record<string, string>;
+  };
+};
 
 export class ResilientInformer<T extends Named> {
   // Our API types carry timestamps as strings; client-node's KubernetesObject says Date. The wire has strings.
@@ -47,8 +77,11 @@ export class ResilientInformer<T extends Named> {
   ) {
     this.clock = clock;
     this.handlers = handlers;
+    const transform = handlers.transform ?? (() => undefined);
     const listAndResync = async () => {
       const result = await list();
+      // The informer caches these very objects.
+      for (const item of result.items) transform(item);
       this.failures = 0;
       // Let the informer apply the list to its cache first, then resync from the fresh items.
       setImmediate(() => {
@@ -59,9 +92,16 @@ export class ResilientInformer<T extends Named> {
       return result as never;
     };
     this.informer = makeInformer<KubernetesObject>(kc, path, listAndResync);
-    this.informer.on('add', (o) => this.handlers.onAdd(o as unknown as T));
-    this.informer.on('update', (o) => this.handlers.onUpdate(o as unknown as T));
-    this.informer.on('delete', (o) => this.handlers.onDelete(o as unknown as T));
+    // client-node caches the object a watch event carries and hands the same object to these callbacks, so
+    // a change made here is what the cache keeps.
+    const seen = (o: KubernetesObject): T => {
+      const obj = o as unknown as T;
+      transform(obj);
+      return obj;
+    };
+    this.informer.on('add', (o) => this.handlers.onAdd(seen(o)));
+    this.informer.on('update', (o) => this.handlers.onUpdate(seen(o)));
+    this.informer.on('delete', (o) => this.handlers.onDelete(seen(o)));
     this.informer.on('error', (err) => this.restart(err));
   }
 

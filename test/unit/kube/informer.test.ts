@@ -6,12 +6,18 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../../../src/clock.ts';
-import { ResilientInformer } from '../../../src/kube/informer.ts';
+import { ResilientInformer, stripUnread } from '../../../src/kube/informer.ts';
 
 type Obj = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; resourceVersion: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion: string;
+    managedFields?: unknown[];
+    annotations?: Record<string, string>;
+  };
 };
 const obj = (name: string, rv: string): Obj => ({
   apiVersion: 'v1',
@@ -110,5 +116,54 @@ describe('ResilientInformer', () => {
         .map((o) => o.metadata.name)
         .sort(),
     ).toEqual(['a', 'b']);
+  });
+
+  it('keeps no managedFields or last-applied configuration in its cache, from the list or the watch', async () => {
+    const heavy = (name: string, rv: string, annotations: Record<string, string>): Obj => ({
+      ...obj(name, rv),
+      metadata: {
+        ...obj(name, rv).metadata,
+        managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"spec":{}}', ...annotations },
+      },
+    });
+    const { kc } = await fakeApiserver([
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(JSON.stringify({ type: 'ADDED', object: heavy('watched', '3', {}) }) + '\n');
+        res.write(JSON.stringify({ type: 'MODIFIED', object: heavy('listed', '4', { keep: 'me' }) }) + '\n');
+      },
+    ]);
+    const handed: Obj[] = [];
+    informer = new ResilientInformer<Obj>(
+      kc,
+      '/api/v1/things',
+      () =>
+        Promise.resolve({
+          items: [heavy('listed', '1', { keep: 'me' })],
+          metadata: { resourceVersion: '2' },
+        }),
+      realClock,
+      {
+        transform: stripUnread,
+        onAdd: (o) => handed.push(o),
+        onUpdate: (o) => handed.push(o),
+        onDelete: () => {},
+        onResync: (items) => handed.push(...items),
+      },
+    );
+    await informer.start();
+    await informer.waitForSync();
+    await until(
+      () =>
+        informer!.get('listed', 'ns')?.metadata.resourceVersion === '4' && !!informer!.get('watched', 'ns'),
+    );
+    for (const o of [...informer.list(), ...handed]) {
+      expect(o.metadata.managedFields).toBeUndefined();
+      expect(o.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toBeUndefined();
+    }
+    // Other annotations (the paused one, say) stay; an object left with none has no annotations map.
+    expect(informer.get('listed', 'ns')?.metadata.annotations).toEqual({ keep: 'me' });
+    expect(informer.get('watched', 'ns')?.metadata.annotations).toBeUndefined();
   });
 });
