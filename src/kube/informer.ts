@@ -77,7 +77,7 @@ export class ResilientInformer<T extends Named> {
   ) {
     this.clock = clock;
     this.handlers = handlers;
-    const transform = handlers.transform ?? (() => undefined);
+    const transform = (obj: T): void => handlers.transform?.(obj);
     const listAndResync = async () => {
       const result = await list();
       // The informer caches these very objects.
