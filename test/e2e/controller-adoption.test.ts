@@ -2,15 +2,13 @@
 // import` prints manifests that, once applied, take the pools over without a single write to Azure;
 // spec.adoption Adopt refuses a pool that differs where Azure changes only empty pools, and Observe only
 // mirrors a pool, even when its BatchPool is deleted.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { API_VERSION, type BatchPool, type BatchPoolSpec } from '../../src/api/types.ts';
 import type { CreatePoolParams } from '../../src/azure/ports.ts';
 import { listPools, setupFaultEnv, type FaultEnv } from '../support/e2e/fault-env.ts';
 import { kubectlOk } from '../support/kubectl.ts';
-import { simulatorEnv } from '../support/operator-profiles.ts';
-import { REPO_ROOT } from '../support/paths.ts';
+import { runImport } from '../support/import-cli.ts';
 import { connectAzure, type SimAzure } from '../support/sim-azure.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -44,22 +42,6 @@ async function outOfBand(id: string, extra: Partial<CreatePoolParams> = {}): Pro
     async () => (await azure.batch.get(id))?.currentDedicatedNodes === (extra.targetDedicatedNodes ?? 2),
     `${id} allocated`,
   );
-}
-
-function runImport(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/cli.ts', 'import', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...simulatorEnv(env.sim) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function object(name: string): Promise<BatchPool | undefined> {
@@ -98,7 +80,7 @@ describe('import and adoption', () => {
       startTask: { commandLine: '/bin/sh -c "echo setup"', waitForSuccess: true },
     });
     await outOfBand('sim-nightly', { targetDedicatedNodes: 3 });
-    const r = await runImport(['--account', env.account, '--namespace', env.namespace]);
+    const r = await runImport(env.sim, ['--account', env.account, '--namespace', env.namespace]);
     expect(r.stderr).toContain('2 of 2 pools');
     expect(r.code).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJSON() as BatchPool);
@@ -146,7 +128,7 @@ describe('import and adoption', () => {
   });
 
   it('import by endpoint finds the BatchAccount, and skips pools a BatchPool already manages', async () => {
-    const r = await runImport(['--account', env.sim.info.batchUrl, '--namespace', env.namespace]);
+    const r = await runImport(env.sim, ['--account', env.sim.info.batchUrl, '--namespace', env.namespace]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/skipped pool sim-nightly: a BatchPool already manages it/);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJSON() as BatchPool | null);

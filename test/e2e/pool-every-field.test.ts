@@ -4,7 +4,6 @@
 // mount or a file share without its secret), and each setting Azure changes on a live pool (start task,
 // application packages, metadata) is changed in place; an empty-pool change is made under DrainAndUpdate; an
 // autoscaled pool is created with its formula and given a new one.
-import { spawn } from 'node:child_process';
 import { ClientSecretCredential } from '@azure/identity';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +17,7 @@ import { desiredSettings } from '../../src/controller/plan/settings.ts';
 import { secretRefsOf } from '../../src/controller/secrets.ts';
 import { listPools, setupFaultEnv, type FaultEnv } from '../support/e2e/fault-env.ts';
 import { kubectlOk } from '../support/kubectl.ts';
-import { simulatorEnv } from '../support/operator-profiles.ts';
-import { REPO_ROOT } from '../support/paths.ts';
+import { runImport } from '../support/import-cli.ts';
 import { eventually } from '../support/wait.ts';
 import { validFullPoolSpec } from '../unit/api/full-objects.ts';
 
@@ -358,25 +356,7 @@ describe('Secrets and import of a pool with every setting', () => {
       new SecretValues(secretRefsOf(spec).map((r) => [r, SECRET_VALUE(r.name, r.key)])),
     );
     await client.createPool(body);
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-      (resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          ['src/cli.ts', 'import', '--account', env.account, '--namespace', env.namespace],
-          {
-            cwd: REPO_ROOT,
-            env: { ...process.env, ...simulatorEnv(env.sim) },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      },
-    );
+    const r = await runImport(env.sim, ['--account', env.account, '--namespace', env.namespace]);
     expect(r.code, r.stderr).toBe(0);
     const imported = parseAllDocuments(r.stdout)
       .map((d) => d.toJS() as BatchPool)
