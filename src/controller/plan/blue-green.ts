@@ -87,6 +87,12 @@ function grow(
   fresh: PoolSnapshot | undefined,
 ): PlanResult | undefined {
   const fields = p.prev.update?.fields ?? [];
+  // Another strategy chosen before the new pool is ours to finish (not made yet, or its ID held by a pool we
+  // did not make): the rollout is dropped and that strategy decides. A new pool already made is finished.
+  if (p.object.spec.updateStrategy !== 'BlueGreen' && (!fresh || !isOwnedBy(fresh, p.object))) {
+    p.update = undefined;
+    return undefined;
+  }
   // Whether the spec still asks for a new pool: it differs from the serving one in empty-pool settings.
   if (p.image?.exists !== true || !serving.settings) {
     record(p, fields, fresh ? 'Growing' : 'Creating', side(p.poolId, serving), side(newId, fresh));

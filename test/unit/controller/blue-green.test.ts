@@ -190,6 +190,29 @@ describe('BlueGreen', () => {
     expect(writes(w.azure.calls)).toEqual([]);
   });
 
+  it('a pair ID held by a foreign pool is given up when another strategy is chosen', async () => {
+    const w = await readyOnFirstImage();
+    await w.azure.create({
+      id: 'render-bg',
+      vmSize: 'Standard_D4s_v5',
+      imageId: IMAGE,
+      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+      metadata: [],
+      targetDedicatedNodes: 1,
+      targetLowPriorityNodes: 0,
+      resizeTimeout: 'PT15M',
+    });
+    w.kube.updateSpec('vfx', 'render', { image: { id: NEW_IMAGE } });
+    await w.run(5);
+    expect(w.obj().status?.phase).toBe('Stalled');
+    w.kube.updateSpec('vfx', 'render', { updateStrategy: 'DrainAndUpdate' });
+    await w.run();
+    expect(w.obj().status).toMatchObject({ phase: 'Ready', poolId: 'render' });
+    expect(w.obj().status?.update).toBeUndefined();
+    expect(w.azure.pools.get('render')?.imageId).toBe(NEW_IMAGE);
+    expect(w.azure.pools.get('render-bg')?.owner).toEqual({});
+  });
+
   it('deleting the BatchPool during a rollout deletes both pools', async () => {
     const w = await readyOnFirstImage();
     w.kube.updateSpec('vfx', 'render', { image: { id: NEW_IMAGE } });
