@@ -188,7 +188,7 @@ function grow(
     'Updating',
     Reason.Updating,
     growing,
-    { kind: 'resize', poolId: newId, params: resizeParams(p, step) },
+    { kind: 'resize', poolId: newId, params: p.resizeParams(step) },
     p.poll(),
   );
 }
@@ -231,19 +231,10 @@ function retire(
       'Updating',
       Reason.Updating,
       message,
-      { kind: 'resize', poolId: oldId, params: resizeParams(p, ZERO) },
+      { kind: 'resize', poolId: oldId, params: p.resizeParams(ZERO) },
       p.poll(),
     );
   }
   p.event('Normal', 'PoolDeleting', blueGreenSay.deletingOld(oldId), 'Delete');
   return p.working('Updating', Reason.Updating, message, { kind: 'delete', poolId: oldId }, p.poll());
-}
-
-function resizeParams(p: Planner, to: Targets) {
-  return {
-    targetDedicatedNodes: to.dedicated,
-    targetLowPriorityNodes: to.lowPriority,
-    resizeTimeout: p.object.spec.resizeTimeout ?? DEFAULTS.resizeTimeout,
-    nodeDeallocationOption: p.object.spec.nodeDeallocationOption ?? DEFAULTS.nodeDeallocationOption,
-  };
 }

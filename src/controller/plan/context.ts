@@ -211,6 +211,16 @@ export class Planner {
     );
   }
 
+  /** A resize of any pool of this object to `to`, with the spec's timeout and deallocation option. */
+  resizeParams(to: Targets): ResizeParams {
+    return {
+      targetDedicatedNodes: to.dedicated,
+      targetLowPriorityNodes: to.lowPriority,
+      resizeTimeout: this.object.spec.resizeTimeout ?? DEFAULTS.resizeTimeout,
+      nodeDeallocationOption: this.object.spec.nodeDeallocationOption ?? DEFAULTS.nodeDeallocationOption,
+    };
+  }
+
   issueResize(
     to: Targets,
     attempts: number,
@@ -218,12 +228,7 @@ export class Planner {
     message: string,
     afterError?: string,
   ): PlanResult {
-    const params: ResizeParams = {
-      targetDedicatedNodes: to.dedicated,
-      targetLowPriorityNodes: to.lowPriority,
-      resizeTimeout: this.object.spec.resizeTimeout ?? DEFAULTS.resizeTimeout,
-      nodeDeallocationOption: this.object.spec.nodeDeallocationOption ?? DEFAULTS.nodeDeallocationOption,
-    };
+    const params = this.resizeParams(to);
     const keepError = attempts > 1 ? this.resize?.lastError : undefined;
     const keepFailures = attempts > 1 ? this.resize?.failuresWithoutProgress : undefined;
     const from = this.in.observed?.pool;

@@ -410,13 +410,8 @@ export class PoolModel {
     this.#touch(pool, now);
     const before = pool.target;
     this.#evaluateAutoScale(pool, now);
-    if (pool.target.dedicated !== before.dedicated || pool.target.lowPriority !== before.lowPriority) {
-      pool.resizeErrors = [];
-      pool.allocationState = 'resizing';
-      pool.allocationStateTransitionTime = now;
-      pool.plan = this.#startResize(pool, now, parseIsoDuration(pool.resizeTimeout) ?? 15 * 60_000);
-      this.#usageChanged(pool);
-    }
+    if (pool.target.dedicated !== before.dedicated || pool.target.lowPriority !== before.lowPriority)
+      this.#resizeForFormula(pool, now);
     return pool;
   }
 
@@ -516,14 +511,18 @@ export class PoolModel {
     this.#syncNodes(pool, at);
     if (!this.#evaluateAutoScale(pool, at)) return;
     if (pool.target.dedicated === before.dedicated && pool.target.lowPriority === before.lowPriority) return;
+    this.#resizeForFormula(pool, at);
+    // The resize may already be over by now.
+    this.#settle(pool, now);
+  }
+
+  /** The resize an autoscale evaluation's new targets start at `at`, with the pool's resize timeout. */
+  #resizeForFormula(pool: PoolRecord, at: number): void {
     pool.resizeErrors = [];
     pool.allocationState = 'resizing';
     pool.allocationStateTransitionTime = at;
-    const timeout = parseIsoDuration(pool.resizeTimeout) ?? 15 * 60_000;
-    pool.plan = this.#startResize(pool, at, timeout);
+    pool.plan = this.#startResize(pool, at, parseIsoDuration(pool.resizeTimeout) ?? 15 * 60_000);
     this.#usageChanged(pool);
-    // The resize may already be over by now.
-    this.#settle(pool, now);
   }
 
   #live(id: string): PoolRecord {

@@ -98,6 +98,19 @@ async function readyOnFirstImage(o: Parameters<typeof world>[0] = {}) {
   return w;
 }
 
+/** A pool the operator did not make, holding the pair ID a rollout of "render" needs. */
+const foreignPair = (w: { azure: MemoryAzure }) =>
+  w.azure.create({
+    id: 'render-bg',
+    vmSize: 'Standard_D4s_v5',
+    imageId: IMAGE,
+    nodeAgentSkuId: 'batch.node.ubuntu 22.04',
+    metadata: [],
+    targetDedicatedNodes: 1,
+    targetLowPriorityNodes: 0,
+    resizeTimeout: 'PT15M',
+  });
+
 const writes = (calls: readonly string[]) => calls.filter((c) => !['get', 'image', 'list'].includes(c));
 
 describe('BlueGreen', () => {
@@ -170,16 +183,7 @@ describe('BlueGreen', () => {
 
   it('refuses to use a pair ID that a pool it did not create holds', async () => {
     const w = await readyOnFirstImage();
-    await w.azure.create({
-      id: 'render-bg',
-      vmSize: 'Standard_D4s_v5',
-      imageId: IMAGE,
-      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
-      metadata: [],
-      targetDedicatedNodes: 1,
-      targetLowPriorityNodes: 0,
-      resizeTimeout: 'PT15M',
-    });
+    await foreignPair(w);
     w.azure.calls.length = 0;
     w.kube.updateSpec('vfx', 'render', { image: { id: NEW_IMAGE } });
     await w.run(5);
@@ -192,16 +196,7 @@ describe('BlueGreen', () => {
 
   it('a pair ID held by a foreign pool is given up when another strategy is chosen', async () => {
     const w = await readyOnFirstImage();
-    await w.azure.create({
-      id: 'render-bg',
-      vmSize: 'Standard_D4s_v5',
-      imageId: IMAGE,
-      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
-      metadata: [],
-      targetDedicatedNodes: 1,
-      targetLowPriorityNodes: 0,
-      resizeTimeout: 'PT15M',
-    });
+    await foreignPair(w);
     w.kube.updateSpec('vfx', 'render', { image: { id: NEW_IMAGE } });
     await w.run(5);
     expect(w.obj().status?.phase).toBe('Stalled');
