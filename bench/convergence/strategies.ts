@@ -209,6 +209,7 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         disableAutoScale: (id) => ctx.azure.batch.disableAutoScale(id),
         list: () => ctx.azure.batch.list(),
         nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
+        nodeCounts: (id) => ctx.azure.batch.nodeCounts(id),
       };
       const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
       const deps: ReconcilerDeps = {

@@ -175,8 +175,40 @@ export interface BatchPools {
   stopResize(poolId: string): Promise<void>;
   /** Resolves when Azure accepted the delete, or the pool is already gone. */
   delete(poolId: string): Promise<void>;
+  /** The pool's nodes by state (/nodecounts filtered to the pool); undefined when Azure lists no entry. */
+  nodeCounts(poolId: string): Promise<PoolNodeCounts | undefined>;
   /** The node agent SKUs the account offers (Batch's supported images); the adapter may cache them. */
   nodeAgentSkus(): Promise<NodeAgentSku[]>;
+}
+
+/** The node states /nodecounts counts (BatchNodeCounts, 2025-06-01), each a field of NodeStateCounts. */
+export const NODE_COUNT_STATES = [
+  'creating',
+  'starting',
+  'waitingForStartTask',
+  'startTaskFailed',
+  'idle',
+  'running',
+  'rebooting',
+  'reimaging',
+  'leavingPool',
+  'offline',
+  'preempted',
+  'unusable',
+  'unknown',
+  'deallocating',
+  'deallocated',
+  'upgradingOS',
+] as const;
+export type NodeCountState = (typeof NODE_COUNT_STATES)[number];
+
+/** Nodes of one kind (dedicated, or Spot) by state, and their total. */
+export type NodeStateCounts = Record<NodeCountState, number> & { total: number };
+
+/** One pool's entry of /nodecounts. */
+export interface PoolNodeCounts {
+  dedicated: NodeStateCounts;
+  lowPriority: NodeStateCounts;
 }
 
 /** One entry of the account's supported images, as far as the node agent is concerned. */

@@ -148,9 +148,12 @@ async function observe(
   // A BlueGreen rollout under way: its other pool is read too.
   const bg = obj.status?.update?.blueGreen;
   const otherId = bg && (bg.to.poolId === poolId ? bg.from.poolId : bg.to.poolId);
+  // Interim: one /nodecounts call per pool; the per-account observer (src/azure/observer.ts) replaces it.
+  const nodeCounts = pool && (await clients.batch.nodeCounts(poolId));
   const observed = {
     pool,
     ...(otherId && { other: { poolId: otherId, pool: await clients.batch.get(otherId) } }),
+    ...(nodeCounts && { nodeCounts }),
   };
   if (!needsImageCheck(obj, pool, now, d.settings)) return { clients, seen: { observed } };
   const image = await clients.images.inspect(obj.spec.image.id, region);

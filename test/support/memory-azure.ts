@@ -12,13 +12,16 @@ import type {
   LiveSettings,
   ImageFacts,
   NodeAgentSku,
+  NodeCountState,
+  NodeStateCounts,
+  PoolNodeCounts,
   PoolSnapshot,
   PublishRequest,
   ResizeParams,
   SecretValues,
 } from '../../src/azure/ports.ts';
 import { NODE_AGENTS } from './fixtures.ts';
-import { OWNER_METADATA } from '../../src/azure/ports.ts';
+import { NODE_COUNT_STATES, OWNER_METADATA } from '../../src/azure/ports.ts';
 
 export class MemoryAzure implements Azure, BatchPools, ImageChecker {
   readonly pools = new Map<string, PoolSnapshot>();
@@ -30,6 +33,11 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
   /** The secret values each write was given (create, replaceLiveSettings, updateEmptyPool), in order. */
   readonly secretsSent: (SecretValues | undefined)[] = [];
   onCall: (op: string) => void = () => {};
+  /**
+   * Dedicated nodes in a state other than idle, per pool (the rest of currentDedicatedNodes count as idle);
+   * Spot nodes all count as idle.
+   */
+  readonly nodeStates = new Map<string, Partial<Record<NodeCountState, number>>>();
 
   batch(account: AccountTarget): BatchPools {
     this.clients.push(account.identity?.clientId);
@@ -190,6 +198,22 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
   /** The SKUs of test/support/fixtures.ts; cached by the real adapter, so not a logged call here. */
   nodeAgentSkus(): Promise<NodeAgentSku[]> {
     return Promise.resolve(NODE_AGENTS);
+  }
+
+  /** Counts derived from the pool and nodeStates; not a logged call (tests assert the write order). */
+  nodeCounts(poolId: string): Promise<PoolNodeCounts | undefined> {
+    const p = this.pools.get(poolId);
+    if (!p) return Promise.resolve(undefined);
+    const counts = (n: number, states: Partial<Record<NodeCountState, number>> = {}): NodeStateCounts => {
+      const out = { total: n } as NodeStateCounts;
+      for (const s of NODE_COUNT_STATES) out[s] = states[s] ?? 0;
+      out.idle = Math.max(0, n - Object.values(states).reduce((a, b) => a + (b ?? 0), 0));
+      return out;
+    };
+    return Promise.resolve({
+      dedicated: counts(p.currentDedicatedNodes, this.nodeStates.get(poolId)),
+      lowPriority: counts(p.currentLowPriorityNodes),
+    });
   }
 
   /** Finishes the running resize: the pool reaches `reach` (default: its targets), with an optional error. */

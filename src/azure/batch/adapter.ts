@@ -15,6 +15,7 @@ import type {
   EmptyPoolSettings,
   LiveSettings,
   NodeAgentSku,
+  PoolNodeCounts,
   PoolSnapshot,
   ResizeParams,
   SecretValues,
@@ -25,6 +26,7 @@ import {
   toCreateOptions,
   toEnableAutoScaleOptions,
   toNodeAgentSku,
+  toPoolNodeCounts,
   toReplaceOptions,
   toResizeOptions,
   toSnapshotWithSettings,
@@ -156,6 +158,14 @@ export class BatchDataPlane implements BatchPools {
       if (this.skus === entry) this.skus = undefined;
     });
     return value;
+  }
+
+  async nodeCounts(poolId: string): Promise<PoolNodeCounts | undefined> {
+    const page = await this.call('account.listPoolNodeCounts', (abortSignal) =>
+      this.client.listPoolNodeCounts({ abortSignal, filter: `poolId eq '${poolId}'` }),
+    );
+    const entry = page.value.find((c) => c.poolId === poolId);
+    return entry && toPoolNodeCounts(entry);
   }
 
   async delete(poolId: string): Promise<void> {

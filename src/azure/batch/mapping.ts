@@ -17,12 +17,15 @@ import { batchPoolSpecSchema } from '../../api/schema.ts';
 import type { JSONSchemaProps } from '../../api/openapi.ts';
 import type { NameValue } from '../../api/types.ts';
 import {
+  NODE_COUNT_STATES,
   OWNER_METADATA,
   SecretValues,
   type CreatePoolParams,
   type EmptyPoolSettings,
   type LiveSettings,
   type NodeAgentSku,
+  type NodeStateCounts,
+  type PoolNodeCounts,
   type PoolSettings,
   type PoolSnapshot,
   type ResizeParams,
@@ -32,7 +35,9 @@ import { SETTINGS, VM_KEYS, type SettingKey } from '../settings-table.ts';
 import {
   KnownAllocationState,
   type BatchMetadataItem,
+  type BatchNodeCounts,
   type BatchPool,
+  type BatchPoolNodeCounts,
   type BatchPoolCreateOptions,
   type BatchPoolEnableAutoScaleOptions,
   type BatchPoolReplaceOptions,
@@ -310,6 +315,16 @@ export function toSnapshot(p: BatchPool): PoolSnapshot {
 export function toSnapshotWithSettings(p: BatchPool): PoolSnapshot {
   const settings = toSettings(p);
   return { ...toSnapshot(p), ...(settings && { settings }) };
+}
+
+function toStateCounts(c: BatchNodeCounts | undefined): NodeStateCounts {
+  const out = { total: c?.total ?? 0 } as NodeStateCounts;
+  for (const state of NODE_COUNT_STATES) out[state] = c?.[state] ?? 0;
+  return out;
+}
+
+export function toPoolNodeCounts(c: BatchPoolNodeCounts): PoolNodeCounts {
+  return { dedicated: toStateCounts(c.dedicated), lowPriority: toStateCounts(c.lowPriority) };
 }
 
 export function toNodeAgentSku(i: BatchSupportedImage): NodeAgentSku {

@@ -9,6 +9,7 @@ import type {
   ImageFacts,
   LiveSettings,
   NodeAgentSku,
+  PoolNodeCounts,
   PoolSnapshot,
   PublishRequest,
   ResizeParams,
@@ -59,6 +60,8 @@ export interface PlanInput {
     pool: PoolSnapshot | undefined;
     /** The other pool of a BlueGreen rollout (status.update.blueGreen), when one is under way. */
     other?: { poolId: string; pool: PoolSnapshot | undefined };
+    /** The pool's nodes by state, when Azure was asked (/nodecounts); absent for a pool that does not exist. */
+    nodeCounts?: PoolNodeCounts;
   };
   /**
    * A fresh image check made during this pass, if one was made: spec.image.id, and the version it is
