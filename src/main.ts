@@ -71,6 +71,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     armEndpoint: cfg.armEndpoint,
     ...(cfg.ca && { ca: cfg.ca }),
     clock,
+    imageAnswerTtlMs: cfg.settings.imageRecheckMs,
     retry: {
       callTimeoutMs: cfg.azureCallTimeoutMs,
       maxRetryTimeMs: cfg.azureRetryBudgetMs,

@@ -210,6 +210,8 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         list: () => ctx.azure.batch.list(),
         nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
         nodeCounts: (id) => ctx.azure.batch.nodeCounts(id),
+        listObserved: () => ctx.azure.batch.listObserved(),
+        listNodeCounts: () => ctx.azure.batch.listNodeCounts(),
       };
       const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
       const deps: ReconcilerDeps = {

@@ -5,7 +5,8 @@ import { makeBatchDataPlane } from './batch/adapter.ts';
 import { CredentialCache, identityKey, type IdentityConfig } from './credentials.ts';
 import { ImagesAdapter } from './images.ts';
 import type { AccountTarget, Azure, BatchPools, ImageChecker } from './ports.ts';
-import type { Clock } from '../clock.ts';
+import { realClock, type Clock } from '../clock.ts';
+import { SharedImageChecks } from './image-cache.ts';
 import type { RetryOptions } from './retry.ts';
 import type { AccountSecrets } from '../kube/account-secrets.ts';
 
@@ -17,6 +18,8 @@ export interface AzureConfig {
   retry?: RetryOptions;
   /** For Retry-After dates and the per-account fail-fast window (default: the real clock). */
   clock?: Clock;
+  /** How long one image check answers for every pool on that image (default 1 min). */
+  imageAnswerTtlMs?: number;
   /** Where secretRef identities are read from; without it such an account gets no token. */
   secrets?: AccountSecrets;
 }
@@ -55,11 +58,12 @@ export class AzureClients implements Azure {
     const key = identityKey(account.identity);
     let i = this.imageCheckers.get(key);
     if (!i) {
-      i = new ImagesAdapter(this.creds.get(account.identity), {
+      const adapter = new ImagesAdapter(this.creds.get(account.identity), {
         armEndpoint: this.cfg.armEndpoint,
         ...(this.cfg.ca && { ca: this.cfg.ca }),
         retry: { ...this.cfg.retry, ...(this.cfg.clock && { clock: this.cfg.clock }) },
       });
+      i = new SharedImageChecks(adapter, this.cfg.clock ?? realClock, this.cfg.imageAnswerTtlMs ?? 60_000);
       this.imageCheckers.set(key, i);
     }
     return i;

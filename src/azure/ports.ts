@@ -21,6 +21,8 @@ export interface PoolOwner {
 /** The part of a Batch pool the controller decides on (data-plane wire values). */
 export interface PoolSnapshot {
   id: string;
+  /** Batch's ETag of the pool; it changes on writes only (not as nodes come and go). */
+  eTag?: string;
   state: 'active' | 'deleting';
   allocationState: 'steady' | 'resizing' | 'stopping';
   /** When allocationState last changed (ms since epoch), if Azure said. */
@@ -171,6 +173,10 @@ export interface BatchPools {
   disableAutoScale(poolId: string): Promise<void>;
   /** Every pool of the account, with its settings (for import). */
   list(): Promise<PoolSnapshot[]>;
+  /** Every pool of the account with only what an observation reads (no settings), with its eTag. */
+  listObserved(): Promise<PoolSnapshot[]>;
+  /** Every pool's node counts (/nodecounts, all pages). */
+  listNodeCounts(): Promise<Map<string, PoolNodeCounts>>;
   resize(poolId: string, params: ResizeParams): Promise<void>;
   stopResize(poolId: string): Promise<void>;
   /** Resolves when Azure accepted the delete, or the pool is already gone. */

@@ -14,6 +14,7 @@ import {
   type BatchPoolStatus,
 } from '../api/types.ts';
 import type { Azure } from '../azure/ports.ts';
+import { AccountObservers } from './account-observers.ts';
 import type { Clock } from '../clock.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
@@ -23,7 +24,7 @@ import { describe, failureOf } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { keyOf, splitKey } from '../kube/object-key.ts';
 import type { ReconcileResult } from '../observability/metrics.ts';
-import type { Action, Decision, PlanSettings } from './plan/index.ts';
+import { poolIdOf, type Action, type Decision, type PlanSettings } from './plan/index.ts';
 import { WorkQueue, type HandlerResult, type QueueObserver } from './queue.ts';
 import { reconcile } from './reconciler.ts';
 
@@ -82,6 +83,7 @@ export class Controller {
   // key → image (lower case), and its reverse: which pools share an image, without scanning them all.
   private readonly images = new Map<string, string>();
   private readonly byImage = new Map<string, Set<string>>();
+  private readonly observers: AccountObservers;
 
   constructor(o: ControllerOptions) {
     this.o = o;
@@ -94,6 +96,12 @@ export class Controller {
       onError: (key, err, retryInMs) => {
         o.log.warn({ key, error: describe(err), kind: failureOf(err).kind, retryInMs }, 'reconcile failed');
       },
+    });
+    this.observers = new AccountObservers({
+      clock: o.clock,
+      settings: o.settings,
+      log: o.log,
+      onChange: (account, poolIds) => this.wakePoolsIn(account, poolIds),
     });
     this.pools = this.watchPools();
     this.accounts = this.watchAccounts();
@@ -114,6 +122,7 @@ export class Controller {
         account: (name) => this.accounts.get(name),
         ...(o.secrets && { secrets: o.secrets }),
         pools: (imageId) => this.poolsOnImage(imageId),
+        observer: (account, batch) => this.observers.of(account, batch),
         ...(o.hooks?.poolStatus && { onStatus: (obj, st) => o.hooks?.poolStatus?.(obj, st) }),
         ...(o.hooks?.actionTaken && { onAction: (obj, a, why) => o.hooks?.actionTaken?.(obj, a, why) }),
       });
@@ -122,6 +131,16 @@ export class Controller {
     } catch (err) {
       o.hooks?.reconciled?.(key, reconcileOutcome({ error: err }), o.clock.now() - start);
       throw err;
+    }
+  }
+
+  /** Reconciles the account's BatchPools whose pool (or BlueGreen pair pool) the observer saw change. */
+  private wakePoolsIn(accountName: string, poolIds: ReadonlySet<string>) {
+    for (const p of this.pools.list()) {
+      if (p.spec.accountRef.name !== accountName) continue;
+      const bg = p.status?.update?.blueGreen;
+      const ids = [poolIdOf(p), p.spec.poolId, bg?.from.poolId, bg?.to.poolId];
+      if (ids.some((id) => id !== undefined && poolIds.has(id))) this.queue.add(keyOf(p));
     }
   }
 
@@ -169,6 +188,7 @@ export class Controller {
       onUpdate: changed,
       onDelete: (a) => {
         generations.delete(a.metadata.name);
+        this.observers.forget(a.metadata.name);
         o.onAccount?.forget(a.metadata.name);
         this.wakePoolsOf(a.metadata.name);
       },
@@ -246,6 +266,7 @@ export class Controller {
   /** Stops watching and taking work, and gives in-flight reconciles up to `drainMs`. */
   async stop(drainMs: number): Promise<boolean> {
     await Promise.allSettled([this.pools.stop(), this.accounts.stop()]);
+    this.observers.stopAll();
     const drained = await this.queue.shutdown(drainMs);
     this.o.log.info({ drained }, 'controller stopped');
     return drained;

@@ -12,6 +12,7 @@ import {
   type ImageChecker,
   type PoolSnapshot,
 } from '../azure/ports.ts';
+import type { AccountObserver } from '../azure/observer.ts';
 import type { Clock } from '../clock.ts';
 import { describe, failureOf } from '../errors.ts';
 import { deepEqual } from '../json.ts';
@@ -57,6 +58,11 @@ export interface ReconcilerDeps {
    * not readable and the pool is not written.
    */
   secrets?: SecretReader;
+  /**
+   * The account's observer (src/azure/observer.ts), normally one per BatchAccount; without one, every
+   * reconcile GETs its pool.
+   */
+  observer?: (account: BatchAccount, batch: BatchPools) => AccountObserver;
   /** Told the status each reconcile settled on (metrics). */
   onStatus?: (obj: BatchPool, status: BatchPoolStatus) => void;
   /** Told every Azure write that succeeded, with the plan's reason (metrics). */
@@ -133,39 +139,83 @@ async function act(
   }
 }
 
-/** What Azure shows for this object, as plan/observe asks; throws a CallError when a read fails. */
-async function observe(
+interface Observed {
+  clients: Clients;
+  observed: NonNullable<PlanInput['observed']>;
+  observer: AccountObserver | undefined;
+  /** The pools came from the account's view, not a GET: a write decided on them must read them fresh first. */
+  fromView: boolean;
+}
+
+/**
+ * The pool (and a BlueGreen rollout's other pool) as the account's observer last saw it, or by GET when there
+ * is no observer, `fresh` is asked for, the operator wrote to the pool after the view began, or the view
+ * shows an ETag whose settings were never read.
+ */
+async function observePools(
   d: ReconcilerDeps,
   obj: BatchPool,
   account: BatchAccount,
-  region: string | undefined,
   now: number,
-): Promise<{ clients: Clients; seen: Pick<PlanInput, 'observed' | 'imageCheck' | 'nodeAgents'> }> {
+  fresh: boolean,
+): Promise<Observed> {
   const target = targetOf(account);
   const clients = { batch: d.azure.batch(target), images: d.azure.images(target) };
+  const observer = d.observer?.(account, clients.batch);
+  // Twice the long cadence: only a first look, or an observer whose timer stopped, waits for a tick here.
+  const view = observer && !fresh ? await observer.view(now - 2 * d.settings.steadyResyncMs) : undefined;
+  let fromView = false;
+  const read = async (id: string): Promise<PoolSnapshot | undefined> => {
+    if (view && observer && !observer.writtenSince(id, view)) {
+      const seen = view.pools.get(id);
+      const settings = seen && observer.settings(id, seen.eTag);
+      if (!seen || settings) {
+        fromView = true;
+        return seen && { ...seen, settings };
+      }
+    }
+    const pool = await clients.batch.get(id);
+    if (pool) observer?.remember(pool);
+    return pool;
+  };
   const poolId = poolIdOf(obj);
-  const pool: PoolSnapshot | undefined = await clients.batch.get(poolId);
-  // A BlueGreen rollout under way: its other pool is read too.
+  const pool = await read(poolId);
   const bg = obj.status?.update?.blueGreen;
   const otherId = bg && (bg.to.poolId === poolId ? bg.from.poolId : bg.to.poolId);
-  // Interim: one /nodecounts call per pool; the per-account observer (src/azure/observer.ts) replaces it.
-  const nodeCounts = pool && (await clients.batch.nodeCounts(poolId));
-  const observed = {
-    pool,
-    ...(otherId && { other: { poolId: otherId, pool: await clients.batch.get(otherId) } }),
-    ...(nodeCounts && { nodeCounts }),
+  const other = otherId ? { poolId: otherId, pool: await read(otherId) } : undefined;
+  const counts = observer?.latest()?.nodeCounts;
+  const nodeCounts = pool && (counts ? counts.get(poolId) : await clients.batch.nodeCounts(poolId));
+  return {
+    clients,
+    observer,
+    observed: { pool, ...(other && { other }), ...(nodeCounts && { nodeCounts }) },
+    fromView,
   };
-  if (!needsImageCheck(obj, pool, now, d.settings)) return { clients, seen: { observed } };
+}
+
+/** The image check plan/observe asks for, if it asks; throws a CallError when a read fails. */
+async function checkImage(
+  d: ReconcilerDeps,
+  obj: BatchPool,
+  clients: Clients,
+  pool: PoolSnapshot | undefined,
+  region: string | undefined,
+  now: number,
+): Promise<Pick<PlanInput, 'imageCheck' | 'nodeAgents'>> {
+  if (!needsImageCheck(obj, pool, now, d.settings)) return {};
   const image = await clients.images.inspect(obj.spec.image.id, region);
   const publishTo = publishing(obj);
   const published = publishTo
     ? await clients.images.inspect(publishedVersionId(publishTo), region)
     : undefined;
   const nodeAgents = await clients.batch.nodeAgentSkus();
-  return {
-    clients,
-    seen: { observed, imageCheck: { image, ...(published && { published }) }, nodeAgents },
-  };
+  return { imageCheck: { image, ...(published && { published }) }, nodeAgents };
+}
+
+/** The pool an action writes to, if it writes to one. */
+function writtenPool(action: Action): string | undefined {
+  if (action.kind === 'create') return action.params.id;
+  return 'poolId' in action ? action.poolId : undefined;
 }
 
 export async function reconcile(key: string, d: ReconcilerDeps): Promise<HandlerResult> {
@@ -201,12 +251,21 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
     input.secrets = { problems: read.problems };
   }
   let clients: Clients | undefined;
+  let observer: AccountObserver | undefined;
+  let planned: PlanResult | undefined;
   if (account && shouldObserve(obj, acct)) {
     try {
       const region = acct.kind === 'ok' ? acct.region : undefined;
-      const observed = await observe(d, obj, account, region, now);
-      clients = observed.clients;
-      Object.assign(input, observed.seen);
+      const seen = await observePools(d, obj, account, now, false);
+      ({ clients, observer } = seen);
+      input.observed = seen.observed;
+      Object.assign(input, await checkImage(d, obj, clients, seen.observed.pool, region, now));
+      planned = plan(input);
+      // A write is decided on a GET of its pool: the account's view may be up to a tick old.
+      if (seen.fromView && writtenPool(planned.action) !== undefined) {
+        input.observed = (await observePools(d, obj, account, now, true)).observed;
+        planned = plan(input);
+      }
     } catch (err) {
       const f = failureOf(err);
       log.warn({ action: 'observe', reason: 'AzureError', error: describe(f), kind: f.kind }, 'decision');
@@ -222,7 +281,7 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
       return { requeueAfterMs: fp.requeueAfterMs };
     }
   }
-  return carryOut(d, obj, plan(input), clients, nowIso, log, secrets);
+  return carryOut(d, obj, planned ?? plan(input), { clients, observer }, nowIso, log, secrets);
 }
 
 const NO_SECRETS = new SecretValues();
@@ -232,7 +291,7 @@ async function carryOut(
   d: ReconcilerDeps,
   obj: BatchPool,
   result: PlanResult,
-  clients: Clients | undefined,
+  { clients, observer }: { clients: Clients | undefined; observer: AccountObserver | undefined },
   nowIso: string,
   log: Logger,
   secrets: SecretValues,
@@ -240,6 +299,7 @@ async function carryOut(
   const { action } = result;
   let { status, events, requeueAfterMs } = result;
   let failure: unknown;
+  const written = writtenPool(action);
   try {
     await act(action, clients, d.kube, obj, secrets);
     if (action.kind !== 'none') d.onAction?.(obj, action, result.reason);
@@ -260,6 +320,8 @@ async function carryOut(
     status = fp.status ?? status;
     if (requeueAfterMs === undefined) failure = err;
   }
+  // Even a failed write may have reached Azure (a timeout): the next look at the pool is a GET either way.
+  if (written !== undefined && clients) observer?.wrote(written);
   const failed = failure !== undefined;
   log.info(
     {

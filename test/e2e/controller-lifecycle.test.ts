@@ -278,7 +278,7 @@ describe('controller: lifecycle', () => {
     expect(reasons).toEqual(expect.arrayContaining(['PoolDeleting', 'PoolDeleted', 'PoolRetained']));
   });
 
-  it('a steady pool costs one GET per resync period, its own status writes do not wake it, and metrics show it', async () => {
+  it('a steady pool costs no GET (the account observer lists pools once per resync period), its own status writes do not wake it, and metrics show it', async () => {
     const { ns, base } = await setup('steady');
     const id = `steady-${ns}`;
     await h.kube.applyPool(ns, 'p', { ...base, poolId: id, targetDedicatedNodes: 2 });
@@ -287,13 +287,15 @@ describe('controller: lifecycle', () => {
     const since = h.sim.requests.cursor();
     const decisionsBefore = h.operator.decisions({ key: `${ns}/p` }).length;
     await sleep(6_000); // the e2e operator resyncs steady pools every 2 s (+ up to 25 % jitter)
-    const gets = requests('Pool_Get', id, since).length;
     const decisions = h.operator.decisions({ key: `${ns}/p` }).length - decisionsBefore;
-    expect(gets).toBeGreaterThanOrEqual(2);
-    expect(gets).toBeLessThanOrEqual(3);
-    // one reconcile per GET (a reconcile in flight at either edge of the window may count on one side only);
-    // if our status writes woke the pool, there would be about twice as many
-    expect(decisions).toBeLessThanOrEqual(gets + 1);
+    expect(requests('Pool_Get', id, since)).toHaveLength(0);
+    const lists = h.sim.requests.list({ since, operation: 'Pool_List' });
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    expect(h.sim.requests.list({ since, operation: 'Account_ListPoolNodeCounts' }).length).toBe(lists.length);
+    // one reconcile per resync (6 s / 2–2.5 s, plus one in flight at an edge); if our status writes woke the
+    // pool, there would be about twice as many
+    expect(decisions).toBeGreaterThanOrEqual(2);
+    expect(decisions).toBeLessThanOrEqual(4);
     expect(requests('Pool_Resize', id, since)).toHaveLength(0);
 
     // ... and Prometheus sees it
@@ -303,7 +305,9 @@ describe('controller: lifecycle', () => {
     expect(metrics).toMatch(
       /controller_runtime_reconcile_total\{controller="batchpool",result="success"\} [1-9]/,
     );
-    expect(metrics).toMatch(/azure_requests_total\{service="batch",operation="pool.get",code="200"\} [1-9]/);
+    expect(metrics).toMatch(
+      /azure_requests_total\{service="batch",operation="pool.listObserved",code="200"\} [1-9]/,
+    );
     expect(metrics).toMatch(/workqueue_adds_total\{name="batchpool"\} [1-9]/);
   });
 

@@ -1,6 +1,7 @@
 // An in-memory Azure for reconciler tests: pools that move only when the test says so, images that exist
 // or not, a log of every call in order, and scripted call failures.
 
+import { createHash } from 'node:crypto';
 import type {
   AccountTarget,
   AutoScaleSettings,
@@ -61,7 +62,7 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
   get(poolId: string): Promise<PoolSnapshot | undefined> {
     this.enter('get');
     const p = this.pools.get(poolId);
-    return Promise.resolve(p && structuredClone(p));
+    return Promise.resolve(p && { ...structuredClone(p), eTag: etagOf(p.settings) });
   }
 
   create(c: CreatePoolParams, secrets?: SecretValues): Promise<void> {
@@ -200,6 +201,27 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
     return Promise.resolve(NODE_AGENTS);
   }
 
+  /** The pools without settings, eTag a hash of what the test stored (a write changes it, as in Batch). */
+  listObserved(): Promise<PoolSnapshot[]> {
+    this.enter('listObserved');
+    return Promise.resolve(
+      [...this.pools.values()].map(({ settings, ...p }) => ({
+        ...structuredClone(p),
+        eTag: etagOf(settings),
+      })),
+    );
+  }
+
+  async listNodeCounts(): Promise<Map<string, PoolNodeCounts>> {
+    this.enter('listNodeCounts');
+    const out = new Map<string, PoolNodeCounts>();
+    for (const id of this.pools.keys()) {
+      const c = await this.nodeCounts(id);
+      if (c) out.set(id, c);
+    }
+    return out;
+  }
+
   /** Counts derived from the pool and nodeStates; not a logged call (tests assert the write order). */
   nodeCounts(poolId: string): Promise<PoolNodeCounts | undefined> {
     const p = this.pools.get(poolId);
@@ -224,6 +246,14 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
     p.allocationState = 'steady';
     p.resizeErrors = o.error ? [{ code: o.error, message: 'scripted' }] : [];
   }
+}
+
+function etagOf(settings: PoolSnapshot['settings']): string {
+  return `0x${createHash('sha1')
+    .update(JSON.stringify(settings ?? null))
+    .digest('hex')
+    .slice(0, 15)
+    .toUpperCase()}`;
 }
 
 function settingsOf(c: CreatePoolParams): PoolSnapshot['settings'] {

@@ -29,6 +29,7 @@ import {
   toPoolNodeCounts,
   toReplaceOptions,
   toResizeOptions,
+  toSnapshot,
   toSnapshotWithSettings,
   toUpdateOptions,
 } from './mapping.ts';
@@ -43,6 +44,25 @@ export interface BatchDataPlaneOptions {
   /** How long the account's supported images are kept before they are read again (default 1 h). */
   supportedImagesTtlMs?: number;
 }
+
+/** The largest page Batch serves (maxresults 1–1000 for both lists). */
+const PAGE = 1000;
+
+/** The pool fields an observation reads (toSnapshot without settings); $select keeps a page small. */
+const OBSERVED_FIELDS = [
+  'id',
+  'eTag',
+  'state',
+  'allocationState',
+  'allocationStateTransitionTime',
+  'currentDedicatedNodes',
+  'currentLowPriorityNodes',
+  'targetDedicatedNodes',
+  'targetLowPriorityNodes',
+  'resizeErrors',
+  'metadata',
+  'vmSize',
+] as const;
 
 /** Batch changes its supported images rarely (new SKUs, end-of-life dates): once an hour per account is plenty. */
 const SUPPORTED_IMAGES_TTL_MS = 3_600_000;
@@ -128,6 +148,40 @@ export class BatchDataPlane implements BatchPools {
         out.push(toSnapshotWithSettings(pool));
       return out;
     });
+  }
+
+  /** One call per page of 1,000: at 5,000 pools a tick costs five. */
+  async listObserved(): Promise<PoolSnapshot[]> {
+    const out: PoolSnapshot[] = [];
+    let nextLink: string | undefined;
+    do {
+      const link = nextLink;
+      const page = await this.call('pool.listObserved', (abortSignal) =>
+        this.client.listPools({
+          abortSignal,
+          maxResults: PAGE,
+          select: OBSERVED_FIELDS,
+          ...(link && { nextLink: link }),
+        }),
+      );
+      for (const pool of page.value) out.push(toSnapshot(pool));
+      nextLink = page.nextLink;
+    } while (nextLink);
+    return out;
+  }
+
+  async listNodeCounts(): Promise<Map<string, PoolNodeCounts>> {
+    const out = new Map<string, PoolNodeCounts>();
+    let nextLink: string | undefined;
+    do {
+      const link = nextLink;
+      const page = await this.call('account.listPoolNodeCounts', (abortSignal) =>
+        this.client.listPoolNodeCounts({ abortSignal, maxResults: PAGE, ...(link && { nextLink: link }) }),
+      );
+      for (const c of page.value) if (c.poolId) out.set(c.poolId, toPoolNodeCounts(c));
+      nextLink = page.nextLink;
+    } while (nextLink);
+    return out;
   }
 
   async resize(poolId: string, params: ResizeParams): Promise<void> {

@@ -285,6 +285,7 @@ export function toSnapshot(p: BatchPool): PoolSnapshot {
   const transition = epochMs(p.allocationStateTransitionTime);
   return {
     id: p.id ?? '',
+    ...(p.eTag && { eTag: p.eTag }),
     state: String(p.state ?? 'active').toLowerCase() === 'deleting' ? 'deleting' : 'active',
     allocationState: (ALLOCATION_STATES.has(alloc) ? alloc : 'steady') as PoolSnapshot['allocationState'],
     ...(transition !== undefined && { allocationStateTransitionTime: transition }),

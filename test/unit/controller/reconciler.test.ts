@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FINALIZER, type BatchAccount, type BatchPool } from '../../../src/api/types.ts';
 import { DEFAULT_SETTINGS } from '../../../src/controller/plan/index.ts';
+import { AccountObserver } from '../../../src/azure/observer.ts';
 import { CallError } from '../../../src/errors.ts';
 import { reconcile, type ReconcilerDeps } from '../../../src/controller/reconciler.ts';
 import { makeLogger } from '../../../src/log.ts';
@@ -163,5 +164,66 @@ describe('reconcile', () => {
     w.kube.pools.clear();
     expect(await reconcile(w.key, w.deps)).toEqual({});
     expect(w.order).toEqual(['kube.getPool']);
+  });
+});
+
+describe('reconcile with the account observer', () => {
+  async function readyWithObserver() {
+    const w = world();
+    const observer = new AccountObserver(w.azure, {
+      clock: w.clock,
+      busyMs: DEFAULT_SETTINGS.resizingPollMs,
+      steadyMs: DEFAULT_SETTINGS.steadyResyncMs,
+      onChange: () => {},
+    });
+    w.deps.observer = () => observer;
+    // The fixture grows in steps: settle each resize until the pool is Ready.
+    for (let i = 0; i < 10 && w.obj().status?.phase !== 'Ready'; i++) {
+      await reconcile(w.key, w.deps);
+      if (w.azure.pools.has('render')) w.azure.settle('render');
+      await w.clock.advance(DEFAULT_SETTINGS.resizingPollMs);
+    }
+    expect(w.obj().status?.phase).toBe('Ready');
+    // Past the short cadence: the view shows the pool steady, as the next reconciles will find it.
+    await w.clock.advance(DEFAULT_SETTINGS.steadyResyncMs);
+    await reconcile(w.key, w.deps);
+    return { ...w, observer };
+  }
+
+  it('reads a steady pool from the account view: no GET once its settings were read at that ETag', async () => {
+    const w = await readyWithObserver();
+    w.order.length = 0;
+    await w.clock.advance(DEFAULT_SETTINGS.steadyResyncMs);
+    await reconcile(w.key, w.deps);
+    await reconcile(w.key, w.deps);
+    expect(w.order.filter((c) => c.startsWith('azure.') && c !== 'azure.exists')).toEqual([
+      'azure.listObserved',
+      'azure.listNodeCounts',
+    ]);
+    w.observer.stop();
+  });
+
+  it('GETs the pool before a write decided on the view, and decides again on what the GET shows', async () => {
+    const w = await readyWithObserver();
+    const pool = w.azure.pools.get('render')!;
+    const target = pool.targetDedicatedNodes;
+    // Someone shrinks the pool behind the operator's back; the view sees it; then it is put back.
+    pool.currentDedicatedNodes = target - 1;
+    await w.clock.advance(DEFAULT_SETTINGS.steadyResyncMs);
+    pool.currentDedicatedNodes = target;
+    w.order.length = 0;
+    await reconcile(w.key, w.deps);
+    expect(w.order.filter((c) => c.startsWith('azure.') && c !== 'azure.exists')).toEqual(['azure.get']);
+    expect(w.obj().status?.phase).toBe('Ready');
+    // Without the put-back, the GET confirms the view and the resize goes out.
+    pool.currentDedicatedNodes = target - 1;
+    await w.clock.advance(DEFAULT_SETTINGS.steadyResyncMs);
+    w.order.length = 0;
+    await reconcile(w.key, w.deps);
+    expect(w.order.filter((c) => c.startsWith('azure.') && c !== 'azure.exists')).toEqual([
+      'azure.get',
+      'azure.resize',
+    ]);
+    w.observer.stop();
   });
 });
