@@ -15,6 +15,7 @@ import {
 } from '../api/types.ts';
 import type { Azure } from '../azure/ports.ts';
 import { AccountObservers } from './account-observers.ts';
+import { CachedPools } from '../kube/cached-pools.ts';
 import type { Clock } from '../clock.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
@@ -84,6 +85,8 @@ export class Controller {
   private readonly images = new Map<string, string>();
   private readonly byImage = new Map<string, Set<string>>();
   private readonly observers: AccountObservers;
+  // Reconciles start from the informer's cache, with our own writes laid over it until the watch has them.
+  private readonly cached: CachedPools;
 
   constructor(o: ControllerOptions) {
     this.o = o;
@@ -105,6 +108,7 @@ export class Controller {
     });
     this.pools = this.watchPools();
     this.accounts = this.watchAccounts();
+    this.cached = new CachedPools(o.kube, (namespace, name) => this.pools.get(name, namespace));
   }
 
   private async handle(key: string): Promise<HandlerResult> {
@@ -112,7 +116,7 @@ export class Controller {
     const start = o.clock.now();
     try {
       const r = await reconcile(key, {
-        kube: o.kube,
+        kube: this.cached,
         events: o.events,
         azure: o.azure,
         clock: o.clock,
@@ -149,15 +153,23 @@ export class Controller {
     const path = `/apis/${GROUP}/${VERSION}/${BATCHPOOL_PLURAL}`;
     return new ResilientInformer<BatchPool>(o.kc, path, () => o.kube.listPools(), o.clock, {
       transform: stripUnread,
-      onAdd: (p) => this.poolChanged(p, true),
-      onUpdate: (p) => this.poolChanged(p, false),
+      onAdd: (p) => {
+        this.cached.seen(p);
+        this.poolChanged(p, true);
+      },
+      onUpdate: (p) => {
+        this.cached.seen(p);
+        this.poolChanged(p, false);
+      },
       onDelete: (p) => {
+        this.cached.gone(p);
         o.hooks?.poolDeleted?.(p);
         this.seen.delete(keyOf(p));
         this.setImage(keyOf(p), undefined);
         this.wakeImageSharers(p.spec.image.id, keyOf(p));
       },
       onResync: (items) => {
+        this.cached.relisted();
         for (const p of items) {
           this.seen.set(keyOf(p), wakeSignature(p));
           this.setImage(keyOf(p), p.spec.image.id);

@@ -154,15 +154,16 @@ export class KubeClient implements KubeApi {
     }
   }
 
+  /** The object as stored after the patch; undefined when there was nothing to send or it is gone. */
   async patchStatus(
     pool: BatchPool,
     previous: BatchPoolStatus | undefined,
     next: BatchPoolStatus,
-  ): Promise<void> {
+  ): Promise<BatchPool | undefined> {
     const patch = mergePatch(previous ?? {}, next);
-    if (patch === undefined) return;
+    if (patch === undefined) return undefined;
     try {
-      await this.custom.patchNamespacedCustomObjectStatus(
+      return (await this.custom.patchNamespacedCustomObjectStatus(
         {
           ...GVP,
           namespace: pool.metadata.namespace ?? '',
@@ -170,9 +171,9 @@ export class KubeClient implements KubeApi {
           body: { status: patch },
         },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      )) as BatchPool;
     } catch (err) {
-      if (kubeStatus(err) === 404) return;
+      if (kubeStatus(err) === 404) return undefined;
       rethrow(err, `patch status of ${pool.metadata.namespace}/${pool.metadata.name}`);
     }
   }

@@ -10,8 +10,15 @@ export interface KubeApi {
   addFinalizer(pool: BatchPool, finalizer: string): Promise<BatchPool>;
   /** Removes the finalizer with a JSON patch guarded by a `test` op; a missing object is fine. */
   removeFinalizer(pool: BatchPool, finalizer: string): Promise<void>;
-  /** Merge-patches /status from `previous` to `next` (removed fields become null). */
-  patchStatus(pool: BatchPool, previous: BatchPoolStatus | undefined, next: BatchPoolStatus): Promise<void>;
+  /**
+   * Merge-patches /status from `previous` to `next` (removed fields become null); answers with the object as
+   * stored, or undefined when there was nothing to send or the object is gone.
+   */
+  patchStatus(
+    pool: BatchPool,
+    previous: BatchPoolStatus | undefined,
+    next: BatchPoolStatus,
+  ): Promise<BatchPool | undefined>;
 }
 
 export interface EventInput {

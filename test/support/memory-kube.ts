@@ -119,17 +119,22 @@ export class MemoryKube implements KubeApi, EventRecorder {
     return Promise.resolve();
   }
 
-  patchStatus(pool: BatchPool, previous: BatchPoolStatus | undefined, next: BatchPoolStatus): Promise<void> {
+  patchStatus(
+    pool: BatchPool,
+    previous: BatchPoolStatus | undefined,
+    next: BatchPoolStatus,
+  ): Promise<BatchPool | undefined> {
     this.calls.push('patchStatus');
     // KubeClient sends the difference from `previous`, and nothing at all when there is none.
     const patch = mergePatch(previous ?? {}, next);
     const stored = this.pools.get(keyOf(pool));
-    if (patch === undefined || !stored) return Promise.resolve();
+    if (patch === undefined || !stored) return Promise.resolve(undefined);
     const { value, changed } = applyMergePatch(stored.status ?? {}, patch);
-    if (!changed) return Promise.resolve();
-    stored.status = value as BatchPoolStatus;
-    this.#stored(stored);
-    return Promise.resolve();
+    if (changed) {
+      stored.status = value as BatchPoolStatus;
+      this.#stored(stored);
+    }
+    return Promise.resolve(structuredClone(stored));
   }
 
   record(pool: BatchPool, e: EventInput): Promise<void> {
