@@ -6,6 +6,7 @@ import { formatDuration, parseDuration } from './controller/duration.ts';
 import { DEFAULT_SETTINGS, type PlanSettings } from './controller/plan/index.ts';
 import type { IdentityConfig } from './azure/credentials.ts';
 import { DEFAULT_DURATIONS, type ElectionDurations } from './ha/leader-election.ts';
+import { RETRY_POLICY } from './retry-policy.ts';
 
 export interface Config {
   kubeconfig?: string;
@@ -27,6 +28,9 @@ export interface Config {
   /** Azure call budget. */
   azureCallTimeoutMs: number;
   azureRetryBudgetMs: number;
+  /** Each Batch account's request budget: tokens per second and the most held at once. */
+  azureAccountRatePerSecond: number;
+  azureAccountBurst: number;
   /** The operator's namespace: BatchAccount secretRefs name Secrets here. */
   secretNamespace: string;
   /** How old a copy of an account Secret may get before it is read again. */
@@ -61,6 +65,9 @@ flags:
   --log-level LEVEL            pino level (default info; $LOG_LEVEL)
   --azure-call-timeout DURATION  per-attempt timeout of an Azure call (default 30s)
   --azure-retry-budget DURATION  total time one Azure call may spend retrying before the queue backs off (default 15s)
+  --azure-account-rate N       requests per second to one Batch account, all its pools and identities together
+                               (default 50; a 429 or 503 pauses the account for its Retry-After)
+  --azure-account-burst N      requests one Batch account may get at once after a quiet spell (default 100)
   --account-secret-refresh DURATION  how long a copy of a BatchAccount's Secret (spec.identity.secretRef) is used
                                before it is read again, so a rotated Secret is picked up (default 30s)
   --account-credential-check DURATION  how often a BatchAccount's identity is checked for a token, for its
@@ -101,6 +108,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
       'log-level': { type: 'string' },
       'azure-call-timeout': { type: 'string' },
       'azure-retry-budget': { type: 'string' },
+      'azure-account-rate': { type: 'string' },
+      'azure-account-burst': { type: 'string' },
       'account-secret-refresh': { type: 'string' },
       'account-credential-check': { type: 'string' },
     },
@@ -121,6 +130,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     problems.push(`--concurrency: "${values.concurrency}" is not a positive integer`);
+
+  const rate =
+    values['azure-account-rate'] === undefined
+      ? RETRY_POLICY.accountBudget.ratePerSecond
+      : Number(values['azure-account-rate']);
+  if (!Number.isFinite(rate) || rate <= 0)
+    problems.push(
+      `--azure-account-rate: "${values['azure-account-rate']}" is not a number of requests per second > 0`,
+    );
+  const burst =
+    values['azure-account-burst'] === undefined
+      ? RETRY_POLICY.accountBudget.burst
+      : Number(values['azure-account-burst']);
+  if (!Number.isInteger(burst) || burst < 1)
+    problems.push(`--azure-account-burst: "${values['azure-account-burst']}" is not a positive integer`);
 
   const election = electionDurations(
     {
@@ -179,6 +203,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     ...(ca && { ca }),
     azureCallTimeoutMs: duration('azure-call-timeout', 30_000),
     azureRetryBudgetMs: duration('azure-retry-budget', 15_000),
+    azureAccountRatePerSecond: rate,
+    azureAccountBurst: burst,
     secretNamespace: env.POD_NAMESPACE || 'batchpool-system',
     accountSecretRefreshMs: duration('account-secret-refresh', 30_000),
     accountCredentialCheckMs: duration('account-credential-check', 60_000),

@@ -77,6 +77,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxRetryTimeMs: cfg.azureRetryBudgetMs,
       onAttempt: (op, code, seconds) => metrics.azure.observe(azureService(op), op, code, seconds),
     },
+    budget: {
+      ratePerSecond: cfg.azureAccountRatePerSecond,
+      burst: cfg.azureAccountBurst,
+      events: metrics.accountBudget,
+    },
   });
   const events = new KubeEventRecorder(kc, {
     clock,

@@ -1,5 +1,11 @@
 // The retry policy, stated once: which layer retries what, for how long, and what happens after.
 //
+//  0. Per Batch account, before every attempt (src/azure/request-budget.ts): a token bucket (`accountBudget`)
+//     shared by every call to the account. A 429 or 503 pauses it for the Retry-After (or
+//     `pauseWithoutRetryAfterMs`), so that account's other calls wait with it instead of each hearing 429
+//     in turn. A wait of up to `maxInlineRetryAfterMs` is sat out there; a longer one fails the call at once
+//     as a transient CallError whose Retry-After is the rest of the wait. Numbered 0 because it sits under
+//     layer 1: every attempt layer 1 makes passes through it, and it never retries anything itself.
 //  1. Inside one Azure call (src/azure/retry.ts, p-retry): `transient` and `unreachable` failures are tried
 //     again at once, a few times, within a short budget; a Retry-After of up to `maxInlineRetryAfterMs` is
 //     waited out in place. Everything else — and a longer Retry-After — goes up at once as a CallError.
@@ -29,6 +35,19 @@ export const RETRY_POLICY = {
     /** One attempt (`--azure-call-timeout`). */
     callTimeoutMs: 30_000,
     maxInlineRetryAfterMs: 10_000,
+  },
+  /**
+   * Batch publishes no request rate for the data plane (its limits are quotas of pools, cores and jobs), so
+   * these are our choice: 50 calls/s covers a 500-pool account (the most pools Azure grants) polling every
+   * pool and its node counts each 30 s; the burst absorbs a restart's first look at every pool.
+   */
+  accountBudget: {
+    /** `--azure-account-rate`. */
+    ratePerSecond: 50,
+    /** `--azure-account-burst`. */
+    burst: 100,
+    pauseWithoutRetryAfterMs: 1_000,
+    maxPauseMs: 5 * 60_000,
   },
   unreachableFailFastMs: 15_000,
   kubeConflictRetryAfterMs: 200,

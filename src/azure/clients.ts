@@ -1,9 +1,11 @@
 // The real Azure port: Batch (the 2025-06-01 data plane) and image clients built on demand, one per account
-// endpoint and identity (credentials.ts picks the credential of each identity).
+// endpoint and identity (credentials.ts picks the credential of each identity). The request budget is one per
+// endpoint, not per client: Azure throttles the account, whoever calls it.
 
 import { makeBatchDataPlane } from './batch/adapter.ts';
 import { CredentialCache, identityKey, type IdentityConfig } from './credentials.ts';
 import { ImagesAdapter } from './images.ts';
+import { RequestBudgets, type BudgetEvents } from './request-budget.ts';
 import type { AccountTarget, Azure, BatchPools, ImageChecker } from './ports.ts';
 import { realClock, type Clock } from '../clock.ts';
 import { SharedImageChecks } from './image-cache.ts';
@@ -22,6 +24,8 @@ export interface AzureConfig {
   imageAnswerTtlMs?: number;
   /** Where secretRef identities are read from; without it such an account gets no token. */
   secrets?: AccountSecrets;
+  /** Each Batch account's request budget (default: the retry policy's `accountBudget`). */
+  budget?: { ratePerSecond?: number; burst?: number; events?: BudgetEvents };
 }
 
 export class AzureClients implements Azure {
@@ -29,10 +33,20 @@ export class AzureClients implements Azure {
   private readonly creds: CredentialCache;
   private readonly batches = new Map<string, BatchPools>();
   private readonly imageCheckers = new Map<string, ImageChecker>();
+  private readonly budgets: RequestBudgets;
 
   constructor(cfg: AzureConfig) {
     this.cfg = cfg;
     this.creds = new CredentialCache(cfg.identity, cfg.secrets);
+    const b = cfg.budget ?? {};
+    this.budgets = new RequestBudgets({
+      ...(b.ratePerSecond !== undefined && { ratePerSecond: b.ratePerSecond }),
+      ...(b.burst !== undefined && { burst: b.burst }),
+      ...(b.events && { events: b.events }),
+      // The budget sits out what the retries would sit out inline, and no more (layer 0 and 1 agree).
+      ...(cfg.retry?.maxInlineRetryAfterMs !== undefined && { maxWaitMs: cfg.retry.maxInlineRetryAfterMs }),
+      ...(cfg.clock && { clock: cfg.clock }),
+    });
   }
 
   batch(account: AccountTarget): BatchPools {
@@ -43,6 +57,7 @@ export class AzureClients implements Azure {
         ...(this.cfg.ca && { ca: this.cfg.ca }),
         ...(this.cfg.retry && { retry: this.cfg.retry }),
         ...(this.cfg.clock && { clock: this.cfg.clock }),
+        budget: this.budgets.of(account.endpoint),
       });
       this.batches.set(key, b);
     }

@@ -1,13 +1,21 @@
 // Layer 1 of the retry policy (src/retry-policy.ts) for every Azure call, the SDKs' own retries being off:
 // p-retry tries transient and unreachable failures again with a short exponential backoff, waits out a short
 // Retry-After in place, and gives up at once on what retrying cannot fix. Whatever is left reaches the
-// caller as a CallError carrying the Failure, Retry-After included, for the queue to honour.
+// caller as a CallError carrying the Failure, Retry-After included, for the queue to honour. Each attempt
+// first passes the account's budget (layer 0) when one is given, outside the attempt's timeout: waiting for
+// a token is not the account failing to answer.
 
 import pRetry, { AbortError } from 'p-retry';
 import { realClock, sleep, type Clock } from '../clock.ts';
 import { CallError, type Failure } from '../errors.ts';
 import { RETRY_POLICY, retriesInline } from '../retry-policy.ts';
 import { azureFailure } from './errors.ts';
+
+/** What every attempt passes first, and is told every failure (src/azure/request-budget.ts). */
+export interface AttemptGate {
+  take(operation: string, signal?: AbortSignal): Promise<void>;
+  observe(f: Failure): void;
+}
 
 export interface RetryOptions {
   /** Retries after the first attempt. */
@@ -26,6 +34,8 @@ export interface RetryOptions {
   onRetry?: (f: Failure, attempt: number) => void;
   /** Told about every attempt: HTTP status (or error code) and duration, for metrics. */
   onAttempt?: (operation: string, code: number | string, seconds: number) => void;
+  /** The account's request budget: every attempt waits for it, every failure is reported to it. */
+  gate?: AttemptGate;
 }
 
 export async function withRetry<T>(
@@ -40,6 +50,12 @@ export async function withRetry<T>(
   try {
     return await pRetry(
       async () => {
+        if (o.gate) {
+          // The gate's own refusals already carry their Retry-After and are never retried here.
+          await o.gate.take(operation, o.signal).catch((err: unknown) => {
+            throw new AbortError(err as Error);
+          });
+        }
         const signal = o.signal
           ? AbortSignal.any([o.signal, AbortSignal.timeout(callTimeout)])
           : AbortSignal.timeout(callTimeout);
@@ -50,6 +66,7 @@ export async function withRetry<T>(
           return result;
         } catch (err) {
           const f = azureFailure(err, clock.now());
+          o.gate?.observe(f);
           o.onAttempt?.(operation, f.status ?? f.code ?? 'error', (performance.now() - t0) / 1000);
           const failed = new CallError(operation, f, { cause: err });
           if (!retriesInline(f, maxInline) || o.signal?.aborted) throw new AbortError(failed);

@@ -68,6 +68,18 @@ export interface OperatorMetrics {
     /** One Azure call: `code` is the HTTP status, or a transport error name such as ECONNRESET. */
     observe(service: AzureService, operation: string, code: number | string, seconds: number): void;
   };
+  /**
+   * Each Batch account's request budget (src/azure/request-budget.ts). `account` is the endpoint's host: one
+   * series per account, however many pools and identities use it.
+   */
+  accountBudget: {
+    /** A request may go, after waiting this long for a token. */
+    sent(account: string, waitedSeconds: number): void;
+    /** A 429 or 503 paused the account for this many more seconds. */
+    throttled(account: string, pausedSeconds: number): void;
+    /** A call failed at once, because its wait would have outlasted the inline limit. */
+    refused(account: string): void;
+  };
   /** The text exposition, and the Content-Type to serve it with. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -210,6 +222,38 @@ export function createMetrics(opts: MetricsOptions = {}): OperatorMetrics {
     registers: reg,
   });
 
+  const accountRequests = new Counter({
+    name: 'batchpool_azure_account_requests_total',
+    help: 'Requests let through to a Batch account by its request budget, by account (endpoint host)',
+    labelNames: ['account'] as const,
+    registers: reg,
+  });
+  const accountThrottled = new Counter({
+    name: 'batchpool_azure_throttled_total',
+    help: 'Answers 429 or 503 from a Batch account, each of which paused every call to it',
+    labelNames: ['account'] as const,
+    registers: reg,
+  });
+  const accountPaused = new Counter({
+    name: 'batchpool_azure_paused_seconds_total',
+    help: 'Seconds a Batch account was paused because it answered 429 or 503',
+    labelNames: ['account'] as const,
+    registers: reg,
+  });
+  const accountRefused = new Counter({
+    name: 'batchpool_azure_budget_refused_total',
+    help: 'Calls failed at once (back to the queue) because the account budget would have kept them too long',
+    labelNames: ['account'] as const,
+    registers: reg,
+  });
+  const accountWait = new Histogram({
+    name: 'batchpool_azure_budget_wait_seconds',
+    help: 'How long requests waited for a token of their Batch account request budget',
+    labelNames: ['account'] as const,
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: reg,
+  });
+
   // Which resize codes each pool has used, so forget() can remove exactly those series.
   const resizeCodes = new Map<string, Set<string>>();
   const queues = new Map<string, QueueMetrics>();
@@ -297,5 +341,19 @@ export function createMetrics(opts: MetricsOptions = {}): OperatorMetrics {
     },
 
     azure: { observe: azureObserve },
+
+    accountBudget: {
+      sent(account, waitedSeconds) {
+        accountRequests.inc({ account });
+        accountWait.observe({ account }, waitedSeconds);
+      },
+      throttled(account, pausedSeconds) {
+        accountThrottled.inc({ account });
+        accountPaused.inc({ account }, pausedSeconds);
+      },
+      refused(account) {
+        accountRefused.inc({ account });
+      },
+    },
   };
 }

@@ -67,7 +67,7 @@ export class SimulatorCore {
   readonly faults: Faults;
   readonly pools: PoolModel;
   readonly log: RequestLog;
-  readonly issuer = new TokenIssuer();
+  readonly issuer: TokenIssuer;
   readonly access: AccessControl;
   readonly account: BatchAccount;
   /** The compatibility switches now (the control API and the helpers may change them). */
@@ -96,8 +96,11 @@ export class SimulatorCore {
     apiVersions?: readonly string[];
     securityMismatch?: SecurityMismatchMode;
     gallery?: Partial<GallerySettings>;
+    /** Another account's token issuer, for a second account of one tenant (default: its own). */
+    issuer?: TokenIssuer;
   }) {
     this.clock = options.clock;
+    this.issuer = options.issuer ?? new TokenIssuer();
     this.account = new BatchAccount({ ...options.account, location: options.location ?? 'westeurope' });
     this.images = new ImageStore(this.account.location, this.clock);
     this.compat = readCompat(options.compat, DEFAULT_COMPAT);

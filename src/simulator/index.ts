@@ -20,7 +20,7 @@ import type { GalleryDefinitionOptions, GalleryVersionOptions } from './gallery-
 import { putGalleryDefinition, putGalleryVersion, setVersionState } from './gallery-helpers.ts';
 import type { RequestLogEntry } from './request-log.ts';
 import { startServer } from './server.ts';
-import type { RegisteredClient } from './tokens.ts';
+import type { RegisteredClient, TokenIssuer } from './tokens.ts';
 import type { Quotas, SupportedImage, VmSize } from './state/account.ts';
 import type {
   GalleryProvisioningState,
@@ -106,6 +106,12 @@ export interface SimulatorOptions {
   onRequest?: (line: string) => void;
   /** A clock to use instead of a ScaledClock (tests of the model). */
   clock?: SimClock;
+  /**
+   * Another Batch account of that simulator's tenant: this one trusts the tokens its Entra ID issues and serves
+   * under its CA, as two accounts of one tenant do on Azure, so one client reaches both. Tenant, client and
+   * subscription default to that simulator's; pools, images, faults and the request log are this one's own.
+   */
+  sameTenantAs?: Simulator;
 }
 
 /** Everything a client needs; the CLI prints exactly these keys as one JSON line. */
@@ -258,6 +264,16 @@ export interface Simulator {
 
 const FILES = { ca: 'ca.pem', cert: 'server.pem', key: 'server-key.pem', state: 'state.json' } as const;
 
+/** What `sameTenantAs` shares: the Entra ID's signing key and the TLS material. */
+const tenants = new WeakMap<Simulator, { issuer: TokenIssuer; tls: TlsMaterial }>();
+
+async function writeTls(dir: string, tls: TlsMaterial): Promise<TlsMaterial> {
+  await writeFile(path.join(dir, FILES.key), tls.keyPem, { mode: 0o600 });
+  await writeFile(path.join(dir, FILES.cert), tls.certPem);
+  await writeFile(path.join(dir, FILES.ca), tls.caPem);
+  return tls;
+}
+
 async function loadOrCreateTls(dir: string): Promise<TlsMaterial> {
   try {
     const [caPem, certPem, keyPem] = await Promise.all(
@@ -267,17 +283,15 @@ async function loadOrCreateTls(dir: string): Promise<TlsMaterial> {
   } catch {
     // first start in this directory
   }
-  const tls = await generateTlsMaterial();
-  await writeFile(path.join(dir, FILES.key), tls.keyPem, { mode: 0o600 });
-  await writeFile(path.join(dir, FILES.cert), tls.certPem);
-  await writeFile(path.join(dir, FILES.ca), tls.caPem);
-  return tls;
+  return writeTls(dir, await generateTlsMaterial());
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const stateDir = options.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'batchpool-simulator-')));
   await mkdir(stateDir, { recursive: true });
-  const tls = await loadOrCreateTls(stateDir);
+  const peer = options.sameTenantAs && tenants.get(options.sameTenantAs);
+  if (options.sameTenantAs && !peer) throw new TypeError('sameTenantAs: not a simulator started here');
+  const tls = peer ? await writeTls(stateDir, peer.tls) : await loadOrCreateTls(stateDir);
   const clock = options.clock ?? new ScaledClock({ timeScale: options.timeScale ?? 1 });
   const core = new SimulatorCore({
     clock,
@@ -297,6 +311,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...(options.apiVersions ? { apiVersions: options.apiVersions } : {}),
     ...(options.gallery ? { gallery: options.gallery } : {}),
     ...(options.securityMismatch ? { securityMismatch: options.securityMismatch } : {}),
+    ...(peer && { issuer: peer.issuer }),
   });
   const statePath = path.join(stateDir, FILES.state);
   try {
@@ -304,10 +319,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   } catch {
     // no snapshot yet
   }
-  const tenantId = options.tenantId ?? '72f988bf-0000-4000-8000-000000000001';
-  const clientId = options.clientId ?? '6d1b7c3e-0000-4000-8000-000000000002';
-  const clientSecret = options.clientSecret ?? `sim-${randomUUID()}`;
-  const subscriptionId = options.subscriptionId ?? '00000000-0000-4000-8000-000000000003';
+  const same = options.sameTenantAs?.info;
+  const tenantId = options.tenantId ?? same?.tenantId ?? '72f988bf-0000-4000-8000-000000000001';
+  const clientId = options.clientId ?? same?.clientId ?? '6d1b7c3e-0000-4000-8000-000000000002';
+  const clientSecret = options.clientSecret ?? same?.clientSecret ?? `sim-${randomUUID()}`;
+  const subscriptionId =
+    options.subscriptionId ?? same?.subscriptionId ?? '00000000-0000-4000-8000-000000000003';
   for (const id of options.images ?? []) core.images.put(id, {}, { createParents: true });
 
   const saveSnapshot = async (): Promise<string> => {
@@ -364,7 +381,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     core.faults.addRequestFault({ ...o, kind });
 
   let closed = false;
-  return {
+  const sim: Simulator = {
     info,
     async close() {
       if (closed) return;
@@ -491,4 +508,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     reset: () => core.reset(),
     saveSnapshot,
   };
+  tenants.set(sim, { issuer: core.issuer, tls });
+  return sim;
 }

@@ -20,7 +20,7 @@ import type {
   ResizeParams,
   SecretValues,
 } from '../ports.ts';
-import { withRetry, type RetryOptions } from '../retry.ts';
+import { withRetry, type AttemptGate, type RetryOptions } from '../retry.ts';
 import { allItems, BatchClient, type BatchClientOptions } from './client.ts';
 import {
   toCreateOptions,
@@ -43,6 +43,8 @@ export interface BatchDataPlaneOptions {
   clock?: Clock;
   /** How long the account's supported images are kept before they are read again (default 1 h). */
   supportedImagesTtlMs?: number;
+  /** The account's request budget (src/azure/request-budget.ts), shared with its other clients. */
+  budget?: AttemptGate;
 }
 
 /** The largest page Batch serves (maxresults 1–1000 for both lists). */
@@ -90,7 +92,11 @@ export class BatchDataPlane implements BatchPools {
           this.o.onCall?.(operation);
           return fn(abortSignal);
         },
-        { ...(this.o.clock && { clock: this.o.clock }), ...this.o.retry },
+        {
+          ...(this.o.clock && { clock: this.o.clock }),
+          ...this.o.retry,
+          ...(this.o.budget && { gate: this.o.budget }),
+        },
       );
     } catch (err) {
       this.failFast.observe(failureOf(err));

@@ -42,6 +42,24 @@ describe('parseConfig', () => {
   });
 });
 
+describe('the Batch account request budget flags', () => {
+  it('default to 50 requests per second with a burst of 100, and are read from the flags', () => {
+    const d = parseConfig([], {});
+    if (d === 'help') throw new Error();
+    expect([d.azureAccountRatePerSecond, d.azureAccountBurst]).toEqual([50, 100]);
+    const c = parseConfig(['--azure-account-rate', '2.5', '--azure-account-burst', '10'], {});
+    if (c === 'help') throw new Error();
+    expect([c.azureAccountRatePerSecond, c.azureAccountBurst]).toEqual([2.5, 10]);
+  });
+
+  it('refuse a rate that is not above 0 and a burst that is not a positive integer', () => {
+    expect(() => parseConfig(['--azure-account-rate', '0', '--azure-account-burst', '1.5'], {})).toThrow(
+      /--azure-account-rate[\s\S]*--azure-account-burst/,
+    );
+    expect(() => parseConfig(['--azure-account-rate', 'fast'], {})).toThrow(/--azure-account-rate/);
+  });
+});
+
 describe('leader-election timings', () => {
   const problemsOf = (argv: string[]): string => {
     try {

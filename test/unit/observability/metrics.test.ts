@@ -103,6 +103,27 @@ describe('operator metrics', () => {
     expect(text).toContain('azure_request_duration_seconds_count{service="batch",operation="pool.resize"} 1');
   });
 
+  it('records each Batch account request budget by account: requests, waits, throttles, pauses, refusals', async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.accountBudget.sent('a.westeurope.batch.azure.com', 0);
+    m.accountBudget.sent('a.westeurope.batch.azure.com', 2.5);
+    m.accountBudget.throttled('a.westeurope.batch.azure.com', 30);
+    m.accountBudget.throttled('a.westeurope.batch.azure.com', 0);
+    m.accountBudget.refused('a.westeurope.batch.azure.com');
+    m.accountBudget.sent('b.westeurope.batch.azure.com', 0);
+    const text = await m.render();
+    const a = '{account="a.westeurope.batch.azure.com"}';
+    expect(text).toContain(`batchpool_azure_account_requests_total${a} 2`);
+    expect(text).toContain(`batchpool_azure_throttled_total${a} 2`);
+    expect(text).toContain(`batchpool_azure_paused_seconds_total${a} 30`);
+    expect(text).toContain(`batchpool_azure_budget_refused_total${a} 1`);
+    expect(text).toContain(`batchpool_azure_budget_wait_seconds_sum${a} 2.5`);
+    expect(text).toContain(
+      'batchpool_azure_account_requests_total{account="b.westeurope.batch.azure.com"} 1',
+    );
+    expect(text).not.toContain('batchpool_azure_throttled_total{account="b.');
+  });
+
   it('includes the Node process metrics by default, and registries do not share state', async () => {
     const a = createMetrics();
     const b = createMetrics();
