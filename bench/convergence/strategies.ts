@@ -210,6 +210,9 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         list: () => ctx.azure.batch.list(),
         nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
         nodeCounts: (id) => ctx.azure.batch.nodeCounts(id),
+        badNodes: (id) => ctx.azure.batch.badNodes(id),
+        removeNodes: (id, nodes, p) => ctx.azure.batch.removeNodes(id, nodes, p),
+        rebootNode: (id, node) => ctx.azure.batch.rebootNode(id, node),
       };
       const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
       const deps: ReconcilerDeps = {

@@ -8,8 +8,10 @@ import {
   SecretValues,
   type AccountTarget,
   type Azure,
+  type BadNode,
   type BatchPools,
   type ImageChecker,
+  type PoolNodeCounts,
   type PoolSnapshot,
 } from '../azure/ports.ts';
 import type { Clock } from '../clock.ts';
@@ -23,6 +25,7 @@ import { readSecrets, secretRefsOf } from './secrets.ts';
 import { publishedVersionId, publishing } from './plan/image.ts';
 import {
   imageUsage,
+  needsBadNodes,
   needsImageCheck,
   plan,
   planFailure,
@@ -130,7 +133,36 @@ async function act(
       return batch.disableAutoScale(action.poolId);
     case 'delete':
       return batch.delete(action.poolId);
+    case 'removeNodes':
+      return batch.removeNodes(action.poolId, action.nodeIds, action.params);
+    case 'rebootNodes':
+      return rebootEach(batch, action.poolId, action.nodeIds);
   }
+}
+
+/**
+ * A node Azure will not reboot now (409: it is unusable, busy, leaving) or that is gone counts as rebooted:
+ * Reboot mode then removes it if it is still bad at the next pass. Any other failure fails the action.
+ */
+async function rebootEach(batch: BatchPools, poolId: string, nodeIds: readonly string[]): Promise<void> {
+  for (const nodeId of nodeIds) {
+    try {
+      await batch.rebootNode(poolId, nodeId);
+    } catch (err) {
+      const kind = failureOf(err).kind;
+      if (kind !== 'conflict' && kind !== 'not-found') throw err;
+    }
+  }
+}
+
+/** The bad nodes, listed only when the counts show some (one filtered call). */
+async function observeBadNodes(
+  batch: BatchPools,
+  obj: BatchPool,
+  poolId: string,
+  counts: PoolNodeCounts | undefined,
+): Promise<BadNode[] | undefined> {
+  return needsBadNodes(obj, counts) ? await batch.badNodes(poolId) : undefined;
 }
 
 /** What Azure shows for this object, as plan/observe asks; throws a CallError when a read fails. */
@@ -150,10 +182,12 @@ async function observe(
   const otherId = bg && (bg.to.poolId === poolId ? bg.from.poolId : bg.to.poolId);
   // Interim: one /nodecounts call per pool; the per-account observer (src/azure/observer.ts) replaces it.
   const nodeCounts = pool && (await clients.batch.nodeCounts(poolId));
+  const badNodes = await observeBadNodes(clients.batch, obj, poolId, nodeCounts);
   const observed = {
     pool,
     ...(otherId && { other: { poolId: otherId, pool: await clients.batch.get(otherId) } }),
     ...(nodeCounts && { nodeCounts }),
+    ...(badNodes && { badNodes }),
   };
   if (!needsImageCheck(obj, pool, now, d.settings)) return { clients, seen: { observed } };
   const image = await clients.images.inspect(obj.spec.image.id, region);
