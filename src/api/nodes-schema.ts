@@ -106,7 +106,10 @@ export const nodesStatus = obj(
     }),
     dedicated: stateCounts('Dedicated nodes'),
     lowPriority: stateCounts('Spot nodes'),
-    observedAt: str('When the counts were read.', { format: 'date-time' }),
+    observedAt: str(
+      'When the counts were first seen as they are (kept while they stay the same, so a steady pool costs no status write).',
+      { format: 'date-time' },
+    ),
   },
 );
 

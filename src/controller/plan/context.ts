@@ -24,6 +24,7 @@ import {
   type ImageVerdict,
 } from './image.ts';
 import { imageSay, note, phrase } from './messages.ts';
+import { deepEqual } from '../../json.ts';
 import { describeSecretProblem } from '../secrets.ts';
 import { nodesStatusOf, requiredUsable, type NodesStatus } from './nodes.ts';
 import { recoveryMemory, type NodeRecoveryStatus } from './recovery.ts';
@@ -92,7 +93,12 @@ export class Planner {
     const counts = input.observed?.nodeCounts;
     const pool = input.observed?.pool;
     const sized = input.object.spec.autoScale && pool ? poolTargets(pool) : this.desired;
-    this.nodes = counts && nodesStatusOf(counts, requiredUsable(input.object, sized), this.nowIso);
+    const nodes = counts && nodesStatusOf(counts, requiredUsable(input.object, sized), this.nowIso);
+    const before = this.prev.nodes;
+    this.nodes =
+      nodes && before?.observedAt && deepEqual({ ...nodes, observedAt: before.observedAt }, before)
+        ? before
+        : nodes;
   }
 
   private observeImage(): ImageStatus | undefined {
