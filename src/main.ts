@@ -6,6 +6,8 @@
 import { KubeSecretReader } from './kube/secrets.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AzureClients } from './azure/clients.ts';
+import { NODE_COUNT_STATES } from './azure/ports.ts';
+import type { BatchPoolStatus } from './api/types.ts';
 import { realClock } from './clock.ts';
 import { ConfigError, parseConfig, RUN_USAGE, type Config } from './config.ts';
 import { AccountCredentialChecker, KubeAccountStatusSink } from './controller/account-credentials.ts';
@@ -117,9 +119,12 @@ export async function runCommand(argv: string[]): Promise<number> {
           currentDedicatedNodes: st.currentDedicatedNodes ?? 0,
           currentLowPriorityNodes: st.currentLowPriorityNodes ?? 0,
           ...(st.image && { imageAvailable: st.image.exists }),
+          ...(st.nodes && { nodes: nodesByState(st.nodes), usableNodes: st.nodes.usable ?? 0 }),
         }),
       poolDeleted: (obj) => metrics.pool.forget(obj.metadata.namespace ?? '', obj.metadata.name),
       actionTaken: (obj, action) => {
+        if (action.kind === 'rebootNodes') metrics.pool.recovered('reboot', action.nodeIds.length);
+        if (action.kind === 'removeNodes') metrics.pool.recovered('remove', action.nodeIds.length);
         if (action.kind !== 'resize' && action.kind !== 'create') return;
         const code = (action.kind === 'resize' && action.afterError) || 'none';
         metrics.pool.resizeAttempt(obj.metadata.namespace ?? '', obj.metadata.name, code);
@@ -204,4 +209,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const code = leaseLost ? 1 : 0;
   setTimeout(() => process.exit(code), 2000).unref();
   return code;
+}
+
+/** status.nodes as one count per state, dedicated and Spot together; every state is present. */
+function nodesByState(n: NonNullable<BatchPoolStatus['nodes']>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const state of NODE_COUNT_STATES)
+    out[state] = (n.dedicated?.[state] ?? 0) + (n.lowPriority?.[state] ?? 0);
+  return out;
 }

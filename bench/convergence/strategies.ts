@@ -212,6 +212,9 @@ export function operator(variant: OperatorVariant = {}): Strategy {
         nodeCounts: (id) => ctx.azure.batch.nodeCounts(id),
         listObserved: () => ctx.azure.batch.listObserved(),
         listNodeCounts: () => ctx.azure.batch.listNodeCounts(),
+        badNodes: (id) => ctx.azure.batch.badNodes(id),
+        removeNodes: (id, nodes, p) => ctx.azure.batch.removeNodes(id, nodes, p),
+        rebootNode: (id, node) => ctx.azure.batch.rebootNode(id, node),
       };
       const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
       const deps: ReconcilerDeps = {

@@ -28,7 +28,16 @@ export const DEFAULTS = {
   backoffInitial: '30s',
   backoffMax: '10m',
   updateStrategy: 'Manual',
+  minUsablePercent: 100,
+  nodeRecoveryMode: 'None',
+  maxActionsPerHour: 50,
+  breakerFailurePercent: 50,
+  breakerWindow: '1h',
+  breakerMinNodes: 3,
 } as const;
 
 /** Custom-image node limits, counted across every pool that uses the same image. */
 export const IMAGE_LIMITS = { dedicated: 2500, lowPriority: 1000 } as const;
+
+/** Go-style durations (what CEL's duration() parses), limited to whole ms, s, m and h. */
+export const GO_DURATION_REGEX = '^([0-9]{1,6}(ms|s|m|h))+$';

@@ -62,7 +62,13 @@ export const BATCHPOOL_COLUMNS: PrinterColumn[] = [
     name: 'Current',
     type: 'integer',
     jsonPath: '.status.currentDedicatedNodes',
-    description: 'Dedicated nodes now.',
+    description: 'Dedicated nodes now, as Azure counts them (unusable and booting ones included).',
+  },
+  {
+    name: 'Usable',
+    type: 'integer',
+    jsonPath: '.status.nodes.usable',
+    description: 'Nodes that can run tasks now (idle or running), dedicated and Spot.',
   },
   { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'What the operator is doing.' },
   {

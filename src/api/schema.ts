@@ -7,7 +7,8 @@
 // field and the rule. Strings and lists that rules read carry maxLength/maxItems so that the
 // apiserver's CEL cost estimate stays inside its budget.
 
-import { IMAGE_LIMITS, DEFAULTS } from './constants.ts';
+import { IMAGE_LIMITS, DEFAULTS, GO_DURATION_REGEX } from './constants.ts';
+import { nodeRecovery, nodeRecoveryStatus, nodesStatus, readiness } from './nodes-schema.ts';
 import type { ValidationRule } from './openapi.ts';
 import { bool, immutable, int, int64, list, obj, str } from './openapi.ts';
 import {
@@ -49,8 +50,7 @@ export const SUBNET_ID_REGEX =
 export const POOL_ID_REGEX = '^[A-Za-z0-9_-]{1,64}$';
 /** The ISO-8601 durations a resize timeout accepts: days, hours, minutes, seconds, whole numbers. */
 export const ISO_DURATION_REGEX = '^P([0-9]{1,3}D)?(T([0-9]{1,6}H)?([0-9]{1,6}M)?([0-9]{1,6}S)?)?$';
-/** Go-style durations (what CEL's duration() parses), limited to whole ms, s, m and h. */
-export const GO_DURATION_REGEX = '^([0-9]{1,6}(ms|s|m|h))+$';
+export { GO_DURATION_REGEX };
 const GUID_REGEX = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 const DNS_LABEL_REGEX = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const DNS_SUBDOMAIN_REGEX = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
@@ -899,6 +899,8 @@ export const batchPoolSpecSchema = obj(
       },
     ),
     resizeStrategy,
+    readiness,
+    nodeRecovery,
     deletionPolicy: str(
       'What happens to the Azure pool when this object is deleted: Delete (the default) deletes it; ' +
         'Retain keeps it running in Azure, unmanaged.',
@@ -988,7 +990,9 @@ export const batchPoolStatusSchema = obj(
     ),
     phase: str(
       'One word for people: Pending (not yet acted on), Creating, Resizing, Backoff (waiting to retry a ' +
-        'resize), Updating (changing the settings of the pool, see status.update), Ready (at target), ' +
+        'resize), Updating (changing the settings of the pool, see status.update), Starting (at the target ' +
+        'count, waiting for nodes to become usable), Recovering (rebooting or removing nodes that cannot run ' +
+        'tasks, see spec.nodeRecovery), Ready (enough usable nodes at target), ' +
         'Stalled (needs a person; see the Stalled condition), Paused (the paused annotation holds a write ' +
         'that is due), Deleting.',
       {
@@ -998,6 +1002,8 @@ export const batchPoolStatusSchema = obj(
           'Resizing',
           'Backoff',
           'Updating',
+          'Starting',
+          'Recovering',
           'Ready',
           'Stalled',
           'Paused',
@@ -1138,6 +1144,8 @@ export const batchPoolStatusSchema = obj(
       },
       { required: ['id', 'exists', 'checkedAt'] },
     ),
+    nodes: nodesStatus,
+    nodeRecovery: nodeRecoveryStatus,
     nodeAgent: obj('The last check of spec.nodeAgentSkuId against the account’s supported images.', {
       skuId: str('The node agent SKU checked.'),
       supported: bool('Whether the account offers it for the image’s operating system.'),

@@ -185,6 +185,28 @@ export interface BatchPools {
   nodeCounts(poolId: string): Promise<PoolNodeCounts | undefined>;
   /** The node agent SKUs the account offers (Batch's supported images); the adapter may cache them. */
   nodeAgentSkus(): Promise<NodeAgentSku[]>;
+  /** The pool's unusable and start-task-failed nodes, with their errors (one filtered, selected list). */
+  badNodes(poolId: string): Promise<BadNode[]>;
+  /** Removes these nodes (removenodes, at most 100); Azure lowers the pool's targets by as many. */
+  removeNodes(poolId: string, nodeIds: readonly string[], params: RemoveNodesParams): Promise<void>;
+  /** Reboots one node (the service's default option, requeue). */
+  rebootNode(poolId: string, nodeId: string): Promise<void>;
+}
+
+/** A node that counts but cannot run tasks, and what Azure says is wrong with it. */
+export interface BadNode {
+  id: string;
+  state: 'unusable' | 'starttaskfailed';
+  dedicated: boolean;
+  /** When its current boot began (ms since epoch), if Azure said. */
+  lastBootTime?: number;
+  /** The node's errors, or for a failed start task its failureInfo (with the exit code in the message). */
+  errors: { code: string; message: string }[];
+}
+
+export interface RemoveNodesParams {
+  resizeTimeout: string;
+  nodeDeallocationOption: NodeDeallocationOption;
 }
 
 /** The node states /nodecounts counts (BatchNodeCounts, 2025-06-01), each a field of NodeStateCounts. */

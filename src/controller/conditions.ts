@@ -16,6 +16,10 @@ export const Reason = {
   Paused: 'Paused',
   AzureError: 'AzureError',
   Updating: 'Updating',
+  NodesStarting: 'NodesStarting',
+  RecoveringNodes: 'RecoveringNodes',
+  RemovingNodes: 'RemovingNodes',
+  RecoveryBudgetSpent: 'RecoveryBudgetSpent',
   // Ready (spec.adoption Observe)
   Observing: 'Observing',
   // Stalled
@@ -38,6 +42,8 @@ export const Reason = {
   UpdateRefused: 'UpdateRefused',
   AdoptionMismatch: 'AdoptionMismatch',
   SecretUnavailable: 'SecretUnavailable',
+  NodesUnusable: 'NodesUnusable',
+  NodeRecoveryHalted: 'NodeRecoveryHalted',
   NotStalled: 'NotStalled',
   // ImageAvailable
   ImageFound: 'ImageFound',
@@ -69,7 +75,9 @@ export type StalledReason =
   | typeof Reason.QuotaReached
   | typeof Reason.UpdateRefused
   | typeof Reason.AdoptionMismatch
-  | typeof Reason.SecretUnavailable;
+  | typeof Reason.SecretUnavailable
+  | typeof Reason.NodesUnusable
+  | typeof Reason.NodeRecoveryHalted;
 
 export interface ConditionInput {
   type: ConditionType;

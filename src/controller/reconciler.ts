@@ -8,8 +8,10 @@ import {
   SecretValues,
   type AccountTarget,
   type Azure,
+  type BadNode,
   type BatchPools,
   type ImageChecker,
+  type PoolNodeCounts,
   type PoolSnapshot,
 } from '../azure/ports.ts';
 import type { AccountObserver } from '../azure/observer.ts';
@@ -24,6 +26,7 @@ import { readSecrets, secretRefsOf } from './secrets.ts';
 import { publishedVersionId, publishing } from './plan/image.ts';
 import {
   imageUsage,
+  needsBadNodes,
   needsImageCheck,
   plan,
   planFailure,
@@ -136,7 +139,36 @@ async function act(
       return batch.disableAutoScale(action.poolId);
     case 'delete':
       return batch.delete(action.poolId);
+    case 'removeNodes':
+      return batch.removeNodes(action.poolId, action.nodeIds, action.params);
+    case 'rebootNodes':
+      return rebootEach(batch, action.poolId, action.nodeIds);
   }
+}
+
+/**
+ * A node Azure will not reboot now (409: it is unusable, busy, leaving) or that is gone counts as rebooted:
+ * Reboot mode then removes it if it is still bad at the next pass. Any other failure fails the action.
+ */
+async function rebootEach(batch: BatchPools, poolId: string, nodeIds: readonly string[]): Promise<void> {
+  for (const nodeId of nodeIds) {
+    try {
+      await batch.rebootNode(poolId, nodeId);
+    } catch (err) {
+      const kind = failureOf(err).kind;
+      if (kind !== 'conflict' && kind !== 'not-found') throw err;
+    }
+  }
+}
+
+/** The bad nodes, listed only when the counts show some (one filtered call). */
+async function observeBadNodes(
+  batch: BatchPools,
+  obj: BatchPool,
+  poolId: string,
+  counts: PoolNodeCounts | undefined,
+): Promise<BadNode[] | undefined> {
+  return needsBadNodes(obj, counts) ? await batch.badNodes(poolId) : undefined;
 }
 
 interface Observed {
@@ -185,10 +217,16 @@ async function observePools(
   const other = otherId ? { poolId: otherId, pool: await read(otherId) } : undefined;
   const counts = observer?.latest()?.nodeCounts;
   const nodeCounts = pool && (counts ? counts.get(poolId) : await clients.batch.nodeCounts(poolId));
+  const badNodes = await observeBadNodes(clients.batch, obj, poolId, nodeCounts);
   return {
     clients,
     observer,
-    observed: { pool, ...(other && { other }), ...(nodeCounts && { nodeCounts }) },
+    observed: {
+      pool,
+      ...(other && { other }),
+      ...(nodeCounts && { nodeCounts }),
+      ...(badNodes && { badNodes }),
+    },
     fromView,
   };
 }

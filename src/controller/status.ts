@@ -37,6 +37,10 @@ export interface StatusInput {
   /** What the image allows (ImageAvailable); undefined = as the image status alone says. */
   imageVerdict?: ImageVerdict;
   nodeAgent: NodeAgentStatus | undefined;
+  /** The node counts of this observation; undefined keeps the previous ones. */
+  nodes?: BatchPoolStatus['nodes'];
+  /** Node recovery's memory; undefined drops it. */
+  nodeRecovery?: BatchPoolStatus['nodeRecovery'];
   verdict: Verdict;
   paused: boolean;
   nowIso: string;
@@ -48,6 +52,8 @@ const WORKING: ReadonlySet<Phase> = new Set([
   'Resizing',
   'Backoff',
   'Updating',
+  'Starting',
+  'Recovering',
   'Deleting',
 ]);
 
@@ -73,6 +79,9 @@ export function buildStatus(s: StatusInput): BatchPoolStatus {
   else delete next.rejected;
   if (s.image) next.image = s.image;
   if (s.nodeAgent) next.nodeAgent = s.nodeAgent;
+  if (s.nodes) next.nodes = s.nodes;
+  if (s.nodeRecovery) next.nodeRecovery = s.nodeRecovery;
+  else delete next.nodeRecovery;
 
   let c = s.previous.conditions;
   const ready = v.phase === 'Ready';
@@ -171,6 +180,9 @@ export function statusAfterFailedAction(
   const next: BatchPoolStatus = { ...planned };
   if (previous.resize) next.resize = previous.resize;
   else delete next.resize;
+  // A reboot or removal that did not go out is neither remembered nor charged to the budget.
+  if (previous.nodeRecovery) next.nodeRecovery = previous.nodeRecovery;
+  else delete next.nodeRecovery;
   next.conditions = setCondition(
     next.conditions,
     { type: 'Reconciling', status: 'True', reason: Reason.AzureError, message },

@@ -23,7 +23,13 @@ export interface PoolSample {
   currentLowPriorityNodes: number;
   /** undefined while the image has not been checked yet: no series rather than a guess. */
   imageAvailable?: boolean;
+  /** Nodes by state (dedicated and Spot together), from status.nodes; undefined before Azure was asked. */
+  nodes?: Readonly<Record<string, number>>;
+  /** Nodes that can run tasks (status.nodes.usable). */
+  usableNodes?: number;
 }
+
+export type RecoveryKind = 'reboot' | 'remove';
 
 /** Per-queue recorder, the shape of client-go's workqueue MetricsProvider. */
 export interface QueueMetrics {
@@ -63,6 +69,8 @@ export interface OperatorMetrics {
     resizeAttempt(namespace: string, name: string, code: string): void;
     /** Drops every series of a deleted BatchPool, so the exposition does not grow without bound. */
     forget(namespace: string, name: string): void;
+    /** Nodes sent a reboot or removed by node recovery (one per node, not per call). */
+    recovered(kind: RecoveryKind, nodes: number): void;
   };
   azure: {
     /** One Azure call: `code` is the HTTP status, or a transport error name such as ECONNRESET. */
@@ -208,6 +216,26 @@ export function createMetrics(opts: MetricsOptions = {}): OperatorMetrics {
     registers: reg,
   });
 
+  const poolNodes = new Gauge({
+    name: 'batchpool_nodes',
+    help: 'Nodes of the Azure Batch pool by state (dedicated and Spot together), from its node counts',
+    labelNames: ['namespace', 'name', 'state'] as const,
+    registers: reg,
+  });
+  const poolUsable = new Gauge({
+    name: 'batchpool_usable_nodes',
+    help: 'Nodes of the Azure Batch pool that can run tasks (idle or running), dedicated and Spot',
+    labelNames: ['namespace', 'name'] as const,
+    registers: reg,
+  });
+  const recoveryActions = new Counter({
+    name: 'batchpool_node_recovery_actions_total',
+    help: 'Nodes rebooted or removed by node recovery, by kind (reboot, remove)',
+    labelNames: ['kind'] as const,
+    registers: reg,
+  });
+  for (const kind of ['reboot', 'remove']) recoveryActions.inc({ kind }, 0);
+
   const azureRequests = new Counter({
     name: 'azure_requests_total',
     help: 'Requests to Azure, by service (batch, compute, identity), operation and HTTP status or error',
@@ -254,8 +282,9 @@ export function createMetrics(opts: MetricsOptions = {}): OperatorMetrics {
     registers: reg,
   });
 
-  // Which resize codes each pool has used, so forget() can remove exactly those series.
+  // Which resize codes (and node states) each pool has used, so forget() can remove exactly those series.
   const resizeCodes = new Map<string, Set<string>>();
+  const nodeStates = new Map<string, Set<string>>();
   const queues = new Map<string, QueueMetrics>();
 
   const azureObserve = (service: AzureService, operation: string, code: number | string, seconds: number) => {
@@ -320,6 +349,21 @@ export function createMetrics(opts: MetricsOptions = {}): OperatorMetrics {
         poolCurrent.set({ namespace, name, priority: 'dedicated' }, s.currentDedicatedNodes);
         poolCurrent.set({ namespace, name, priority: 'lowpriority' }, s.currentLowPriorityNodes);
         if (s.imageAvailable !== undefined) poolImage.set({ namespace, name }, s.imageAvailable ? 1 : 0);
+        if (s.usableNodes !== undefined) poolUsable.set({ namespace, name }, s.usableNodes);
+        if (s.nodes) {
+          const key = `${namespace}/${name}`;
+          const seen = nodeStates.get(key) ?? new Set<string>();
+          nodeStates.set(key, seen);
+          // A state that emptied reads 0, not its last value.
+          for (const state of seen) if (!(state in s.nodes)) poolNodes.set({ namespace, name, state }, 0);
+          for (const [state, n] of Object.entries(s.nodes)) {
+            seen.add(state);
+            poolNodes.set({ namespace, name, state }, n);
+          }
+        }
+      },
+      recovered(kind, nodes) {
+        recoveryActions.inc({ kind }, nodes);
       },
       resizeAttempt(namespace, name, code) {
         const key = `${namespace}/${name}`;
@@ -334,7 +378,10 @@ export function createMetrics(opts: MetricsOptions = {}): OperatorMetrics {
           poolCurrent.remove({ namespace, name, priority });
         }
         poolImage.remove({ namespace, name });
+        poolUsable.remove({ namespace, name });
         const key = `${namespace}/${name}`;
+        for (const state of nodeStates.get(key) ?? []) poolNodes.remove({ namespace, name, state });
+        nodeStates.delete(key);
         for (const code of resizeCodes.get(key) ?? []) poolResizes.remove({ namespace, name, code });
         resizeCodes.delete(key);
       },

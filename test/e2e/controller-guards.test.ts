@@ -47,7 +47,7 @@ describe('controller: image guard', () => {
     const warning = await h.kube.waitForEvent(ns, 'p', 'ImageNotFound');
     expect(warning.type).toBe('Warning');
     expect(warning.note).toContain(image);
-    expect(await kubectlOk(['get', 'bp', '-n', ns])).toMatch(/p\s+5\s+5\s+Stalled/);
+    expect(await kubectlOk(['get', 'bp', '-n', ns])).toMatch(/p\s+5\s+5\s+\S+\s+Stalled/);
 
     await h.kube.patchPool(ns, 'p', { spec: { targetDedicatedNodes: 8 } });
     const since = h.sim.requests.cursor();

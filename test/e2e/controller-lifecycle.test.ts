@@ -81,7 +81,7 @@ describe('controller: lifecycle', () => {
     expect(backoff.status?.resize?.lastError?.code).toBe('AllocationFailed');
     expect(condition(backoff, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Backoff' });
     const table = await kubectlOk(['get', 'bp', '-n', ns, '-o', 'wide']);
-    expect(table).toMatch(/grow\s+20\s+\d+\s+Backoff\s+1\s+False/);
+    expect(table).toMatch(/grow\s+20\s+\d+\s+\S+\s+Backoff\s+1\s+False/);
     expect(table).toMatch(/AllocationFailed/);
 
     h.sim.faults.failNextResizes(id, 1, { code: 'AllocationTimedout', fraction: 0.5 });
@@ -130,7 +130,7 @@ describe('controller: lifecycle', () => {
     expect(p.status?.resize?.attempts).toBe(2);
     await sleep(1500);
     expect(requests('Pool_Resize', id)).toHaveLength(1);
-    expect(await kubectlOk(['get', 'bp', '-n', ns])).toMatch(/p\s+10\s+\d+\s+Stalled\s+2\s+False/);
+    expect(await kubectlOk(['get', 'bp', '-n', ns])).toMatch(/p\s+10\s+\d+\s+\S+\s+Stalled\s+2\s+False/);
     h.sim.faults.clearPool(id);
   });
 
@@ -181,7 +181,7 @@ describe('controller: lifecycle', () => {
     });
     await h.kube.waitForPool(ns, 'mixed', isReadyAt(2, 3), 'Ready at 2 + 3');
     const wide = await kubectlOk(['get', 'bp', '-n', ns, '-o', 'wide']);
-    expect(wide).toMatch(/mixed\s+2\s+2\s+Ready\s+1\s+True\s+\S+\s+3\s+3\s+mixed-\S+\s+Standard_D4s_v5/);
+    expect(wide).toMatch(/mixed\s+2\s+2\s+5\s+Ready\s+1\s+True\s+\S+\s+3\s+3\s+mixed-\S+\s+Standard_D4s_v5/);
   });
 
   it('stops a running resize when the target changes, then issues the new one (no 409 loop), and shrinks', async () => {

@@ -28,7 +28,7 @@ describe('npm run demo', () => {
       expect(out).toMatch(/Warning\s+ImageNotFound\s+batchpool\/render-farm/);
       expect(out).toMatch(/restored the image of render-farm/);
       expect(out).toMatch(/every pool reached its target and is Ready/);
-      expect(out).toMatch(/render-farm\s+600\s+600\s+Ready/);
+      expect(out).toMatch(/render-farm\s+600\s+600\s+600\s+Ready/);
       expect(out).toMatch(/stopped\./);
       expect(code, out.slice(-3000)).toBe(0);
     },

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type {
   AccountTarget,
+  BadNode,
   AutoScaleSettings,
   Azure,
   BatchPools,
@@ -18,6 +19,7 @@ import type {
   PoolNodeCounts,
   PoolSnapshot,
   PublishRequest,
+  RemoveNodesParams,
   ResizeParams,
   SecretValues,
 } from '../../src/azure/ports.ts';
@@ -39,6 +41,13 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
    * Spot nodes all count as idle.
    */
   readonly nodeStates = new Map<string, Partial<Record<NodeCountState, number>>>();
+  /**
+   * The listed bad nodes of a pool; the test keeps nodeStates in step. removeNodes drops them (and lowers the
+   * targets, as Azure does); rebootNode leaves them, as a reboot that did not help.
+   */
+  readonly badNodeList = new Map<string, BadNode[]>();
+  /** Every node write, in order: `reboot <id>` and `remove <ids>` (kept apart from `calls`, which tests pin). */
+  readonly nodeWrites: string[] = [];
 
   batch(account: AccountTarget): BatchPools {
     this.clients.push(account.identity?.clientId);
@@ -236,6 +245,46 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
       dedicated: counts(p.currentDedicatedNodes, this.nodeStates.get(poolId)),
       lowPriority: counts(p.currentLowPriorityNodes),
     });
+  }
+
+  /** Not a logged call (see nodeWrites). */
+  badNodes(poolId: string): Promise<BadNode[]> {
+    return Promise.resolve(structuredClone(this.badNodeList.get(poolId) ?? []));
+  }
+
+  removeNodes(poolId: string, nodeIds: readonly string[], _p: RemoveNodesParams): Promise<void> {
+    this.nodeWrites.push(`remove ${nodeIds.join(',')}`);
+    const err = this.failNext.get('removeNodes');
+    if (err) {
+      this.failNext.delete('removeNodes');
+      return Promise.reject(err);
+    }
+    const pool = this.pools.get(poolId)!;
+    const gone = new Set(nodeIds);
+    const list = this.badNodeList.get(poolId) ?? [];
+    for (const node of list.filter((n) => gone.has(n.id))) {
+      if (node.dedicated) pool.targetDedicatedNodes -= 1;
+      else pool.targetLowPriorityNodes -= 1;
+      const states = this.nodeStates.get(poolId) ?? {};
+      const key = node.state === 'unusable' ? 'unusable' : 'startTaskFailed';
+      if (node.dedicated && states[key]) states[key] -= 1;
+    }
+    this.badNodeList.set(
+      poolId,
+      list.filter((n) => !gone.has(n.id)),
+    );
+    pool.allocationState = 'resizing';
+    return Promise.resolve();
+  }
+
+  rebootNode(_poolId: string, nodeId: string): Promise<void> {
+    this.nodeWrites.push(`reboot ${nodeId}`);
+    const err = this.failNext.get('rebootNode');
+    if (err) {
+      this.failNext.delete('rebootNode');
+      return Promise.reject(err);
+    }
+    return Promise.resolve();
   }
 
   /** Finishes the running resize: the pool reaches `reach` (default: its targets), with an optional error. */

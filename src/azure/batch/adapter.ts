@@ -10,6 +10,7 @@ import { failureOf, isAzureCode } from '../../errors.ts';
 import { FailFast } from '../../retry-policy.ts';
 import type {
   AutoScaleSettings,
+  BadNode,
   BatchPools,
   CreatePoolParams,
   EmptyPoolSettings,
@@ -17,12 +18,16 @@ import type {
   NodeAgentSku,
   PoolNodeCounts,
   PoolSnapshot,
+  RemoveNodesParams,
   ResizeParams,
   SecretValues,
 } from '../ports.ts';
 import { withRetry, type AttemptGate, type RetryOptions } from '../retry.ts';
 import { allItems, BatchClient, type BatchClientOptions } from './client.ts';
 import {
+  BAD_NODE_FILTER,
+  BAD_NODE_SELECT,
+  toBadNode,
   toCreateOptions,
   toEnableAutoScaleOptions,
   toNodeAgentSku,
@@ -237,6 +242,35 @@ export class BatchDataPlane implements BatchPools {
       if (f.kind === 'not-found' || isAzureCode(f.code, 'poolbeingdeleted')) return;
       throw err;
     }
+  }
+
+  badNodes(poolId: string): Promise<BadNode[]> {
+    return this.call('computeNode.list', async (abortSignal) => {
+      const out: BadNode[] = [];
+      for await (const node of allItems((nextLink) =>
+        this.client.listNodes(poolId, {
+          abortSignal,
+          filter: BAD_NODE_FILTER,
+          select: BAD_NODE_SELECT,
+          ...(nextLink && { nextLink }),
+        }),
+      ))
+        out.push(toBadNode(node));
+      return out;
+    });
+  }
+
+  async removeNodes(poolId: string, nodeIds: readonly string[], params: RemoveNodesParams): Promise<void> {
+    const body = { nodeList: [...nodeIds], ...params };
+    await this.call('pool.removeNodes', (abortSignal) =>
+      this.client.removeNodes(poolId, body, { abortSignal }),
+    );
+  }
+
+  async rebootNode(poolId: string, nodeId: string): Promise<void> {
+    await this.call('computeNode.reboot', (abortSignal) =>
+      this.client.rebootNode(poolId, nodeId, undefined, { abortSignal }),
+    );
   }
 }
 

@@ -20,6 +20,7 @@ import {
   NODE_COUNT_STATES,
   OWNER_METADATA,
   SecretValues,
+  type BadNode,
   type CreatePoolParams,
   type EmptyPoolSettings,
   type LiveSettings,
@@ -35,6 +36,7 @@ import { SETTINGS, VM_KEYS, type SettingKey } from '../settings-table.ts';
 import {
   KnownAllocationState,
   type BatchMetadataItem,
+  type BatchNode,
   type BatchNodeCounts,
   type BatchPool,
   type BatchPoolNodeCounts,
@@ -326,6 +328,43 @@ function toStateCounts(c: BatchNodeCounts | undefined): NodeStateCounts {
 
 export function toPoolNodeCounts(c: BatchPoolNodeCounts): PoolNodeCounts {
   return { dedicated: toStateCounts(c.dedicated), lowPriority: toStateCounts(c.lowPriority) };
+}
+
+/** The fields badNodes selects: enough to name a node, say what is wrong, and tell a new boot from an old. */
+export const BAD_NODE_SELECT = [
+  'id',
+  'state',
+  'isDedicated',
+  'lastBootTime',
+  'errors',
+  'startTaskInfo',
+] as const;
+export const BAD_NODE_FILTER = "state eq 'unusable' or state eq 'starttaskfailed'";
+
+/**
+ * A listed node as the plan reads it. An unusable node says why in `errors`; a failed start task usually has
+ * none there, so its failureInfo (with the exit code) stands in, and a node with neither is "Unknown".
+ */
+export function toBadNode(n: Pick<BatchNode, 'id' | 'state'> & Partial<BatchNode>): BadNode {
+  const state = String(n.state).toLowerCase() === 'unusable' ? 'unusable' : 'starttaskfailed';
+  const errors = (n.errors ?? []).map((e) => ({ code: e.code ?? 'Unknown', message: e.message ?? '' }));
+  const failure = n.startTaskInfo?.failureInfo;
+  if (errors.length === 0 && state === 'starttaskfailed' && failure) {
+    const exit = n.startTaskInfo?.exitCode;
+    errors.push({
+      code: failure.code ?? 'StartTaskFailed',
+      message: `${failure.message ?? 'The start task failed'}${exit !== undefined ? ` (exit code ${exit})` : ''}`,
+    });
+  }
+  if (errors.length === 0) errors.push({ code: 'Unknown', message: 'Azure gave no error for this node' });
+  const boot = n.lastBootTime ? Date.parse(n.lastBootTime) : NaN;
+  return {
+    id: n.id,
+    state,
+    dedicated: n.isDedicated !== false,
+    ...(Number.isFinite(boot) && { lastBootTime: boot }),
+    errors,
+  };
 }
 
 export function toNodeAgentSku(i: BatchSupportedImage): NodeAgentSku {

@@ -24,8 +24,11 @@ import {
   type ImageVerdict,
 } from './image.ts';
 import { imageSay, note, phrase } from './messages.ts';
+import { deepEqual } from '../../json.ts';
 import { describeSecretProblem } from '../secrets.ts';
-import { desiredTargets, isPaused, poolIdOf, sameTargets } from './targets.ts';
+import { nodesStatusOf, requiredUsable, type NodesStatus } from './nodes.ts';
+import { recoveryMemory, type NodeRecoveryStatus } from './recovery.ts';
+import { desiredTargets, isPaused, poolIdOf, poolTargets, sameTargets } from './targets.ts';
 import type {
   Action,
   Decision,
@@ -61,6 +64,10 @@ export class Planner {
   adoptedAt: string | undefined;
   image: ImageStatus | undefined;
   nodeAgent: NodeAgentStatus | undefined;
+  /** The node counts of this observation, for status.nodes (absent when Azure was not asked). */
+  readonly nodes: NodesStatus | undefined;
+  /** Node recovery's memory (status.nodeRecovery), updated by the decisions of this pass. */
+  readonly nodeRecovery: NodeRecoveryStatus;
 
   constructor(input: PlanInput) {
     this.in = input;
@@ -78,6 +85,20 @@ export class Planner {
     this.rejected = undefined;
     this.image = this.observeImage();
     this.nodeAgent = this.observeNodeAgent();
+    this.nodeRecovery = recoveryMemory(
+      this.prev.nodeRecovery,
+      input.object.metadata.generation ?? 0,
+      input.now,
+    );
+    const counts = input.observed?.nodeCounts;
+    const pool = input.observed?.pool;
+    const sized = input.object.spec.autoScale && pool ? poolTargets(pool) : this.desired;
+    const nodes = counts && nodesStatusOf(counts, requiredUsable(input.object, sized), this.nowIso);
+    const before = this.prev.nodes;
+    this.nodes =
+      nodes && before?.observedAt && deepEqual({ ...nodes, observedAt: before.observedAt }, before)
+        ? before
+        : nodes;
   }
 
   private observeImage(): ImageStatus | undefined {
@@ -148,6 +169,8 @@ export class Planner {
       image: this.image,
       ...(this.in.observed && { imageVerdict: this.imageVerdict(this.in.observed.pool !== undefined) }),
       nodeAgent: this.nodeAgent,
+      nodes: this.nodes,
+      nodeRecovery: this.keepsRecoveryMemory() ? this.nodeRecovery : undefined,
       verdict,
       paused: this.paused,
       nowIso: this.nowIso,
@@ -160,6 +183,12 @@ export class Planner {
       }
     }
     return { action, status, events: this.events, reason, requeueAfterMs };
+  }
+
+  /** Only a pool that recovers nodes (or did) carries status.nodeRecovery. */
+  private keepsRecoveryMemory(): boolean {
+    const mode = this.object.spec.nodeRecovery?.mode ?? DEFAULTS.nodeRecoveryMode;
+    return mode !== 'None' || this.prev.nodeRecovery !== undefined;
   }
 
   poll(): number {

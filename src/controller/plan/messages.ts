@@ -44,6 +44,8 @@ export const phrase = {
   deleting: (poolId: string) => `Deleting pool ${poolId}`,
   deletedOutOfBand: (poolId: string) =>
     `Pool ${poolId} is being deleted outside the operator; it will be re-created once gone`,
+  removingNodes: (poolId: string, current: Targets, to: Targets) =>
+    `Waiting for Azure to remove nodes of pool ${poolId} (${fmt(current)} now, down to ${fmt(to)}); then it is resized back to the spec`,
   stopping: (poolId: string) => `Waiting for the stopped resize of pool ${poolId} to settle`,
   growing: (creating: boolean, current: Targets, running: Targets, attempt: number) =>
     `${creating ? 'Creating' : 'Resizing'}: ${fmt(current)} of ${fmt(running)}, attempt ${attempt}`,
@@ -94,6 +96,8 @@ export const resizeBecause = {
   drift: (staleNote: string) => `restoring the spec after an out-of-band resize${staleNote}`,
   targetChanged: (staleNote: string) => `the target changed${staleNote}`,
   nextStep: (current: Targets, staleNote: string) => `continuing from ${fmt(current)}${staleNote}`,
+  afterNodeRemoval: (current: Targets) =>
+    `replacing the nodes removed by node recovery (${fmt(current)} left; Azure lowered the target by as many)`,
   staleNote: (code: string | undefined) =>
     code ? ` (ignoring ${code} left over from an earlier resize)` : '',
 } as const;

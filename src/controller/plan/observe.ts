@@ -2,7 +2,8 @@
 // its answer could change a decision — not on every pass.
 
 import type { BatchPool } from '../../api/types.ts';
-import type { PoolSnapshot } from '../../azure/ports.ts';
+import type { PoolNodeCounts, PoolSnapshot } from '../../azure/ports.ts';
+import { badCountOf } from './nodes.ts';
 import { imageVerdict } from './image.ts';
 import { isRecordedError } from './resize.ts';
 import { isPaused } from './targets.ts';
@@ -43,4 +44,13 @@ export function needsImageCheck(
     if (!r || !isRecordedError(r)) return true;
   }
   return now - Date.parse(img.checkedAt) >= s.imageCheckIntervalMs;
+}
+
+/**
+ * Whether to list the pool's bad nodes (their IDs and errors): only when the counts show unusable or
+ * start-task-failed nodes, so a healthy pool costs no call. The list names the errors in the conditions and
+ * the nodes that recovery acts on.
+ */
+export function needsBadNodes(object: BatchPool, counts: PoolNodeCounts | undefined): boolean {
+  return !object.metadata.deletionTimestamp && counts !== undefined && badCountOf(counts) > 0;
 }

@@ -20,6 +20,7 @@ import {
   sentence,
   stalled,
 } from './messages.ts';
+import { planUsable, removedByUs } from './recovery.ts';
 import { nextStep, poolCurrent, poolTargets, sameTargets, towardDesired } from './targets.ts';
 import type { PlanResult, Targets } from './types.ts';
 
@@ -30,6 +31,15 @@ const STALE_SKEW_MS = 120_000;
 export function planResizing(p: Planner, pool: PoolSnapshot): PlanResult {
   const { desired } = p;
   const running = poolTargets(pool);
+  if (removedByUs(p, pool)) {
+    return p.working(
+      'Recovering',
+      Reason.RemovingNodes,
+      phrase.removingNodes(p.poolId, poolCurrent(pool), running),
+      NONE,
+      p.poll(),
+    );
+  }
   if (towardDesired(running, desired, p.maxStep)) {
     const creating = p.prev.phase === 'Creating';
     return p.working(
@@ -56,7 +66,7 @@ export function planResizing(p: Planner, pool: PoolSnapshot): PlanResult {
 
 export function planSteady(p: Planner, pool: PoolSnapshot): PlanResult {
   if (sameTargets(poolCurrent(pool), p.desired) && sameTargets(poolTargets(pool), p.desired)) {
-    return planAtTarget(p);
+    return planAtTarget(p, pool);
   }
   if (p.image?.exists !== true) {
     const imageId = p.object.spec.image.id;
@@ -67,7 +77,9 @@ export function planSteady(p: Planner, pool: PoolSnapshot): PlanResult {
   return planShort(p, pool, err);
 }
 
-function planAtTarget(p: Planner): PlanResult {
+function planAtTarget(p: Planner, pool: PoolSnapshot): PlanResult {
+  const usable = planUsable(p, pool);
+  if (usable && 'status' in usable) return usable;
   if (p.resize) {
     delete p.resize.lastError;
     delete p.resize.nextAttemptAt;
@@ -75,9 +87,11 @@ function planAtTarget(p: Planner): PlanResult {
   if (p.prev.phase !== 'Ready') {
     p.event('Normal', 'TargetReached', note.targetReached(p.poolId, p.desired, p.resize?.attempts));
   }
-  const message = [phrase.atTarget(p.poolId, p.desired), ...readyNotes(p)].join('; ');
+  const message = [phrase.atTarget(p.poolId, p.desired), usable?.note, ...readyNotes(p)]
+    .filter((m) => m !== undefined)
+    .join('; ');
   return p.result(
-    NONE,
+    usable?.ready ?? NONE,
     { phase: 'Ready', reason: Reason.TargetReached, message },
     Reason.TargetReached,
     p.resync(),
@@ -247,6 +261,10 @@ function planShort(p: Planner, pool: PoolSnapshot, err: ResizeErrorSnapshot | un
   const current = poolCurrent(pool);
   if (p.paused) return p.pausedHold(pausedBecause.resizeDue(p.poolId, current, p.desired));
   const step = nextStep(current, p.desired, p.maxStep);
+  if (removedByUs(p, pool)) {
+    delete p.nodeRecovery.removedTo;
+    return p.issueResize(step, 1, 'ResizeAfterNodeRemoval', resizeBecause.afterNodeRemoval(current));
+  }
   const staleNote = resizeBecause.staleNote(err?.code);
   const issued = p.resize?.lastTarget;
   const onTheWay = issued !== undefined && towardDesired(issued, p.desired, p.maxStep);

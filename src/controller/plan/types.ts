@@ -4,6 +4,7 @@
 import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
 import type {
   AutoScaleSettings,
+  BadNode,
   CreatePoolParams,
   EmptyPoolSettings,
   ImageFacts,
@@ -12,6 +13,7 @@ import type {
   PoolNodeCounts,
   PoolSnapshot,
   PublishRequest,
+  RemoveNodesParams,
   ResizeParams,
 } from '../../azure/ports.ts';
 import type { Reason, StalledReason } from '../conditions.ts';
@@ -62,6 +64,8 @@ export interface PlanInput {
     other?: { poolId: string; pool: PoolSnapshot | undefined };
     /** The pool's nodes by state, when Azure was asked (/nodecounts); absent for a pool that does not exist. */
     nodeCounts?: PoolNodeCounts;
+    /** The unusable and start-task-failed nodes, listed when the counts show any (see needsBadNodes). */
+    badNodes?: BadNode[];
   };
   /**
    * A fresh image check made during this pass, if one was made: spec.image.id, and the version it is
@@ -96,11 +100,22 @@ export type Action =
   | { kind: 'disableAutoScale'; poolId: string }
   | { kind: 'delete'; poolId: string }
   | { kind: 'publishImage'; request: PublishRequest }
+  /** Node recovery (spec.nodeRecovery): one reboot per node, or one removenodes of at most 100. */
+  | { kind: 'rebootNodes'; poolId: string; nodeIds: string[] }
+  | { kind: 'removeNodes'; poolId: string; nodeIds: string[]; params: RemoveNodesParams }
   | { kind: 'removeFinalizer' };
 
 /** The events.k8s.io `action` of an event: the Azure write it announces, or Observe for what was seen. */
 export type EventAction =
-  'Create' | 'Resize' | 'StopResize' | 'Update' | 'AutoScale' | 'Delete' | 'Publish' | 'Observe';
+  | 'Create'
+  | 'Resize'
+  | 'StopResize'
+  | 'Update'
+  | 'AutoScale'
+  | 'Delete'
+  | 'Publish'
+  | 'RecoverNodes'
+  | 'Observe';
 
 export type EventReason =
   | 'PoolCreating'
@@ -131,6 +146,8 @@ export type EventReason =
   | 'BlueGreenSwitched'
   | 'BlueGreenCompleted'
   | 'BlueGreenAborted'
+  | 'NodesRebooted'
+  | 'NodesRemoved'
   | StalledReason;
 
 export interface PlannedEvent {
@@ -158,7 +175,8 @@ export type Decision =
   | 'AutoScale'
   | 'DrainForUpdate'
   | 'ClaimAdopted'
-  | 'BlueGreen';
+  | 'BlueGreen'
+  | 'ResizeAfterNodeRemoval';
 
 export interface PlanResult {
   action: Action;

@@ -149,8 +149,8 @@ describe('printer columns', () => {
     const cols = crd.spec.versions[0]?.additionalPrinterColumns ?? [];
     const header = (wide: boolean) =>
       cols.filter((c) => wide || !c.priority).map((c) => c.name.toUpperCase());
-    expect(header(false)).toEqual(['TARGET', 'CURRENT', 'PHASE', 'ATTEMPTS', 'READY', 'AGE']);
-    expect(header(true).slice(6)).toEqual([
+    expect(header(false)).toEqual(['TARGET', 'CURRENT', 'USABLE', 'PHASE', 'ATTEMPTS', 'READY', 'AGE']);
+    expect(header(true).slice(7)).toEqual([
       'SPOT-TARGET',
       'SPOT-CURRENT',
       'POOL-ID',

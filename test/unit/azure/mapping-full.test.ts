@@ -122,6 +122,8 @@ describe('every pool setting through the 2025-06-01 mapping', () => {
       'deletionPolicy',
       'updateStrategy',
       'adoption',
+      'readiness',
+      'nodeRecovery',
     ];
     const missing = Object.keys(fullPoolSpec).filter((k) => !keys.has(k) && !notSettings.includes(k));
     expect(missing).toEqual([]);

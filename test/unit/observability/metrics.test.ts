@@ -87,6 +87,38 @@ describe('operator metrics', () => {
     );
   });
 
+  it('shows a pool’s nodes by state and its usable nodes, zeroes a state that emptied, forgets them with the pool', async () => {
+    const m = createMetrics({ processMetrics: false });
+    const sample = {
+      targetDedicatedNodes: 5,
+      targetLowPriorityNodes: 0,
+      currentDedicatedNodes: 5,
+      currentLowPriorityNodes: 0,
+    };
+    m.pool.set('vfx', 'render', { ...sample, nodes: { idle: 3, unusable: 2 }, usableNodes: 3 });
+    let text = await m.render();
+    expect(text).toContain('batchpool_nodes{namespace="vfx",name="render",state="unusable"} 2');
+    expect(text).toContain('batchpool_nodes{namespace="vfx",name="render",state="idle"} 3');
+    expect(text).toContain('batchpool_usable_nodes{namespace="vfx",name="render"} 3');
+    m.pool.set('vfx', 'render', { ...sample, nodes: { idle: 5 }, usableNodes: 5 });
+    text = await m.render();
+    expect(text).toContain('batchpool_nodes{namespace="vfx",name="render",state="unusable"} 0');
+    m.pool.forget('vfx', 'render');
+    text = await m.render();
+    expect(text).not.toMatch(/batchpool_(usable_)?nodes\{[^}]*name="render"/);
+  });
+
+  it('counts recovered nodes by kind, both kinds present from the start', async () => {
+    const m = createMetrics({ processMetrics: false });
+    expect(await m.render()).toContain('batchpool_node_recovery_actions_total{kind="remove"} 0');
+    m.pool.recovered('reboot', 2);
+    m.pool.recovered('remove', 3);
+    m.pool.recovered('remove', 1);
+    const text = await m.render();
+    expect(text).toContain('batchpool_node_recovery_actions_total{kind="reboot"} 2');
+    expect(text).toContain('batchpool_node_recovery_actions_total{kind="remove"} 4');
+  });
+
   it('records Azure calls by status, including failed ones', async () => {
     const m = createMetrics({ processMetrics: false });
     m.azure.observe('batch', 'pool.get', 200, 0.01);
