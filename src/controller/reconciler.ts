@@ -212,11 +212,13 @@ async function observePools(
   };
   const poolId = poolIdOf(obj);
   const pool = await read(poolId);
+  const poolFromView = fromView;
   const bg = obj.status?.update?.blueGreen;
   const otherId = bg && (bg.to.poolId === poolId ? bg.from.poolId : bg.to.poolId);
   const other = otherId ? { poolId: otherId, pool: await read(otherId) } : undefined;
-  const counts = observer?.latest()?.nodeCounts;
-  const nodeCounts = pool && (counts ? counts.get(poolId) : await clients.batch.nodeCounts(poolId));
+  // Counts as fresh as the pool: the view's with the view's pool, the pool's own with a GET.
+  const nodeCounts =
+    pool && (poolFromView && view ? view.nodeCounts.get(poolId) : await clients.batch.nodeCounts(poolId));
   const badNodes = await observeBadNodes(clients.batch, obj, poolId, nodeCounts);
   return {
     clients,
