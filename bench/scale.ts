@@ -6,7 +6,17 @@
 // after each, single BatchPools are applied one by one to measure apply-to-create latency with 1, 100, 1,000 …
 // pools in the cluster.
 //
+// Beside our operator, each level also runs the Go peer (bench/peer: controller-runtime doing the Kubernetes
+// half of the job) over the same BatchPools on the same apiserver, in a phase of its own: our operator
+// starts fresh for the level, takes the bulk apply, the probes and the steady window, and is stopped; then
+// the peer starts fresh over exactly the objects our operator left (same count, same size: our status, our
+// finalizer), puts its own finalizer on each, reconciles all of them and is held as long as our operator's
+// steady window (30 s at levels without one); then it is stopped too. Both are measured the same way
+// (VmHWM and CPU time from /proc) and the table gives the ratio. --no-peer skips the peer (and then our
+// operator runs as one process across all levels, as before the peer).
+//
 //   npm run bench:scale -- [--levels 1,100,1000,5000] [--probes 20] [--steady-window 400] [--operator-args "..."]
+//                          [--no-peer]
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,11 +31,16 @@ import { kubectlOk } from '../test/support/kubectl.ts';
 import { machineLine } from '../test/support/machine.ts';
 import { freePort } from '../test/support/net.ts';
 import { OperatorProcess } from '../test/support/operator-process.ts';
+import { buildPeer, PeerProcess, peerControllerRuntimeVersion } from './support/peer-process.ts';
 import { median, percentile } from './support/stats.ts';
 import { tally } from './support/tally.ts';
 
 const NS = 'scale';
 const ACCOUNT = 'scale';
+/** The peer's finalizer: not ours, so the peer never takes ours off (see bench/peer/main.go). */
+const PEER_FINALIZER = 'bench.pooloperator.dev/peer';
+/** How long the peer is held after its first pass at a level without a steady window. */
+const PEER_SETTLE_S = 30;
 
 /** Quantile from a Prometheus histogram (linear inside the bucket, as histogram_quantile does). */
 export function histogramQuantile(buckets: { le: number; count: number }[], q: number): number | undefined {
@@ -156,6 +171,73 @@ async function probeLatency(b: Bench, level: number, probes: number): Promise<nu
   return out;
 }
 
+const reconcilesIn = (m: Map<string, number>) =>
+  bucketsOf(m, 'controller_runtime_reconcile_time_seconds').find((x) => !Number.isFinite(x.le))?.count ?? 0;
+
+/** Waits until a process's reconcile histogram has counted `count` reconciles. */
+async function waitReconciled(
+  metrics: () => Promise<Map<string, number>>,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (reconcilesIn(await metrics()) < count) {
+    if (Date.now() > end) throw new Error(`fewer than ${count} reconciles after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
+ * The peer's phase of a level (`before`: taken just before it was started): from its start until it has reconciled every pool, its work queue is empty and
+ * every pool carries its finalizer (the first pass); then `holdS` more seconds, sampled every 2 s.
+ */
+async function peerPhase(
+  b: Bench,
+  peer: PeerProcess,
+  count: number,
+  holdS: number,
+  before: { t0: number; req0: number; own0: number },
+) {
+  const { t0, req0, own0 } = before;
+  const end = t0 + 30 * 60_000;
+  for (;;) {
+    peer.sample();
+    const m = await peer.metrics();
+    let depth = 0;
+    for (const [k, v] of m)
+      if (k.startsWith('workqueue_depth{') && k.includes('name="batchpool"')) depth += v;
+    if (reconcilesIn(m) >= count && depth === 0) {
+      const items = await listPools(b);
+      const marked = items.filter((p) => p.metadata.finalizers?.includes(PEER_FINALIZER)).length;
+      if (marked >= count) break;
+    }
+    if (Date.now() > end)
+      throw new Error(`the peer did not finish its first pass:\n${peer.recent.slice(-30).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const firstPassS = (Date.now() - t0) / 1000;
+  const cpuFirstPass = peer.sample().cpuSeconds;
+  const holdEnd = Date.now() + holdS * 1000;
+  while (Date.now() < holdEnd) {
+    peer.sample();
+    await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(0, holdEnd - Date.now()))));
+  }
+  const m = await peer.metrics();
+  const req1 = await apiserverRequests();
+  return {
+    firstPassS,
+    cpuFirstPass,
+    lifeS: (Date.now() - t0) / 1000,
+    heapMiB: (m.get('go_memstats_heap_inuse_bytes') ?? 0) / 2 ** 20,
+    reconciles: reconcilesIn(m),
+    writes: {
+      finalizer: m.get('batchpool_peer_writes_total{kind="finalizer"}') ?? 0,
+      status: m.get('batchpool_peer_writes_total{kind="status"}') ?? 0,
+    },
+    requests: req1 - req0 - (b.ownRequests - own0),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -171,6 +253,8 @@ async function main(): Promise<void> {
       'node-args': { type: 'string', default: '' },
       /** Preload bench/support/reuse-kube-dispatcher.ts: one kube HTTP dispatcher instead of one per request. */
       'kube-dispatcher-fix': { type: 'boolean', default: false },
+      /** Skip the Go peer (bench/peer) and its phase at each level. */
+      'no-peer': { type: 'boolean', default: false },
     },
   });
   const levels = values.levels.split(',').map(Number);
@@ -188,6 +272,13 @@ async function main(): Promise<void> {
     console.log(s);
   };
 
+  const peerBin = values['no-peer'] ? undefined : await buildPeer();
+  if (peerBin)
+    report.splice(
+      2,
+      0,
+      `Peer: bench/peer on controller-runtime ${peerControllerRuntimeVersion()}, default flags (one worker, leader election off, managedFields stripped in the cache), finalizer ${PEER_FINALIZER}; each level runs our operator, then the peer, over the same pools`,
+    );
   const cluster = await startCluster({ stderr: 'ignore' });
   Object.assign(process.env, cluster.env);
   const sim = await startSimulator({
@@ -199,6 +290,7 @@ async function main(): Promise<void> {
     quotas: { pools: 20_000, dedicatedCores: 200_000, lowPriorityCores: 200_000 },
   });
   let op: OperatorProcess | undefined;
+  let peer: PeerProcess | undefined;
   try {
     await installCrds();
     await kubectlOk(['create', 'namespace', NS]);
@@ -216,27 +308,30 @@ async function main(): Promise<void> {
     process.on('exit', (code) => {
       if (code !== 0) console.error(`last operator log lines:\n${recent.slice(-30).join('\n')}`);
     });
-    op = await OperatorProcess.start({
-      sim,
-      metrics: metricsPort,
-      ...(values.entry && { entry: values.entry }),
-      nodeArgs: [
-        ...(values['kube-dispatcher-fix']
-          ? ['--import', new URL('./support/reuse-kube-dispatcher.ts', import.meta.url).pathname]
-          : []),
-        ...values['node-args'].split(' ').filter(Boolean),
-      ],
-      keepLogs: false,
-      args: operatorArgs,
-      onLine: (line) => {
-        recent.push(line);
-        if (recent.length > 200) recent.shift();
-        if (!line.includes('"action":"create"') || !line.includes('"msg":"decision"')) return;
-        const j = JSON.parse(line) as { key: string; time: string };
-        const name = j.key.slice(j.key.indexOf('/') + 1);
-        if (!created.has(name)) created.set(name, Date.parse(j.time));
-      },
-    });
+    const startOperator = () =>
+      OperatorProcess.start({
+        sim,
+        metrics: metricsPort,
+        ...(values.entry && { entry: values.entry }),
+        nodeArgs: [
+          ...(values['kube-dispatcher-fix']
+            ? ['--import', new URL('./support/reuse-kube-dispatcher.ts', import.meta.url).pathname]
+            : []),
+          ...values['node-args'].split(' ').filter(Boolean),
+        ],
+        keepLogs: false,
+        args: operatorArgs,
+        onLine: (line) => {
+          recent.push(line);
+          if (recent.length > 200) recent.shift();
+          if (!line.includes('"action":"create"') || !line.includes('"msg":"decision"')) return;
+          const j = JSON.parse(line) as { key: string; time: string };
+          const name = j.key.slice(j.key.indexOf('/') + 1);
+          if (!created.has(name)) created.set(name, Date.parse(j.time));
+        },
+      });
+    op = await startOperator();
+    let opStartedAt = Date.now();
     const b: Bench = {
       sim,
       custom: kc.makeApiClient(CustomObjectsApi),
@@ -248,8 +343,17 @@ async function main(): Promise<void> {
     log('| pools in cluster | apply-to-create p50 | p99 | max | (single BatchPools applied one by one) |');
     log('|---:|---:|---:|---:|---|');
     const levelRows: string[] = [];
+    const sideRows: string[] = [];
     let total = 0;
     for (const level of levels) {
+      if (!op.alive()) {
+        // A fresh operator for this level (the last one made way for the peer); it first reconciles the pools
+        // already there, outside the bulk apply's window.
+        op = b.op = await startOperator();
+        opStartedAt = Date.now();
+        const existing = (await listPools(b)).length;
+        await waitReconciled(() => op!.metrics(metricsPort), existing, 10 * 60_000);
+      }
       const names = Array.from({ length: level - total }, (_, i) => `pool-${total + i}`);
       const m0 = await op.metrics(metricsPort);
       const req0 = await apiserverRequests();
@@ -295,6 +399,28 @@ async function main(): Promise<void> {
           `| steady at ${pools} pools, ${windowS} s | | | ${(op.sample().peakRssKiB / 1024).toFixed(0)} MiB | ${(op.sample().cpuSeconds - c0).toFixed(1)} s | | | Batch pool GETs ${perHour(t.byOperation.Pool_Get ?? 0).toFixed(2)} and image GETs ${perHour(t.byOperation.Images_Get ?? 0).toFixed(2)} per pool per hour; writes ${t.writes} | ${r1 - r0 - (b.ownRequests - o0)} |`,
         );
       }
+      if (peerBin) {
+        // Our operator's phase ends once every pool (the probes too) is Ready, so that the peer finds each
+        // object as our operator leaves it at rest and has no status of its own to write over ours.
+        const count = (await listPools(b)).length;
+        await waitAllReady(b, count, 10 * 60_000);
+        const ourM = await op.metrics(metricsPort);
+        await op.stop();
+        const ours = op.sample();
+        const ourLifeS = (Date.now() - opStartedAt) / 1000;
+        const holdS = steadyAt.has(level) ? windowS : PEER_SETTLE_S;
+        const before = { t0: Date.now(), req0: await apiserverRequests(), own0: b.ownRequests };
+        peer = await PeerProcess.start(peerBin, await freePort());
+        const r = await peerPhase(b, peer, count, holdS, before);
+        await peer.stop();
+        const theirs = peer.sample();
+        peer = undefined;
+        const mib = (kib: number) => (kib / 1024).toFixed(0);
+        const ourHeap = ((ourM.get('nodejs_heap_size_used_bytes') ?? 0) / 2 ** 20).toFixed(0);
+        sideRows.push(
+          `| ${count}${level === 1 ? ' (idle: level 1 and its probes)' : ''} | **${mib(ours.peakRssKiB)} MiB** (heap used ${ourHeap}) | ${ours.cpuSeconds.toFixed(1)} s in ${ourLifeS.toFixed(0)} s | **${mib(theirs.peakRssKiB)} MiB** (heap in use ${r.heapMiB.toFixed(0)}) | ${theirs.cpuSeconds.toFixed(1)} s in ${r.lifeS.toFixed(0)} s (first pass ${r.cpuFirstPass.toFixed(1)} s) | ${r.firstPassS.toFixed(1)} s, then ${holdS} s held | ${r.reconciles} | ${r.writes.finalizer} / ${r.writes.status} | ${r.requests} | **${(ours.peakRssKiB / theirs.peakRssKiB).toFixed(2)}×** |`,
+        );
+      }
     }
     log('');
     log(
@@ -302,7 +428,16 @@ async function main(): Promise<void> {
     );
     log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of levelRows) log(r);
+    if (peerBin) {
+      log('');
+      log(
+        '| pools in cluster | our operator: peak RSS | our CPU | Go peer: peak RSS | peer CPU | peer until all reconciled | peer reconciles | peer writes (finalizer / status) | kube API requests by the peer | peak RSS ours / peer |',
+      );
+      log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      for (const r of sideRows) log(r);
+    }
   } finally {
+    await peer?.stop();
     await op?.stop();
     await sim.close();
     await cluster.stop();

@@ -39,6 +39,36 @@ export interface Exit {
 
 const address = (l: Listen = 'off') => (l === 'off' ? '' : `127.0.0.1:${l === 'any-port' ? 0 : l}`);
 
+/**
+ * Peak RSS (VmHWM) and CPU time (user + system) of a live process, from /proc; undefined once it has exited.
+ * The benchmarks read any process they start this way (our operator, the Go peer).
+ */
+export function readProcStats(pid: number): { peakRssKiB: number; cpuSeconds: number } | undefined {
+  if (pid <= 0) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command); USER_HZ is 100 on Linux.
+    return { peakRssKiB: Number(hwm ?? 0), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+  } catch {
+    return undefined; // exited between the check and the read
+  }
+}
+
+/** A Prometheus text page on a loopback port, parsed into samples (name with labels → value). */
+export async function scrapeMetrics(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
 export class OperatorProcess {
   readonly logs: string[] = [];
   readonly child: ChildProcess;
@@ -155,32 +185,17 @@ export class OperatorProcess {
 
   /** Reads peak RSS (VmHWM) and CPU time from /proc while the process lives; returns the latest figures. */
   sample(): { peakRssKiB: number; cpuSeconds: number } {
-    if (this.alive() && this.pid > 0) {
-      try {
-        const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-        if (hwm) this.#peakRssKiB = Math.max(this.#peakRssKiB, Number(hwm));
-        const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // utime and stime are fields 14 and 15 of stat (11 and 12 after the command); USER_HZ is 100 on Linux.
-        this.#cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        // exited between the check and the read
-      }
+    const s = this.alive() ? readProcStats(this.pid) : undefined;
+    if (s) {
+      this.#peakRssKiB = Math.max(this.#peakRssKiB, s.peakRssKiB);
+      this.#cpuSeconds = s.cpuSeconds;
     }
     return { peakRssKiB: this.#peakRssKiB, cpuSeconds: this.#cpuSeconds };
   }
 
   /** The metrics page, parsed into samples (name with labels → value). */
-  async metrics(port: number): Promise<Map<string, number>> {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const out = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      if (!line || line.startsWith('#')) continue;
-      const i = line.lastIndexOf(' ');
-      out.set(line.slice(0, i), Number(line.slice(i + 1)));
-    }
-    return out;
+  metrics(port: number): Promise<Map<string, number>> {
+    return scrapeMetrics(port);
   }
 
   /** Sends a signal and waits for the process to exit (SIGKILL after `graceMs`); returns the exit code. */
