@@ -133,6 +133,7 @@ describe('the CRDs', () => {
       name,
       '10',
       '7',
+      '6',
       'Resizing',
       '3',
       'False',
