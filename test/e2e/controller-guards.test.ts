@@ -184,9 +184,20 @@ describe('controller: drift', () => {
       resizeTimeout: 'PT10M',
       nodeDeallocationOption: 'requeue',
     });
+    const since = h.sim.requests.cursor();
     await h.kube.waitForEvent(ns, 'p', 'Drift');
     await h.kube.waitForPool(ns, 'p', isReadyAt(4), 'back at 4');
     expect((await h.batch.get(id))?.targetDedicatedNodes).toBe(4);
+    // Noticed through the account observer: the account's pool list saw the change first, and the one GET
+    // of this pool is the fresh read right before the resize that repairs it.
+    const after = h.sim.requests.list({ since, api: 'batch' });
+    const firstList = after.findIndex((e) => e.operation === 'Pool_List');
+    const firstGet = after.findIndex((e) => e.operation === 'Pool_Get' && e.path.split('/')[2] === id);
+    const repair = after.findIndex((e) => e.operation === 'Pool_Resize' && e.path.split('/')[2] === id);
+    expect(firstList).toBeGreaterThanOrEqual(0);
+    expect(repair).toBeGreaterThan(firstList);
+    if (firstGet >= 0) expect(firstGet).toBeGreaterThan(firstList);
+    expect(after.slice(0, repair).filter((e) => e.operation === 'Pool_Get').length).toBeLessThanOrEqual(1);
   });
 
   it('re-issues a resize stopped out of band', async () => {
