@@ -151,6 +151,9 @@ export function poolJson(model: PoolModel, pool: PoolView, origin: string): Reco
     targetLowPriorityNodes: pool.target.lowPriority,
   };
   if (pool.resizeErrors.length > 0 && pool.allocationState === 'steady') out.resizeErrors = pool.resizeErrors;
+  // BatchPool.identity (read-only on the data plane): the identities the management plane put on the pool.
+  if (pool.identities)
+    out.identity = { type: 'UserAssigned', userAssignedIdentities: pool.identities.map((i) => ({ ...i })) };
   // Only what the 2025-06-01 BatchPool has (state restored from an older snapshot may hold more), and not
   // the secrets Azure keeps to itself.
   for (const [k, v] of Object.entries(publicSpec(pool.spec))) {

@@ -15,6 +15,7 @@ import { BatchAccount } from './state/account.ts';
 import { DEFAULT_API_VERSIONS } from './state/api-versions.ts';
 import type { ArmResource, GallerySettings } from './state/images.ts';
 import { ImageStore } from './state/images.ts';
+import { IdentityStore } from './state/identities.ts';
 import type { SecurityMismatchMode } from './state/security.ts';
 import { poolSecurityType } from './state/security.ts';
 import type { PoolRecord, PoolView } from './state/pools.ts';
@@ -64,6 +65,8 @@ export interface Snapshot {
 export class SimulatorCore {
   readonly clock: SimClock;
   readonly images: ImageStore;
+  /** User-assigned identities a management-plane pool may carry. */
+  readonly identities = new IdentityStore();
   readonly faults: Faults;
   readonly pools: PoolModel;
   readonly log: RequestLog;
@@ -143,6 +146,7 @@ export class SimulatorCore {
   reset(): void {
     this.pools.clear();
     this.images.clear();
+    this.identities.clear();
     this.images.setGallery(this.#initial.gallery);
     this.faults.clear();
     this.access.denied.clear();

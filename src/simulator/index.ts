@@ -141,6 +141,17 @@ export interface Simulator {
     setTimeScale(scale: number): void;
     readonly timeScale: number;
   };
+  identities: {
+    /**
+     * Creates a user-assigned managed identity in the simulator's subscription (resource group default
+     * "identities-rg"); returns its resource ID. `assignableBy`: the client IDs that may put it on a pool
+     * (Managed Identity Operator); omitted, anyone may.
+     */
+    create(name: string, options?: { resourceGroup?: string; assignableBy?: readonly string[] }): string;
+    /** The identity's client and principal IDs, when it exists. */
+    get(id: string): { id: string; clientId: string; principalId: string } | undefined;
+    delete(id: string): boolean;
+  };
   images: {
     /** Creates a managed image in the simulator's subscription; returns its resource ID. */
     createManagedImage(name: string, options?: { resourceGroup?: string; location?: string }): string;
@@ -396,6 +407,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       get timeScale() {
         return clock.timeScale;
       },
+    },
+    identities: {
+      create(name, o = {}) {
+        const id = `/subscriptions/${subscriptionId}/resourceGroups/${o.resourceGroup ?? 'identities-rg'}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+        core.identities.create(id, o.assignableBy ? { assignableBy: o.assignableBy } : {});
+        return id;
+      },
+      get: (id) => core.identities.get(id),
+      delete: (id) => core.identities.delete(id),
     },
     images: {
       createManagedImage(name, o) {

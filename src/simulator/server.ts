@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createArmApi } from './arm-api.ts';
+import { createArmPoolsApi } from './arm-pools-api.ts';
 import { createBatchApi } from './batch-api.ts';
 import type { ControlHooks } from './control-api.ts';
 import { createControlApi } from './control-api.ts';
@@ -124,6 +125,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     account: core.account,
     ...(options.subscriptionId ? { subscriptionId: () => options.subscriptionId as string } : {}),
   });
+  const armPools = createArmPoolsApi(core.pools, {
+    account: core.account,
+    identities: core.identities,
+    ...(options.subscriptionId ? { subscriptionId: () => options.subscriptionId as string } : {}),
+  });
   const entra = createEntraApi({
     tenantId: options.tenantId,
     clientId: options.clientId,
@@ -138,6 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const routeFor = (method: string, segments: string[]): Route | undefined =>
     control.match(method, segments) ??
     batch.match(method, segments) ??
+    armPools.match(method, segments) ??
     arm.match(method, segments) ??
     entra.match(method, segments);
 

@@ -87,6 +87,17 @@ export interface PoolRecord {
   nextAutoScaleAt?: number;
   /** When enableautoscale last succeeded: Azure takes it at most once every 30 seconds per pool. */
   enabledAutoScaleAt?: number;
+  /** When the current or last resize started, and its nodeDeallocationOption (ARM's resizeOperationStatus). */
+  lastResize?: { startTime: number; nodeDeallocationOption?: string };
+  /** User-assigned identities on the pool (set through the management plane only). */
+  identities?: PoolIdentity[];
+}
+
+/** An identity as both planes show it on a pool. */
+export interface PoolIdentity {
+  resourceId: string;
+  clientId: string;
+  principalId: string;
 }
 
 export interface AutoScaleRunRecord {
@@ -231,6 +242,7 @@ export class PoolModel {
     this.#sortedIds = undefined;
     // The initial sizing is a resize like any other (Azure shows `resizing` right after add).
     pool.plan = this.#startResize(pool, now, resizeTimeout.ms);
+    pool.lastResize = { startTime: now };
     this.#usageChanged(pool);
     return pool;
   }
@@ -253,7 +265,27 @@ export class PoolModel {
     pool.allocationStateTransitionTime = now;
     this.#touch(pool, now);
     pool.plan = this.#startResize(pool, now, timeout.ms);
+    pool.lastResize = {
+      startTime: now,
+      ...(typeof body.nodeDeallocationOption === 'string'
+        ? { nodeDeallocationOption: body.nodeDeallocationOption }
+        : {}),
+    };
     this.#usageChanged(pool);
+    return pool;
+  }
+
+  /**
+   * Puts these identities on the pool, or takes them all off (undefined). Azure gives the new identities only
+   * to nodes created after the change ("only the new vms which are created after the pool shrinks to 0",
+   * BatchPoolIdentity docs); the simulator's nodes carry none, so only the pool records them.
+   */
+  setIdentities(id: string, identities: PoolIdentity[] | undefined): PoolView {
+    const pool = this.#live(id);
+    if (pool.state === 'deleting') throw batchErrors.poolBeingDeleted();
+    if (identities === undefined || identities.length === 0) delete pool.identities;
+    else pool.identities = identities;
+    this.#touch(pool, this.#clock.now());
     return pool;
   }
 
