@@ -144,7 +144,38 @@ describe('one pool, two planes', () => {
 });
 
 describe('resize, stop, ETags', () => {
-  test('a PATCH of fixedScale resizes; a resize that ended short is read from resizeOperationStatus', async () => {
+  test('a resize that ended short is read from resizeOperationStatus.errors and allocationState', async () => {
+    sim.faults.setAllocation({ maxNodesPerResize: 5 });
+    await arm.poolOperations.create(
+      RG,
+      ACCOUNT,
+      'short',
+      armPool({}, { targetDedicatedNodes: 8, targetLowPriorityNodes: 0 }),
+    );
+    sim.clock.advance(3600);
+    const pool = await arm.poolOperations.get(RG, ACCOUNT, 'short');
+    const onData = await batch.getPool('short');
+    expect(onData.resizeErrors?.length).toBeGreaterThan(0);
+    expect(pool).toMatchObject({
+      allocationState: 'Steady',
+      currentDedicatedNodes: onData.currentDedicatedNodes,
+      resizeOperationStatus: {
+        targetDedicatedNodes: 8,
+        errors: onData.resizeErrors!.map((e) =>
+          expect.objectContaining({ code: e.code, message: e.message }),
+        ),
+      },
+    });
+    expect(pool.currentDedicatedNodes).toBeLessThan(8);
+    // Re-issuing the same target (what the operator does after AllocationFailed) starts a new resize.
+    const again = await arm.poolOperations.update(RG, ACCOUNT, 'short', {
+      scaleSettings: { fixedScale: { targetDedicatedNodes: 8 } },
+    });
+    expect(again.allocationState).toBe('Resizing');
+    expect(again.resizeOperationStatus?.errors).toBeUndefined();
+  });
+
+  test('a PATCH of fixedScale resizes; one while a resize runs is refused; stopResize stops it', async () => {
     await arm.poolOperations.create(RG, ACCOUNT, 'grow', armPool());
     sim.clock.advance(3600);
     expect((await arm.poolOperations.get(RG, ACCOUNT, 'grow')).allocationState).toBe('Steady');
