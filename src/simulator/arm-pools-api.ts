@@ -1,5 +1,5 @@
 // The management-plane pool API, Microsoft.Batch/batchAccounts/pools at api-version 2025-06-01, over the same
-// pools the data plane serves (the simulator keeps one store; arm-pool-shape.ts translates). Operations,
+// pools the data plane serves (the simulator keeps one store; src/azure/arm/pool-shape.ts translates). Operations,
 // paths, query names and expected status codes are those of Microsoft's azure-mgmt-batch 19.0.0
 // (operations/_operations.py, PoolOperations): Get, Create (PUT, If-Match / If-None-Match), Update (PATCH),
 // Delete (200/202/204, a long-running operation polled at its Location), ListByBatchAccount (maxresults,
@@ -17,7 +17,7 @@ import {
   armToAddBody,
   dataDeallocationOption,
   dataPoolToArm,
-} from './state/arm-pool-shape.ts';
+} from '../azure/arm/pool-shape.ts';
 import { BatchError } from './state/errors.ts';
 import type { IdentityStore } from './state/identities.ts';
 import type { PoolIdentity, PoolModel, PoolView } from './state/pools.ts';

@@ -9,7 +9,7 @@ import { startSimulator } from '../../../src/simulator/index.ts';
 import type { BatchClient } from '../../../src/azure/batch/client.ts';
 import { batchClient, credential, raw, tokenFor } from './helpers.ts';
 import { fullPool } from './full-pool.ts';
-import { dataPoolToArm } from '../../../src/simulator/state/arm-pool-shape.ts';
+import { dataPoolToArm } from '../../../src/azure/arm/pool-shape.ts';
 
 const ARM_SCOPE = 'https://management.azure.com/.default';
 const RG = 'batch-rg';

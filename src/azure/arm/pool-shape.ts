@@ -4,7 +4,7 @@
 // azure-mgmt-batch-2025-06-01.json, read from Microsoft's TypeSpec-generated Python SDKs) differ in the pool
 // model only where this file says: a wrapper around the VM configuration, the scale settings, a handful of
 // renamed properties, and enum values that ARM spells in PascalCase where the data plane uses lower or camel
-// case. test/unit/simulator/arm-pool-shape.test.ts walks both contracts and fails if a difference is missing.
+// case. test/unit/azure/arm-pool-shape.test.ts walks both contracts and fails if a difference is missing.
 
 type Json = Record<string, unknown>;
 

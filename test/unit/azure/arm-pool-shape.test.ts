@@ -1,6 +1,6 @@
 // The translation between the two planes' pool shapes, checked against both 2025-06-01 contracts: every
 // property name and enum value that differs between the management plane's PoolProperties and the data
-// plane's BatchPoolCreateOptions is in arm-pool-shape.ts, and a full pool survives the round trip.
+// plane's BatchPoolCreateOptions is in src/azure/arm/pool-shape.ts, and a full pool survives the round trip.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import {
@@ -9,8 +9,8 @@ import {
   ENUMS,
   RENAMED,
   type ArmPoolState,
-} from '../../../src/simulator/state/arm-pool-shape.ts';
-import { fullPool } from './full-pool.ts';
+} from '../../../src/azure/arm/pool-shape.ts';
+import { fullPool } from '../simulator/full-pool.ts';
 
 interface Field {
   rest: string;
@@ -89,7 +89,7 @@ describe('the pool shape of the management plane against the data plane (2025-06
   test("what has no counterpart is only what the translator builds by hand, or read-only, or one plane's own", () => {
     expect([...diff.unmatched].sort()).toEqual(
       [
-        // Built by hand in arm-pool-shape.ts.
+        // Built by hand in pool-shape.ts.
         'mgmt:deploymentConfiguration',
         'data:virtualMachineConfiguration',
         'mgmt:scaleSettings',
