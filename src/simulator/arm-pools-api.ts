@@ -81,7 +81,7 @@ export function createArmPoolsApi(
       lastModified: azureTime(pool.lastModified),
       currentDedicatedNodes: data.currentDedicatedNodes as number,
       currentLowPriorityNodes: data.currentLowPriorityNodes as number,
-      ...(pool.spec.enableAutoScale === true || !last
+      ...(!last
         ? {}
         : {
             resizeOperationStatus: {
@@ -237,8 +237,19 @@ export function createArmPoolsApi(
     ])
       delete settings[k];
     if (props.interNodeCommunication === undefined) delete settings.enableInterNodeCommunication;
+    // "In a PATCH (update) operation, this property can be set to an empty object to remove the start task
+    // from the pool" (Learn: Azure.ResourceManager.Batch BatchAccountPoolData.StartTask).
+    const removeStartTask =
+      isObject(settings.startTask) &&
+      Object.keys(settings.startTask).length === 0 &&
+      delete settings.startTask;
     let current = pool;
     if (Object.keys(settings).length > 0) current = model.patch(pool.id, settings);
+    if (removeStartTask)
+      current = model.updateProperties(pool.id, {
+        applicationPackageReferences: current.spec.applicationPackageReferences ?? [],
+        metadata: current.spec.metadata ?? [],
+      });
     if (checked.identities !== undefined) current = model.setIdentities(pool.id, checked.identities);
     if (auto) {
       current = model.enableAutoScale(pool.id, {

@@ -8,6 +8,8 @@
 
 type Json = Record<string, unknown>;
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Same property, other name: [path of the parent in the data-plane body ('*' = each element), data, ARM]. */
@@ -239,45 +241,124 @@ export interface ArmPoolState {
 }
 
 /**
- * The data-plane pool (as poolJson renders it) in ARM PoolProperties, in the order the 2025-06-01 examples
- * list them (PoolGet.json: alphabetical). fixedScale shows the pool's targets and resizeTimeout, never the
- * nodeDeallocationOption (its visibility in the contract is create and update only).
+ * Data-plane pool settings (a create body, or a pool as GET shows it) as ARM PoolProperties, without the
+ * state ARM adds: what a management-plane PUT sends for the same pool. Targets become
+ * scaleSettings.fixedScale, an autoscale formula scaleSettings.autoScale; interNodeCommunication only when
+ * the body says.
  */
-export function dataPoolToArm(pool: Json, state: ArmPoolState): Json {
+export function toArmProperties(pool: Json): Json {
   const p = clone(pool);
   translate(p, true);
-  const out: Json = {};
   const vmc = p.virtualMachineConfiguration;
-  const scaleSettings: Json =
-    p.enableAutoScale === true
-      ? {
-          autoScale: {
-            formula: p.autoScaleFormula,
-            ...(p.autoScaleEvaluationInterval === undefined
-              ? {}
-              : { evaluationInterval: p.autoScaleEvaluationInterval }),
-          },
-        }
-      : {
-          fixedScale: {
-            resizeTimeout: p.resizeTimeout,
-            targetDedicatedNodes: p.targetDedicatedNodes,
-            targetLowPriorityNodes: p.targetLowPriorityNodes,
-          },
-        };
   const props: Json = {
+    ...(isObject(vmc) ? { deploymentConfiguration: { virtualMachineConfiguration: vmc } } : {}),
+    ...(p.enableInterNodeCommunication === undefined
+      ? {}
+      : { interNodeCommunication: p.enableInterNodeCommunication === true ? 'Enabled' : 'Disabled' }),
+    scaleSettings:
+      p.enableAutoScale === true
+        ? {
+            autoScale: {
+              formula: p.autoScaleFormula,
+              ...(p.autoScaleEvaluationInterval === undefined
+                ? {}
+                : { evaluationInterval: p.autoScaleEvaluationInterval }),
+            },
+          }
+        : {
+            fixedScale: {
+              ...(p.resizeTimeout === undefined ? {} : { resizeTimeout: p.resizeTimeout }),
+              targetDedicatedNodes: p.targetDedicatedNodes ?? 0,
+              targetLowPriorityNodes: p.targetLowPriorityNodes ?? 0,
+            },
+          },
+  };
+  for (const k of KEPT_AS_IS) if (p[k] !== undefined) props[k] = p[k];
+  return props;
+}
+
+/**
+ * The data-plane pool (as poolJson renders it) in ARM PoolProperties with ARM's state, in the order the
+ * 2025-06-01 examples list them (PoolGet.json: alphabetical). fixedScale shows the pool's targets and
+ * resizeTimeout, never the nodeDeallocationOption (its visibility in the contract is create and update only).
+ */
+export function dataPoolToArm(pool: Json, state: ArmPoolState): Json {
+  const props: Json = {
+    // The data plane's service defaults (taskSlotsPerNode 1, nodeFillType spread) show on both planes.
+    taskSlotsPerNode: 1,
+    taskSchedulingPolicy: { nodeFillType: 'Spread' },
+    interNodeCommunication: 'Disabled',
+    ...toArmProperties(pool),
     ...state,
     allocationState: ARM_ALLOCATION_STATE[state.allocationState],
-    ...(isObject(vmc) ? { deploymentConfiguration: { virtualMachineConfiguration: vmc } } : {}),
-    interNodeCommunication: p.enableInterNodeCommunication === true ? 'Enabled' : 'Disabled',
-    scaleSettings,
-    // The data plane's service defaults (taskSlotsPerNode 1, nodeFillType spread) show on both planes.
-    taskSlotsPerNode: p.taskSlotsPerNode ?? 1,
-    taskSchedulingPolicy: p.taskSchedulingPolicy ?? { nodeFillType: 'Spread' },
   };
-  for (const k of KEPT_AS_IS) if (props[k] === undefined && p[k] !== undefined) props[k] = p[k];
+  const out: Json = {};
   for (const k of Object.keys(props).sort()) if (props[k] !== undefined) out[k] = props[k];
   return out;
+}
+
+/** A weak or quoted ETag (W/"0x8D…", as ARM gives it) as the bare one Batch's data plane uses. */
+export function bareEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+/**
+ * An ARM pool resource as the data-plane BatchPool the same pool is on the data plane: settings by
+ * armToAddBody, the state from provisioningState, allocationState and resizeOperationStatus (whose errors,
+ * once the pool is steady, are the data plane's resizeErrors), the identity as BatchPool.identity.
+ */
+export function armPoolToDataPool(resource: Json): Json {
+  const p = isObject(resource.properties) ? resource.properties : {};
+  const name = text(resource.name);
+  const { body } = armToAddBody(name, p);
+  const status = isObject(p.resizeOperationStatus) ? p.resizeOperationStatus : undefined;
+  const allocationState = typeof p.allocationState === 'string' ? p.allocationState.toLowerCase() : undefined;
+  const errors = Array.isArray(status?.errors) ? (status.errors as Json[]) : [];
+  const out: Json = {
+    ...body,
+    ...(typeof resource.etag === 'string' ? { eTag: bareEtag(resource.etag) } : {}),
+    state: p.provisioningState === 'Deleting' ? 'deleting' : 'active',
+    ...(allocationState === undefined ? {} : { allocationState }),
+    ...(p.allocationStateTransitionTime === undefined
+      ? {}
+      : { allocationStateTransitionTime: p.allocationStateTransitionTime }),
+    ...(p.lastModified === undefined ? {} : { lastModified: p.lastModified }),
+    ...(p.creationTime === undefined ? {} : { creationTime: p.creationTime }),
+    currentDedicatedNodes: p.currentDedicatedNodes ?? 0,
+    currentLowPriorityNodes: p.currentLowPriorityNodes ?? 0,
+  };
+  if (body.enableAutoScale === true && status) {
+    out.targetDedicatedNodes = status.targetDedicatedNodes ?? 0;
+    out.targetLowPriorityNodes = status.targetLowPriorityNodes ?? 0;
+  }
+  if (allocationState === 'steady' && errors.length > 0) out.resizeErrors = errors.map(dataResizeError);
+  const identity = isObject(resource.identity) ? resource.identity : undefined;
+  if (identity && identity.type === 'UserAssigned' && isObject(identity.userAssignedIdentities))
+    out.identity = {
+      type: 'UserAssigned',
+      userAssignedIdentities: Object.entries(identity.userAssignedIdentities).map(([resourceId, v]) => ({
+        resourceId,
+        ...(isObject(v) && typeof v.clientId === 'string' ? { clientId: v.clientId } : {}),
+        ...(isObject(v) && typeof v.principalId === 'string' ? { principalId: v.principalId } : {}),
+      })),
+    };
+  return out;
+}
+
+/** The inverse of armResizeError: ARM details back as the data plane's name/value pairs. */
+export function dataResizeError(e: Json): {
+  code: string;
+  message: string;
+  values?: { name: string; value: string }[];
+} {
+  const details = Array.isArray(e.details) ? (e.details as Json[]) : [];
+  return {
+    code: text(e.code),
+    message: text(e.message),
+    ...(details.length > 0
+      ? { values: details.map((d) => ({ name: text(d.code), value: text(d.message) })) }
+      : {}),
+  };
 }
 
 const ARM_ALLOCATION_STATE = { steady: 'Steady', resizing: 'Resizing', stopping: 'Stopping' } as const;

@@ -242,7 +242,6 @@ export class PoolModel {
     this.#sortedIds = undefined;
     // The initial sizing is a resize like any other (Azure shows `resizing` right after add).
     pool.plan = this.#startResize(pool, now, resizeTimeout.ms);
-    pool.lastResize = { startTime: now };
     this.#usageChanged(pool);
     return pool;
   }
@@ -620,6 +619,7 @@ export class PoolModel {
 
   #startResize(pool: PoolRecord, now: number, timeoutMs: number): AllocationPlan {
     pool.resizeCount = (pool.resizeCount ?? 0) + 1; // snapshots from before the counter lack it
+    pool.lastResize = { startTime: now }; // an explicit resize adds its nodeDeallocationOption
     const settings = this.#faults.allocation;
     const from = pool.current;
     const target = pool.target;
