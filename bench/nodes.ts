@@ -5,9 +5,10 @@
 // capacity, and the Azure calls recovery costs over None; then the breaker, with every node unusable.
 //
 //   npm run bench:nodes -- [--nodes 1000] [--seeds 5] [--bound-hours 24] [--out bench/results/nodes.md]
-//   npm run bench:nodes -- --nodes 50 --seeds 1 --out /tmp/nodes.md      (a smoke run, a few seconds)
+//   npm run bench:nodes -- --nodes 50 --seeds 1 --out <file>   (the smoke run of test/unit/bench/nodes.test.ts)
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BatchPoolSpec } from '../src/api/types.ts';
@@ -58,6 +59,8 @@ export interface NodeRun {
   afterStalled?: { stillStalled: boolean; recovered: number; calls: number };
   end: NodeSample;
   rebooted: number;
+  /** Reboots Azure refused with 409 (an unusable node cannot be rebooted): each still cost an action. */
+  refusedReboots: number;
   removed: number;
   /** Batch and ARM calls, with their simulated time since the start, for comparing windows. */
   calls: { atMs: number; operation: string }[];
@@ -189,6 +192,9 @@ export async function runNodes(
       ...(afterStalled && { afterStalled }),
       end,
       rebooted: kinds('rebootNodes'),
+      refusedReboots: sim.requests
+        .list({ since, operation: 'ComputeNode_Reboot' })
+        .filter((e) => e.status === 409).length,
       removed: kinds('removeNodes'),
       calls: callsNow(),
       tally: tally(sim.requests.list({ since })),
@@ -307,14 +313,14 @@ export async function runBench(o: BenchOptions): Promise<{ report: string[]; run
     '',
     `### ${o.nodes} nodes, ${BAD_RATES.unusableRate! * 100} % come up unusable, ${BAD_RATES.startTaskFailureRate! * 100} % fail their start task`,
     '',
-    '| nodeRecovery | all usable | median time | mean time | worst | operator Ready (median) | went Stalled | nodes rebooted (mean) | nodes removed (mean) | Azure calls (mean) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| nodeRecovery | all usable | median time | mean time | worst | operator Ready (median) | went Stalled | nodes rebooted (mean) | of which refused, 409 | nodes removed (mean) | Azure calls (mean) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [name, rs] of byMode) {
     const t = times(rs.map((x) => x.usableAfterMs));
     const stalled = [...new Set(rs.map((x) => x.stalled?.reason).filter(Boolean))].join(', ');
     r.push(
-      `| ${name} | ${rs.filter((x) => x.usableAfterMs !== undefined).length}/${rs.length} | ${t.median} | ${t.mean} | ${t.worst} | ${times(rs.map((x) => x.readyAfterMs)).median} | ${rs.filter((x) => x.stalled).length}/${rs.length}${stalled ? ` (${stalled})` : ''} | ${num(mean(rs.map((x) => x.rebooted)))} | ${num(mean(rs.map((x) => x.removed)))} | ${num(mean(rs.map((x) => x.tally.calls)))} |`,
+      `| ${name} | ${rs.filter((x) => x.usableAfterMs !== undefined).length}/${rs.length} | ${t.median} | ${t.mean} | ${t.worst} | ${times(rs.map((x) => x.readyAfterMs)).median} | ${rs.filter((x) => x.stalled).length}/${rs.length}${stalled ? ` (${stalled})` : ''} | ${num(mean(rs.map((x) => x.rebooted)))} | ${num(mean(rs.map((x) => x.refusedReboots)))} | ${num(mean(rs.map((x) => x.removed)))} | ${num(mean(rs.map((x) => x.tally.calls)))} |`,
     );
   }
 
@@ -325,11 +331,13 @@ export async function runBench(o: BenchOptions): Promise<{ report: string[]; run
     'When Azure first says the pool is steady at its target (what `currentDedicatedNodes == target` calls Ready), ' +
       'and at the end of the bound:',
     '',
-    '| seed | count-based Ready at | counted | usable then | overstated by | counted at end | usable at end | unusable | start task failed | overstated by |',
+    '| seed | count-based Ready at | counted | usable then | overstated by (nodes, over usable) | counted at end | usable at end | unusable | start task failed | overstated by |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   const over = (s: NodeSample | undefined) =>
-    s && s.usable > 0 ? `${num(((s.counted - s.usable) * 100) / s.usable)} %` : '-';
+    s
+      ? `${s.counted - s.usable}${s.usable > 0 ? ` (+${Math.round(((s.counted - s.usable) * 100) / s.usable)} %)` : ''}`
+      : '-';
   for (const x of none) {
     const c = x.countReady;
     r.push(
@@ -443,7 +451,7 @@ async function main(): Promise<void> {
     nodes: Number(values.nodes),
     seeds: Number(values.seeds),
     boundHours: Number(values['bound-hours']),
-    stateDir: path.join(process.env.TMPDIR ?? '/tmp', `bench-nodes-${process.pid}`),
+    stateDir: path.join(os.tmpdir(), `bench-nodes-${process.pid}`),
     log: (line) => console.log(line),
   });
   const text = [`Command: \`${command.replace(/ --$/, '')}\``, ...report].join('\n');
