@@ -3,16 +3,14 @@
 // a second): wait-once (Terraform), a fixed loop (a cron job or a person), and the operator's reconcile.
 
 import { API_VERSION, FINALIZER, type BatchPool } from '../../src/api/types.ts';
-import type { Azure, BatchPools, PoolSnapshot } from '../../src/azure/ports.ts';
-import { reconcile, type ReconcilerDeps } from '../../src/controller/reconciler.ts';
-import { makeLogger } from '../../src/log.ts';
-import { MemoryKube } from '../../test/support/memory-kube.ts';
+import type { PoolSnapshot } from '../../src/azure/ports.ts';
 import { parseDuration } from '../../src/controller/duration.ts';
 import { parseIsoDuration } from '../../src/simulator/state/duration.ts';
 import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 import type { Random } from '../../test/support/prng.ts';
 import type { SimAzure } from '../../test/support/sim-azure.ts';
+import { operatorHarness, SimTime } from '../support/operator-harness.ts';
 
 export interface RunContext {
   sim: Simulator;
@@ -41,25 +39,6 @@ export interface Outcome {
 export interface Strategy {
   name: string;
   run(ctx: RunContext): Promise<Outcome>;
-}
-
-/** Simulated time, moved only by the strategy: the simulator clock is frozen (time scale 0). */
-class SimTime {
-  readonly start: number;
-  readonly #sim: Simulator;
-  constructor(sim: Simulator) {
-    this.#sim = sim;
-    this.start = sim.clock.now().getTime();
-  }
-  now(): number {
-    return this.#sim.clock.now().getTime();
-  }
-  elapsed(): number {
-    return this.now() - this.start;
-  }
-  sleep(ms: number): void {
-    this.#sim.clock.advance(Math.max(0, ms) / 1000);
-  }
 }
 
 function atTarget(pool: PoolSnapshot | undefined, target: number): boolean {
@@ -171,78 +150,27 @@ export interface OperatorVariant {
   backoff?: { initial: string; max: string };
 }
 
-/**
- * The operator: the real `reconcile` (src/controller/reconciler.ts) against the simulator through the real
- * Azure adapters, with an in-memory Kubernetes (MemoryKube) in place of the apiserver. Each pass is followed by
- * the requeue delay the reconcile asked for, as the work queue would do; the kube side costs no Azure calls.
- */
+/** The operator (bench/support/operator-harness.ts), with the resize backoff it waited out. */
 const RESIZE_EVENTS = new Set(['PoolCreating', 'PoolRecreated', 'ResizeIssued']);
-const silentLog = makeLogger('silent');
 
 export function operator(variant: OperatorVariant = {}): Strategy {
   const settings: PlanSettings = { ...DEFAULT_SETTINGS, ...variant.settings };
   return {
     name: variant.name ?? 'batchpool-operator',
     async run(ctx) {
-      const time = new SimTime(ctx.sim);
-      const kube = new MemoryKube();
       const object = benchBatchPool(ctx);
       if (variant.backoff) object.spec.resizeStrategy = { backoff: variant.backoff };
-      kube.put(object);
-      kube.putAccount({
-        apiVersion: API_VERSION,
-        kind: 'BatchAccount',
-        metadata: { name: 'bench' },
-        spec: { endpoint: ctx.sim.info.batchUrl, location: ctx.sim.info.location, allowedNamespaces: ['*'] },
-      });
-      // Remember the last pool the reconcile saw, to read when Azure says it became steady.
-      let lastSeen: PoolSnapshot | undefined;
-      const batch: BatchPools = {
-        get: async (id) => (lastSeen = await ctx.azure.batch.get(id)),
-        create: (p, secrets) => ctx.azure.batch.create(p, secrets),
-        resize: (id, p) => ctx.azure.batch.resize(id, p),
-        stopResize: (id) => ctx.azure.batch.stopResize(id),
-        delete: (id) => ctx.azure.batch.delete(id),
-        replaceLiveSettings: (id, l, secrets) => ctx.azure.batch.replaceLiveSettings(id, l, secrets),
-        updateEmptyPool: (id, e, secrets) => ctx.azure.batch.updateEmptyPool(id, e, secrets),
-        enableAutoScale: (id, a) => ctx.azure.batch.enableAutoScale(id, a),
-        disableAutoScale: (id) => ctx.azure.batch.disableAutoScale(id),
-        list: () => ctx.azure.batch.list(),
-        nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
-        nodeCounts: (id) => ctx.azure.batch.nodeCounts(id),
-        listObserved: () => ctx.azure.batch.listObserved(),
-        listNodeCounts: () => ctx.azure.batch.listNodeCounts(),
-        badNodes: (id) => ctx.azure.batch.badNodes(id),
-        removeNodes: (id, nodes, p) => ctx.azure.batch.removeNodes(id, nodes, p),
-        rebootNode: (id, node) => ctx.azure.batch.rebootNode(id, node),
-      };
-      const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
-      const deps: ReconcilerDeps = {
-        kube,
-        events: kube,
-        azure,
-        clock: { now: () => time.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
-        random: ctx.random,
-        settings,
-        log: silentLog,
-        account: (name) => kube.accounts.get(name),
-        pools: () => [...kube.pools.values()],
-      };
-      const key = `${object.metadata.namespace}/${object.metadata.name}`;
+      const h = operatorHarness(ctx, object, settings);
+      const { kube, time } = h;
       for (;;) {
-        let requeue: number;
-        try {
-          const r = await reconcile(key, deps);
-          requeue = r.requeueAfterMs ?? settings.steadyResyncMs;
-        } catch {
-          requeue = 1000; // the work queue's first backoff step
-        }
+        const requeue = await h.pass();
+        const lastSeen = h.lastSeen();
         const resizes = kube.events.filter((e) => RESIZE_EVENTS.has(e.reason)).length;
         // "Retrying in 1m2s" on each ResizeError event is the backoff plan chose.
         const backoffMs = kube.events
           .filter((e) => e.reason === 'ResizeError')
           .reduce((sum, e) => sum + (parseDuration(/Retrying in (\S+?)\.?$/.exec(e.message)?.[1]) ?? 0), 0);
-        if (kube.pools.get(key)?.status?.phase === 'Ready' && atTarget(lastSeen, ctx.target))
+        if (kube.pools.get(h.key)?.status?.phase === 'Ready' && atTarget(lastSeen, ctx.target))
           return { reachedAfterMs: reachedAt(lastSeen!, time), finalNodes: ctx.target, resizes, backoffMs };
         if (time.elapsed() > ctx.boundMs)
           return {

@@ -9,6 +9,11 @@ export const WRITE_OPERATIONS = new Set([
   'Pool_Delete',
   'Pool_Patch',
   'Pool_UpdateProperties',
+  'Pool_EnableAutoScale',
+  'Pool_DisableAutoScale',
+  'Pool_RemoveNodes',
+  'ComputeNode_Reboot',
+  'ComputeNode_Reimage',
 ]);
 
 export interface CallTally {

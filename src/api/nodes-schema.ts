@@ -131,7 +131,7 @@ export const nodeRecoveryStatus = obj(
     }),
     actionsThisHour: int('Reboots and removals sent in that hour.', { minimum: 0 }),
     rebooted: list(
-      'Nodes rebooted in Reboot mode within the last hour: one of them still bad is removed, not rebooted again.',
+      'Nodes rebooted in Reboot mode within the last hour, or since and still bad: one of them still bad is removed, not rebooted again.',
       action,
       { maxItems: 2500, 'x-kubernetes-list-type': 'atomic' },
     ),

@@ -89,6 +89,7 @@ export class Planner {
       this.prev.nodeRecovery,
       input.object.metadata.generation ?? 0,
       input.now,
+      input.observed?.nodeCounts && new Set((input.observed.badNodes ?? []).map((n) => n.id)),
     );
     const counts = input.observed?.nodeCounts;
     const pool = input.observed?.pool;

@@ -46,8 +46,16 @@ export type RecoveryDecision =
   | { kind: 'reboot'; nodes: BadNode[] }
   | { kind: 'remove'; nodes: BadNode[] };
 
-/** The recovery memory for this spec: a new generation starts the breaker's count afresh. */
-export function recoveryMemory(prev: NodeRecoveryStatus | undefined, generation: number, now: number) {
+/**
+ * The recovery memory for this spec: a new generation starts the breaker's count afresh. `badNow` is the IDs
+ * of the nodes listed bad in this pass, when the node counts were read (undefined when they were not).
+ */
+export function recoveryMemory(
+  prev: NodeRecoveryStatus | undefined,
+  generation: number,
+  now: number,
+  badNow?: ReadonlySet<string>,
+) {
   const m: NodeRecoveryStatus = prev ? structuredClone(prev) : { generation };
   if (m.generation !== generation) {
     // Boots before a spec change failed under the old spec: they no longer count for the breaker.
@@ -55,9 +63,13 @@ export function recoveryMemory(prev: NodeRecoveryStatus | undefined, generation:
     m.countFrom = new Date(now).toISOString();
     delete m.breaker;
   }
-  // A reboot is remembered for an hour: a node bad again after that is rebooted again.
+  // A reboot is remembered for an hour: a node bad again after that is rebooted again. A node that has not
+  // been seen well since stays remembered, to be removed: when the hourly budget was spent on the reboots,
+  // forgetting them as the next hour begins would spend that hour rebooting the same nodes, forever.
   if (m.rebooted) {
-    m.rebooted = m.rebooted.filter((r) => now - Date.parse(r.at) < HOUR_MS);
+    m.rebooted = m.rebooted.filter(
+      (r) => now - Date.parse(r.at) < HOUR_MS || badNow === undefined || badNow.has(r.nodeId),
+    );
     if (m.rebooted.length === 0) delete m.rebooted;
   }
   if (m.hourStartedAt && now - Date.parse(m.hourStartedAt) >= HOUR_MS) {

@@ -302,10 +302,32 @@ describe('mode Reboot', () => {
 
   it('a node that came back fine is forgotten after an hour and would be rebooted again', () => {
     const r = run(pool10(spec), counts({ idle: 9, startTaskFailed: 1 }), [stf('n1')]);
-    const much = run(pool10(spec, r.status), counts({ idle: 9, startTaskFailed: 1 }), [stf('n1')], {
-      now: T0 + HOUR + 1,
-    });
+    const fine = run(pool10(spec, r.status), counts({ idle: 10 }), [], { now: T0 + HOUR + 1 });
+    expect(fine.status.nodeRecovery?.rebooted).toBeUndefined();
+    const much = run(
+      pool10(spec, fine.status),
+      counts({ idle: 9, startTaskFailed: 1 }),
+      [stf('n1', T0 + HOUR + 60_000)],
+      { now: T0 + HOUR + 120_000 },
+    );
     expect(much.action).toMatchObject({ kind: 'rebootNodes', nodeIds: ['n1'] });
+  });
+
+  it('a node still bad after its reboot stays remembered past the hour, so the budget removes it', () => {
+    // The budget went on rebooting these (Azure refuses to reboot an unusable node); the next hour removes
+    // them instead of rebooting the same nodes again, which would go on for ever.
+    const obj = pool10({ nodeRecovery: { mode: 'Reboot', maxActionsPerHour: 3 } });
+    const bad = [unusable('n1'), unusable('n2'), unusable('n3')];
+    const r = run(obj, counts({ idle: 7, unusable: 3 }), bad);
+    expect(r.action).toMatchObject({ kind: 'rebootNodes', nodeIds: ['n1', 'n2', 'n3'] });
+    const spent = run(pool10(obj.spec, r.status), counts({ idle: 7, unusable: 3 }), bad, {
+      now: T0 + HOUR - 1000,
+    });
+    expect(spent.action.kind).toBe('none');
+    const next = run(pool10(obj.spec, spent.status), counts({ idle: 7, unusable: 3 }), bad, {
+      now: T0 + HOUR + 1000,
+    });
+    expect(next.action).toMatchObject({ kind: 'removeNodes', nodeIds: ['n1', 'n2', 'n3'] });
   });
 
   it('survives a restart: the decision reads only the status', () => {
