@@ -1,18 +1,15 @@
 // The three ways to drive one pool to its target, each against the simulator through the real Azure
 // adapters, on a frozen simulator clock that only the strategy moves (so a day of simulated time takes
-// a second): wait-once (Terraform), a fixed loop (a cron job or a person), and the operator's reconcile.
+// a second): wait-once (Terraform), a fixed loop (a cron job or a person), and the operator as it runs.
 
-import { API_VERSION, FINALIZER, type BatchPool } from '../../src/api/types.ts';
-import type { Azure, BatchPools, PoolSnapshot } from '../../src/azure/ports.ts';
-import { reconcile, type ReconcilerDeps } from '../../src/controller/reconciler.ts';
-import { makeLogger } from '../../src/log.ts';
-import { MemoryKube } from '../../test/support/memory-kube.ts';
-import { parseDuration } from '../../src/controller/duration.ts';
+import type { PoolSnapshot } from '../../src/azure/ports.ts';
 import { parseIsoDuration } from '../../src/simulator/state/duration.ts';
 import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 import type { Random } from '../../test/support/prng.ts';
 import type { SimAzure } from '../../test/support/sim-azure.ts';
+import { SimulatedTime } from '../support/simulated-time.ts';
+import { runFleet } from './operator-fleet.ts';
 
 export interface RunContext {
   sim: Simulator;
@@ -139,31 +136,6 @@ export const fixedLoop: Strategy = {
   },
 };
 
-export function benchBatchPool(ctx: RunContext): BatchPool {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'BatchPool',
-    metadata: {
-      name: ctx.poolId,
-      namespace: 'bench',
-      uid: `uid-${ctx.poolId}`,
-      generation: 1,
-      creationTimestamp: new Date(ctx.sim.clock.now()).toISOString(),
-      finalizers: [FINALIZER],
-    },
-    spec: {
-      accountRef: { name: 'bench' },
-      poolId: ctx.poolId,
-      vmSize: 'Standard_D4s_v5',
-      image: { id: ctx.imageId },
-      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
-      targetDedicatedNodes: ctx.target,
-      targetLowPriorityNodes: 0,
-      resizeTimeout: ctx.resizeTimeout,
-    },
-  };
-}
-
 /** What the operator is run with: plan settings (operator flags) and the BatchPool's resizeStrategy.backoff. */
 export interface OperatorVariant {
   name?: string;
@@ -172,86 +144,37 @@ export interface OperatorVariant {
 }
 
 /**
- * The operator: the real `reconcile` (src/controller/reconciler.ts) against the simulator through the real
- * Azure adapters, with an in-memory Kubernetes (MemoryKube) in place of the apiserver. Each pass is followed by
- * the requeue delay the reconcile asked for, as the work queue would do; the kube side costs no Azure calls.
+ * The operator as it runs (bench/convergence/operator-fleet.ts): work queue, account observer, reconcile and
+ * Azure clients on simulated time, here with the pool alone in its account, so the observer's every look is
+ * this pool's cost.
  */
-const RESIZE_EVENTS = new Set(['PoolCreating', 'PoolRecreated', 'ResizeIssued']);
-const silentLog = makeLogger('silent');
-
 export function operator(variant: OperatorVariant = {}): Strategy {
   const settings: PlanSettings = { ...DEFAULT_SETTINGS, ...variant.settings };
   return {
     name: variant.name ?? 'batchpool-operator',
     async run(ctx) {
-      const time = new SimTime(ctx.sim);
-      const kube = new MemoryKube();
-      const object = benchBatchPool(ctx);
-      if (variant.backoff) object.spec.resizeStrategy = { backoff: variant.backoff };
-      kube.put(object);
-      kube.putAccount({
-        apiVersion: API_VERSION,
-        kind: 'BatchAccount',
-        metadata: { name: 'bench' },
-        spec: { endpoint: ctx.sim.info.batchUrl, location: ctx.sim.info.location, allowedNamespaces: ['*'] },
-      });
-      // Remember the last pool the reconcile saw, to read when Azure says it became steady.
-      let lastSeen: PoolSnapshot | undefined;
-      const batch: BatchPools = {
-        get: async (id) => (lastSeen = await ctx.azure.batch.get(id)),
-        create: (p, secrets) => ctx.azure.batch.create(p, secrets),
-        resize: (id, p) => ctx.azure.batch.resize(id, p),
-        stopResize: (id) => ctx.azure.batch.stopResize(id),
-        delete: (id) => ctx.azure.batch.delete(id),
-        replaceLiveSettings: (id, l, secrets) => ctx.azure.batch.replaceLiveSettings(id, l, secrets),
-        updateEmptyPool: (id, e, secrets) => ctx.azure.batch.updateEmptyPool(id, e, secrets),
-        enableAutoScale: (id, a) => ctx.azure.batch.enableAutoScale(id, a),
-        disableAutoScale: (id) => ctx.azure.batch.disableAutoScale(id),
-        list: () => ctx.azure.batch.list(),
-        nodeAgentSkus: () => ctx.azure.batch.nodeAgentSkus(),
-        nodeCounts: (id) => ctx.azure.batch.nodeCounts(id),
-        listObserved: () => ctx.azure.batch.listObserved(),
-        listNodeCounts: () => ctx.azure.batch.listNodeCounts(),
-        badNodes: (id) => ctx.azure.batch.badNodes(id),
-        removeNodes: (id, nodes, p) => ctx.azure.batch.removeNodes(id, nodes, p),
-        rebootNode: (id, node) => ctx.azure.batch.rebootNode(id, node),
-      };
-      const azure: Azure = { batch: () => batch, images: () => ctx.azure.images };
-      const deps: ReconcilerDeps = {
-        kube,
-        events: kube,
-        azure,
-        clock: { now: () => time.now(), setTimeout: () => undefined, clearTimeout: () => undefined },
-        random: ctx.random,
-        settings,
-        log: silentLog,
-        account: (name) => kube.accounts.get(name),
-        pools: () => [...kube.pools.values()],
-      };
-      const key = `${object.metadata.namespace}/${object.metadata.name}`;
-      for (;;) {
-        let requeue: number;
-        try {
-          const r = await reconcile(key, deps);
-          requeue = r.requeueAfterMs ?? settings.steadyResyncMs;
-        } catch {
-          requeue = 1000; // the work queue's first backoff step
-        }
-        const resizes = kube.events.filter((e) => RESIZE_EVENTS.has(e.reason)).length;
-        // "Retrying in 1m2s" on each ResizeError event is the backoff plan chose.
-        const backoffMs = kube.events
-          .filter((e) => e.reason === 'ResizeError')
-          .reduce((sum, e) => sum + (parseDuration(/Retrying in (\S+?)\.?$/.exec(e.message)?.[1]) ?? 0), 0);
-        if (kube.pools.get(key)?.status?.phase === 'Ready' && atTarget(lastSeen, ctx.target))
-          return { reachedAfterMs: reachedAt(lastSeen!, time), finalNodes: ctx.target, resizes, backoffMs };
-        if (time.elapsed() > ctx.boundMs)
-          return {
-            reachedAfterMs: undefined,
-            finalNodes: lastSeen?.currentDedicatedNodes ?? 0,
-            resizes,
-            backoffMs,
-          };
-        time.sleep(requeue);
+      const time = new SimulatedTime(ctx.sim.clock);
+      try {
+        const outcomes = await runFleet({
+          accounts: [{ name: 'bench', sim: ctx.sim }],
+          pools: [
+            {
+              account: 0,
+              poolId: ctx.poolId,
+              imageId: ctx.imageId,
+              target: ctx.target,
+              resizeTimeout: ctx.resizeTimeout,
+            },
+          ],
+          time,
+          settings,
+          ...(variant.backoff && { backoff: variant.backoff }),
+          boundMs: ctx.boundMs,
+          random: ctx.random,
+        });
+        return outcomes.get(ctx.poolId)!;
+      } finally {
+        time.close();
       }
     },
   };
