@@ -197,6 +197,7 @@ async function main(): Promise<void> {
     return { cell, summary: summarise(cell) };
   };
   const out: string[] = [
+    `Command: \`npm run bench:convergence${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``,
     `Machine: ${machineLine()}`,
     `Seeds: ${seeds.length} (convergence-1 … convergence-${seeds.length}); bound ${values['bound-hours']} simulated hours ("never" = not at target by then).`,
     'Times are simulated time from the first Azure write until Azure reports the pool steady at its target.',
