@@ -2,12 +2,15 @@
 // wait-once, a fixed loop and the operator against the simulator (through the real Azure SDKs) with the
 // same seeds, and report simulated time to target (or "never"), Azure calls and writes.
 //
+// Then the operator with N pools of one account converging together (the account's looks shared out), and one
+// account answering 429 while two others converge.
+//
 //   npm run bench:convergence -- [--seeds 5] [--bound-hours 48] [--json bench/results/convergence.json]
+//                                [--fleet 10,100] [--fleet-seeds 1] [--storm-seeds 3] [--only TEXT] [--no-variants]
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startSimulator } from '../src/simulator/index.ts';
 import { PROFILES, TARGETS, TIMEOUTS, type Profile, type TimeoutSetting } from './convergence/scenarios.ts';
 import {
   fixedLoop,
@@ -21,6 +24,8 @@ import { machineLine } from '../test/support/machine.ts';
 import { seededRandom } from '../test/support/prng.ts';
 import { connectAzure } from '../test/support/sim-azure.ts';
 import { tally, type CallTally } from './support/tally.ts';
+import { benchSimulator, runFleetCell, type FleetRecord } from './convergence/fleet.ts';
+import { runStorm, type StormRecord, type StormSetting } from './convergence/storm.ts';
 import { formatSimDuration, mean, median } from './support/stats.ts';
 
 export interface RunRecord {
@@ -43,17 +48,8 @@ export async function runOne(
   stateDir: string,
 ): Promise<RunRecord> {
   // A fresh simulator per run, so every strategy meets the same allocation luck for the same seed.
-  const sim = await startSimulator({
-    timeScale: 0,
-    // Hashed text seeds: consecutive small integers give mulberry32 correlated first draws.
-    seed: `convergence-${seed}`,
-    stateDir,
-    allocation: { ...timeout.allocation, failureProbability: profile.failureProbability },
-    // 2,500 Standard_D4s_v5 nodes need 10,000 dedicated vCPUs: a quota a team asks Azure support for.
-    quotas: { dedicatedCores: 10_000 },
-  });
+  const sim = await benchSimulator(profile, timeout, 1, seed, stateDir);
   try {
-    sim.reset();
     const imageId = sim.images.createGalleryImageVersion('bench', 'ubuntu', '1.0.0');
     const azure = connectAzure(sim);
     const since = sim.requests.cursor();
@@ -142,6 +138,39 @@ export function verdict(cells: readonly CellSummary[]): string {
   return problems.length ? `missed: ${problems.join('; ')}` : 'met';
 }
 
+function fleetRow(
+  timeout: TimeoutSetting,
+  profile: Profile,
+  target: number,
+  n: number,
+  fixed: readonly FleetRecord[],
+  op: readonly FleetRecord[],
+): string {
+  const summary = (rs: readonly FleetRecord[]) => {
+    const times = rs.flatMap((r) => r.reachedAfterMs);
+    const all = times.every((t) => t !== undefined);
+    const secs = times.map((t) => (t ?? Infinity) / 1000);
+    const pools = times.length;
+    const calls = rs.reduce((sum, r) => sum + r.calls.calls, 0) / pools;
+    // Each look is one page of pools and one of node counts (under 1,000 pools).
+    const looks = (2 * rs.reduce((sum, r) => sum + (r.calls.byOperation.Pool_List ?? 0), 0)) / pools;
+    return {
+      mean: all ? mean(secs) : undefined,
+      worst: all ? Math.max(...secs) : undefined,
+      calls: Math.round(calls * 10) / 10,
+      looks: Math.round(looks * 10) / 10,
+    };
+  };
+  const f = summary(fixed);
+  const o = summary(op);
+  const problems: string[] = [];
+  if ((o.mean ?? Infinity) > (f.mean ?? Infinity)) problems.push('slower');
+  if (o.calls > f.calls) problems.push(`${(o.calls / f.calls).toFixed(1)}× the calls`);
+  const verdict = problems.length ? `missed: ${problems.join('; ')}` : 'met';
+  const t = formatSimDuration;
+  return `| ${timeout.name} | ${profile.name} | ${target} | ${n} | ${t(f.mean)} | ${f.calls} | ${t(o.mean)} | ${t(o.worst)} | ${o.calls} | ${o.looks} | ${verdict} |`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -150,6 +179,9 @@ async function main(): Promise<void> {
       json: { type: 'string', default: 'bench/results/convergence.json' },
       only: { type: 'string' },
       'no-variants': { type: 'boolean', default: false },
+      fleet: { type: 'string', default: '10,100' },
+      'fleet-seeds': { type: 'string', default: '1' },
+      'storm-seeds': { type: 'string', default: '3' },
     },
   });
   const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
@@ -165,6 +197,7 @@ async function main(): Promise<void> {
     return { cell, summary: summarise(cell) };
   };
   const out: string[] = [
+    `Command: \`npm run bench:convergence${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``,
     `Machine: ${machineLine()}`,
     `Seeds: ${seeds.length} (convergence-1 … convergence-${seeds.length}); bound ${values['bound-hours']} simulated hours ("never" = not at target by then).`,
     'Times are simulated time from the first Azure write until Azure reports the pool steady at its target.',
@@ -258,11 +291,92 @@ async function main(): Promise<void> {
     }
   }
 
+  const fleetSizes = values.fleet ? values.fleet.split(',').map(Number) : [];
+  const fleetSeeds = Array.from({ length: Number(values['fleet-seeds']) }, (_, i) => i + 1);
+  const fleetRecords: FleetRecord[] = [];
+  if (fleetSizes.length > 0) {
+    out.push(
+      '',
+      `### N pools of one account converging together (seeds ${fleetSeeds.join(', ')}; an image per pool)`,
+      '',
+      'Calls per pool = all calls to the account / N. The fixed loop runs against the same seed and pool IDs, so each pool meets the same allocation luck under both. "Looks" are the observer\'s list calls (pools and node counts), shared by the account.',
+      '',
+      '| resize timeout | profile | target | N | fixed loop: mean time | calls per pool | operator: mean time | worst | calls per pool | of which looks | operator vs fixed loop |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const timeout of TIMEOUTS) {
+      for (const profile of PROFILES) {
+        for (const target of TARGETS) {
+          if (values.only && !`${timeout.name} ${profile.name} ${target}`.includes(values.only)) continue;
+          for (const n of fleetSizes) {
+            const cell = { fixed: [] as FleetRecord[], op: [] as FleetRecord[] };
+            for (const seed of fleetSeeds) {
+              for (const [k, strategy] of [
+                ['fixed', 'fixed loop'],
+                ['op', 'batchpool-operator'],
+              ] as const)
+                cell[k].push(
+                  await runFleetCell(strategy, profile, timeout, target, n, seed, boundMs, stateDir),
+                );
+            }
+            fleetRecords.push(...cell.fixed, ...cell.op);
+            log(fleetRow(timeout, profile, target, n, cell.fixed, cell.op));
+          }
+        }
+      }
+    }
+  }
+
+  const stormSeeds = Array.from({ length: Number(values['storm-seeds']) }, (_, i) => i + 1);
+  const stormRecords: StormRecord[] = [];
+  if (stormSeeds.length > 0 && !values.only) {
+    const t20 = TIMEOUTS[0]!;
+    const p30 = PROFILES.find((p) => p.failureProbability === 0.3)!;
+    const settings: StormSetting[] = [
+      { seconds: 0, retryAfterSeconds: 0 },
+      { seconds: 600, retryAfterSeconds: 30 },
+      { seconds: 600, retryAfterSeconds: 5 },
+    ];
+    out.push(
+      '',
+      `### One account answering 429 for 10 minutes (${t20.name}, ${p30.name}, 1000 nodes, 10 pools per account, seeds ${stormSeeds.join(', ')})`,
+      '',
+      'Three accounts, one operator (one work queue of 4, one request budget per account). From the start, every Batch call to the throttled account is answered 429 with the Retry-After shown, for 10 simulated minutes. Times are per pool from the apply; calls per pool include the 429s.',
+      '',
+      '| storm | account | reached | mean time | worst | calls per pool | 429s |',
+      '|---|---|---:|---:|---:|---:|---:|',
+    );
+    for (const storm of settings) {
+      const runs: StormRecord[] = [];
+      for (const seed of stormSeeds)
+        runs.push(await runStorm(storm, p30, t20, 1000, 10, seed, boundMs, stateDir));
+      stormRecords.push(...runs);
+      for (const [a, name] of runs[0]!.accounts.map((x) => x.name).entries()) {
+        const times = runs.flatMap((r) => r.accounts[a]!.reachedAfterMs);
+        const reached = times.filter((t): t is number => t !== undefined).map((t) => t / 1000);
+        const pools = times.length;
+        const calls = runs.reduce((sum, r) => sum + r.accounts[a]!.calls.calls, 0);
+        const throttled = runs.reduce((sum, r) => sum + r.accounts[a]!.throttled, 0);
+        const label =
+          storm.seconds === 0
+            ? 'none'
+            : `${storm.seconds / 60} min, Retry-After ${storm.retryAfterSeconds} s`;
+        log(
+          `| ${label} | ${name} | ${reached.length}/${pools} | ${formatSimDuration(mean(reached))} | ${formatSimDuration(reached.length === pools ? Math.max(...reached) : undefined)} | ${(calls / pools).toFixed(1)} | ${throttled} |`,
+        );
+      }
+    }
+  }
+
   out.push('', `Wall time: ${((Date.now() - started) / 1000).toFixed(1)} s for ${records.length} runs.`);
   await mkdir(path.dirname(values.json), { recursive: true });
   await writeFile(
     values.json,
-    JSON.stringify({ machine: machineLine(), seeds, boundMs, records, report: out }, null, 2),
+    JSON.stringify(
+      { machine: machineLine(), seeds, boundMs, records, fleetRecords, stormRecords, report: out },
+      null,
+      2,
+    ),
   );
   const md = values.json.replace(/\.json$/, '.md');
   await writeFile(md, `${out.join('\n')}\n`);

@@ -17,7 +17,7 @@ import { startSimulator, type NodeRates, type Simulator } from '../src/simulator
 import { machineLine } from '../test/support/machine.ts';
 import { seededRandom } from '../test/support/prng.ts';
 import { connectAzure } from '../test/support/sim-azure.ts';
-import { benchBatchPool } from './convergence/strategies.ts';
+import { batchPool } from './convergence/operator-fleet.ts';
 import { operatorHarness } from './support/operator-harness.ts';
 import { formatSimDuration, mean, median } from './support/stats.ts';
 import { tally, type CallTally } from './support/tally.ts';
@@ -107,16 +107,11 @@ export async function runNodes(
     sim.faults.setImageNodeRates(imageId, scenario.rates);
     const azure = connectAzure(sim);
     const since = sim.requests.cursor();
-    const object = benchBatchPool({
-      sim,
-      azure,
-      poolId: POOL_ID,
-      imageId,
-      target,
-      resizeTimeout: 'PT20M',
-      boundMs,
-      random: seededRandom(seed),
-    });
+    const object = batchPool(
+      { account: 0, poolId: POOL_ID, imageId, target, resizeTimeout: 'PT20M' },
+      'bench',
+      sim.clock.now().getTime(),
+    );
     // A start task that must succeed, else startTaskFailureRate has nothing to fail.
     object.spec.startTask = { commandLine: '/bin/sh -c true', waitForSuccess: true };
     object.spec.nodeRecovery = {

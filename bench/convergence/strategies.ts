@@ -1,16 +1,15 @@
 // The three ways to drive one pool to its target, each against the simulator through the real Azure
 // adapters, on a frozen simulator clock that only the strategy moves (so a day of simulated time takes
-// a second): wait-once (Terraform), a fixed loop (a cron job or a person), and the operator's reconcile.
+// a second): wait-once (Terraform), a fixed loop (a cron job or a person), and the operator as it runs.
 
-import { API_VERSION, FINALIZER, type BatchPool } from '../../src/api/types.ts';
 import type { PoolSnapshot } from '../../src/azure/ports.ts';
-import { parseDuration } from '../../src/controller/duration.ts';
 import { parseIsoDuration } from '../../src/simulator/state/duration.ts';
 import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 import type { Random } from '../../test/support/prng.ts';
 import type { SimAzure } from '../../test/support/sim-azure.ts';
-import { operatorHarness, SimTime } from '../support/operator-harness.ts';
+import { SimulatedTime } from '../support/simulated-time.ts';
+import { runFleet } from './operator-fleet.ts';
 
 export interface RunContext {
   sim: Simulator;
@@ -39,6 +38,25 @@ export interface Outcome {
 export interface Strategy {
   name: string;
   run(ctx: RunContext): Promise<Outcome>;
+}
+
+/** Simulated time, moved only by the strategy: the simulator clock is frozen (time scale 0). */
+class SimTime {
+  readonly start: number;
+  readonly #sim: Simulator;
+  constructor(sim: Simulator) {
+    this.#sim = sim;
+    this.start = sim.clock.now().getTime();
+  }
+  now(): number {
+    return this.#sim.clock.now().getTime();
+  }
+  elapsed(): number {
+    return this.now() - this.start;
+  }
+  sleep(ms: number): void {
+    this.#sim.clock.advance(Math.max(0, ms) / 1000);
+  }
 }
 
 function atTarget(pool: PoolSnapshot | undefined, target: number): boolean {
@@ -118,31 +136,6 @@ export const fixedLoop: Strategy = {
   },
 };
 
-export function benchBatchPool(ctx: RunContext): BatchPool {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'BatchPool',
-    metadata: {
-      name: ctx.poolId,
-      namespace: 'bench',
-      uid: `uid-${ctx.poolId}`,
-      generation: 1,
-      creationTimestamp: new Date(ctx.sim.clock.now()).toISOString(),
-      finalizers: [FINALIZER],
-    },
-    spec: {
-      accountRef: { name: 'bench' },
-      poolId: ctx.poolId,
-      vmSize: 'Standard_D4s_v5',
-      image: { id: ctx.imageId },
-      nodeAgentSkuId: 'batch.node.ubuntu 22.04',
-      targetDedicatedNodes: ctx.target,
-      targetLowPriorityNodes: 0,
-      resizeTimeout: ctx.resizeTimeout,
-    },
-  };
-}
-
 /** What the operator is run with: plan settings (operator flags) and the BatchPool's resizeStrategy.backoff. */
 export interface OperatorVariant {
   name?: string;
@@ -150,36 +143,38 @@ export interface OperatorVariant {
   backoff?: { initial: string; max: string };
 }
 
-/** The operator (bench/support/operator-harness.ts), with the resize backoff it waited out. */
-const RESIZE_EVENTS = new Set(['PoolCreating', 'PoolRecreated', 'ResizeIssued']);
-
+/**
+ * The operator as it runs (bench/convergence/operator-fleet.ts): work queue, account observer, reconcile and
+ * Azure clients on simulated time, here with the pool alone in its account, so the observer's every look is
+ * this pool's cost.
+ */
 export function operator(variant: OperatorVariant = {}): Strategy {
   const settings: PlanSettings = { ...DEFAULT_SETTINGS, ...variant.settings };
   return {
     name: variant.name ?? 'batchpool-operator',
     async run(ctx) {
-      const object = benchBatchPool(ctx);
-      if (variant.backoff) object.spec.resizeStrategy = { backoff: variant.backoff };
-      const h = operatorHarness(ctx, object, settings);
-      const { kube, time } = h;
-      for (;;) {
-        const requeue = await h.pass();
-        const lastSeen = h.lastSeen();
-        const resizes = kube.events.filter((e) => RESIZE_EVENTS.has(e.reason)).length;
-        // "Retrying in 1m2s" on each ResizeError event is the backoff plan chose.
-        const backoffMs = kube.events
-          .filter((e) => e.reason === 'ResizeError')
-          .reduce((sum, e) => sum + (parseDuration(/Retrying in (\S+?)\.?$/.exec(e.message)?.[1]) ?? 0), 0);
-        if (kube.pools.get(h.key)?.status?.phase === 'Ready' && atTarget(lastSeen, ctx.target))
-          return { reachedAfterMs: reachedAt(lastSeen!, time), finalNodes: ctx.target, resizes, backoffMs };
-        if (time.elapsed() > ctx.boundMs)
-          return {
-            reachedAfterMs: undefined,
-            finalNodes: lastSeen?.currentDedicatedNodes ?? 0,
-            resizes,
-            backoffMs,
-          };
-        time.sleep(requeue);
+      const time = new SimulatedTime(ctx.sim.clock);
+      try {
+        const outcomes = await runFleet({
+          accounts: [{ name: 'bench', sim: ctx.sim }],
+          pools: [
+            {
+              account: 0,
+              poolId: ctx.poolId,
+              imageId: ctx.imageId,
+              target: ctx.target,
+              resizeTimeout: ctx.resizeTimeout,
+            },
+          ],
+          time,
+          settings,
+          ...(variant.backoff && { backoff: variant.backoff }),
+          boundMs: ctx.boundMs,
+          random: ctx.random,
+        });
+        return outcomes.get(ctx.poolId)!;
+      } finally {
+        time.close();
       }
     },
   };

@@ -1,9 +1,10 @@
 // One look per account, not one per pool: the paged pool list ($select of what a decision reads) and
 // /nodecounts, once per tick, shared by every reconcile of that account's pools. The tick is short while any
 // pool is being created, resized, stopped or deleted (or the operator just wrote to one), long when all are
-// steady. A tick that sees a pool change, appear or disappear tells the controller which pool IDs, so exactly
-// those BatchPools are reconciled. Settings (start task, network, …) are not in the list: they are read by a
-// GET once per pool ETag, since Batch changes the ETag on writes only.
+// steady; and one comes just after a running resize's deadline, when Azure will have ended it. A tick that
+// sees a pool change, appear or disappear tells the controller which pool IDs, so exactly those BatchPools
+// are reconciled. Settings (start task, network, …) are not in the list: they are read by a GET once per pool
+// ETag, since Batch changes the ETag on writes only.
 
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { PoolNodeCounts, PoolSettings, PoolSnapshot } from './ports.ts';
@@ -47,6 +48,8 @@ export class AccountObserver {
   #stopped = false;
   /** Pool ID → when the operator last wrote to it; dropped once a tick that began later has seen it. */
   readonly #written = new Map<string, number>();
+  /** Times by which Azure will have changed a pool (a running resize's deadline): a tick comes at each. */
+  readonly #deadlines = new Set<number>();
   /** Pool ID → the settings read at an ETag. */
   readonly #settings = new Map<string, { eTag: string; settings: PoolSettings }>();
 
@@ -89,6 +92,19 @@ export class AccountObserver {
     }
   }
 
+  /**
+   * Azure will have changed a pool by `at` (its resize's deadline): a tick comes just after it, not up to
+   * busyMs later, unless one begins at or after it anyway. It adds a look and takes none away, so a deadline
+   * Azure keeps late costs one tick and nothing else.
+   */
+  lookAt(at: number): void {
+    const now = this.#o.clock.now();
+    if (this.#stopped || at + DEADLINE_MARGIN_MS <= now || this.#deadlines.has(at)) return;
+    this.#deadlines.add(at);
+    const due = at + DEADLINE_MARGIN_MS;
+    if (!this.#timer || this.#timer.at > due) this.#schedule(due - now);
+  }
+
   /** The settings read at this ETag, if the pool was read at it. */
   settings(poolId: string, eTag: string | undefined): PoolSettings | undefined {
     const s = this.#settings.get(poolId);
@@ -115,6 +131,7 @@ export class AccountObserver {
 
   async #read(): Promise<AccountView> {
     const startedAt = this.#o.clock.now();
+    for (const at of this.#deadlines) if (at <= startedAt) this.#deadlines.delete(at);
     let next: AccountView;
     try {
       const [list, nodeCounts] = await Promise.all([
@@ -154,14 +171,22 @@ export class AccountObserver {
       this.#timer = undefined;
       return;
     }
+    let at = clock.now() + ms;
+    for (const d of this.#deadlines) at = Math.min(at, d + DEADLINE_MARGIN_MS);
     const handle = clock.setTimeout(() => {
       this.#timer = undefined;
       // A failed tick has told onError and scheduled its retry.
       this.#tick().catch(() => {});
-    }, ms);
-    this.#timer = { handle, at: clock.now() + ms };
+    }, at - clock.now());
+    this.#timer = { handle, at };
   }
 }
+
+/**
+ * Azure measures a resize's timeout from when it took the resize, a moment after the operator sent it: a look
+ * this long after the operator's deadline finds the resize settled rather than a few milliseconds short.
+ */
+const DEADLINE_MARGIN_MS = 1000;
 
 function isBusy(p: PoolSnapshot): boolean {
   return p.state === 'deleting' || p.allocationState !== 'steady';

@@ -75,6 +75,14 @@ export function wakeSignature(o: BatchPool): string {
   ]);
 }
 
+/** Whether an observer tick of this account that saw these pool IDs change concerns the BatchPool. */
+export function touchedBy(p: BatchPool, accountName: string, poolIds: ReadonlySet<string>): boolean {
+  if (p.spec.accountRef.name !== accountName) return false;
+  const bg = p.status?.update?.blueGreen;
+  const ids = [poolIdOf(p), p.spec.poolId, bg?.from.poolId, bg?.to.poolId];
+  return ids.some((id) => id !== undefined && poolIds.has(id));
+}
+
 export class Controller {
   private readonly o: ControllerOptions;
   readonly queue: WorkQueue;
@@ -140,12 +148,7 @@ export class Controller {
 
   /** Reconciles the account's BatchPools whose pool (or BlueGreen pair pool) the observer saw change. */
   private wakePoolsIn(accountName: string, poolIds: ReadonlySet<string>) {
-    for (const p of this.pools.list()) {
-      if (p.spec.accountRef.name !== accountName) continue;
-      const bg = p.status?.update?.blueGreen;
-      const ids = [poolIdOf(p), p.spec.poolId, bg?.from.poolId, bg?.to.poolId];
-      if (ids.some((id) => id !== undefined && poolIds.has(id))) this.queue.add(keyOf(p));
-    }
+    for (const p of this.pools.list()) if (touchedBy(p, accountName, poolIds)) this.queue.add(keyOf(p));
   }
 
   private watchPools(): ResilientInformer<BatchPool> {

@@ -31,6 +31,7 @@ import {
   plan,
   planFailure,
   poolIdOf,
+  resizeDeadline,
   shouldObserve,
   type AccountState,
   type Action,
@@ -362,6 +363,8 @@ async function carryOut(
   }
   // Even a failed write may have reached Azure (a timeout): the next look at the pool is a GET either way.
   if (written !== undefined && clients) observer?.wrote(written);
+  const deadline = resizeDeadline(obj, status);
+  if (deadline !== undefined) observer?.lookAt(deadline);
   const failed = failure !== undefined;
   log.info(
     {

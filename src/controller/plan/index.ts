@@ -76,7 +76,7 @@ export { backoffMs } from './backoff.ts';
 export { planFailure, type FailureInput, type FailurePlan } from './failure.ts';
 export { imageUsage } from './image-usage.ts';
 export { IMAGE_ADVICE, sentence } from './messages.ts';
-export { needsBadNodes, needsImageCheck, shouldObserve } from './observe.ts';
+export { needsBadNodes, needsImageCheck, resizeDeadline, shouldObserve } from './observe.ts';
 export { isOwnedBy, ownerMetadata } from './ownership.ts';
 export { desiredTargets, isPaused, nextStep, poolIdOf } from './targets.ts';
 export * from './types.ts';

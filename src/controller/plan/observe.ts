@@ -1,8 +1,10 @@
 // What the reconciler should look at in Azure before the plan decides: the pool, and the image only when
 // its answer could change a decision — not on every pass.
 
-import type { BatchPool } from '../../api/types.ts';
+import { DEFAULTS } from '../../api/constants.ts';
+import type { BatchPool, BatchPoolStatus } from '../../api/types.ts';
 import type { PoolNodeCounts, PoolSnapshot } from '../../azure/ports.ts';
+import { isoDurationMs } from '../duration.ts';
 import { badCountOf } from './nodes.ts';
 import { imageVerdict } from './image.ts';
 import { isRecordedError } from './resize.ts';
@@ -53,4 +55,17 @@ export function needsImageCheck(
  */
 export function needsBadNodes(object: BatchPool, counts: PoolNodeCounts | undefined): boolean {
   return !object.metadata.deletionTimestamp && counts !== undefined && badCountOf(counts) > 0;
+}
+
+/**
+ * When Azure will have ended the resize (or the create's allocation) last issued, while the pool is being
+ * created or resized: Batch stops a resize at its resizeTimeout (AllocationTimedout) if it has not finished or
+ * failed before. Worth a look then, so a timed-out resize is issued again at once, not up to a poll later.
+ */
+export function resizeDeadline(object: BatchPool, status: BatchPoolStatus): number | undefined {
+  if (status.phase !== 'Creating' && status.phase !== 'Resizing') return undefined;
+  const issued = Date.parse(status.resize?.lastIssuedAt ?? '');
+  const timeout = isoDurationMs(object.spec.resizeTimeout ?? DEFAULTS.resizeTimeout);
+  if (!Number.isFinite(issued) || timeout === undefined) return undefined;
+  return issued + timeout;
 }

@@ -116,4 +116,33 @@ describe('AccountObserver', () => {
     expect(s.lists()).toBe(after + 1);
     s.observer.stop();
   });
+
+  it('looks just after a resize deadline, unless a tick began at or after it anyway', async () => {
+    const s = setup();
+    s.pools.set('b', snapshot('b', { allocationState: 'resizing', targetDedicatedNodes: 10 }));
+    await s.observer.view(s.clock.now());
+    const start = s.clock.now();
+    // Between two busy ticks (30 s and 60 s): one more look, a second after the deadline.
+    s.observer.lookAt(start + 40_000);
+    await s.clock.advance(30_000);
+    expect(s.lists()).toBe(2);
+    await s.clock.advance(10_999);
+    expect(s.lists()).toBe(2);
+    await s.clock.advance(1);
+    expect(s.lists()).toBe(3);
+    // The busy cadence goes on from that look.
+    await s.clock.advance(30_000);
+    expect(s.lists()).toBe(4);
+    // A deadline that falls on a busy tick costs no tick of its own.
+    s.observer.lookAt(s.clock.now() + 30_000);
+    await s.clock.advance(31_000);
+    expect(s.lists()).toBe(5);
+    await s.clock.advance(29_000);
+    expect(s.lists()).toBe(6);
+    // A deadline long past asks for nothing.
+    s.observer.lookAt(start);
+    await s.clock.advance(29_999);
+    expect(s.lists()).toBe(6);
+    s.observer.stop();
+  });
 });

@@ -7,6 +7,7 @@ import {
   needsImageCheck,
   nextStep,
   plan,
+  resizeDeadline,
   type PlanResult,
 } from '../../../src/controller/plan/index.ts';
 import {
@@ -364,6 +365,19 @@ describe('plan: grow to target', () => {
       dedicated: 10,
       lowPriority: 0,
     });
+  });
+});
+
+describe('resizeDeadline', () => {
+  it('is the last resize plus its resizeTimeout while the pool is created or resized, and nothing else', () => {
+    const pool = issued(10, {}, { resizeTimeout: 'PT5M' });
+    expect(resizeDeadline(pool, pool.status!)).toBe(T0 - 600_000 + 300_000);
+    // Without one in the spec, Azure's default (PT20M) is what the resize was sent with.
+    const byDefault = issued(10);
+    expect(resizeDeadline(byDefault, byDefault.status!)).toBe(T0 - 600_000 + 1_200_000);
+    for (const phase of ['Ready', 'Backoff', 'Updating'] as const)
+      expect(resizeDeadline(pool, { ...pool.status!, phase })).toBeUndefined();
+    expect(resizeDeadline(pool, { ...pool.status!, resize: { attempts: 0 } })).toBeUndefined();
   });
 });
 
