@@ -18,7 +18,7 @@ import { bool, int, list, obj, str } from './openapi.ts';
 
 const ARM_ID = '^/(?i:subscriptions)/[^/]+/(?i:resourceGroups)/[^/]+/(?i:providers)/[^/]+/.+$';
 /** A user-assigned identity: .../providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}. */
-const IDENTITY_ID_REGEX =
+export const IDENTITY_ID_REGEX =
   '^/(?i:subscriptions)/[^/]+/(?i:resourceGroups)/[^/]+/(?i:providers)/(?i:Microsoft[.]ManagedIdentity)/(?i:userAssignedIdentities)/[^/]+$';
 const ISO_DURATION = '^P([0-9]{1,3}D)?(T([0-9]{1,6}H)?([0-9]{1,6}M)?([0-9]{1,6}S)?)?$';
 

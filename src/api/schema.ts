@@ -19,6 +19,7 @@ import {
   diskEncryptionConfiguration,
   extensions,
   identityReference,
+  IDENTITY_ID_REGEX,
   licenseType,
   mountConfiguration,
   nodePlacementConfiguration,
@@ -901,6 +902,32 @@ export const batchPoolSpecSchema = obj(
     resizeStrategy,
     readiness,
     nodeRecovery,
+    identity: obj(
+      'Managed identities the nodes of the pool run with (BatchPoolIdentity): they let the nodes pull from a ' +
+        'container registry, read storage and fetch resource files without keys, through the identityReference ' +
+        'fields. Only the management plane can give a pool identities, so the account must have spec.api ' +
+        'ResourceManager; on a DataPlane account the pool is refused with a message saying so. The operator ' +
+        'needs Managed Identity Operator on each identity. Azure gives a changed identity only to nodes created ' +
+        'after the change.',
+      {
+        userAssignedIdentities: list(
+          'Resource IDs of user-assigned managed identities: ' +
+            '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}.',
+          str('A user-assigned identity resource ID.', {
+            maxLength: 1024,
+            'x-kubernetes-validations': [
+              {
+                rule: `self.matches('${IDENTITY_ID_REGEX}')`,
+                message:
+                  'spec.identity.userAssignedIdentities[] must be a user-assigned identity ID: /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}',
+              },
+            ],
+          }),
+          { minItems: 1, maxItems: 20, 'x-kubernetes-list-type': 'set' },
+        ),
+      },
+      { required: ['userAssignedIdentities'] },
+    ),
     deletionPolicy: str(
       'What happens to the Azure pool when this object is deleted: Delete (the default) deletes it; ' +
         'Retain keeps it running in Azure, unmanaged.',
@@ -1193,6 +1220,10 @@ export const batchPoolSchema = obj(
 
 // ---------------------------------------------------------------- BatchAccount
 
+/** /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Batch/batchAccounts/{name}, case-insensitive words. */
+const BATCH_ACCOUNT_ID_REGEX =
+  '^/(?i:subscriptions)/[^/]+/(?i:resourceGroups)/[^/]+/(?i:providers)/(?i:Microsoft[.]Batch)/(?i:batchAccounts)/[a-z0-9]{3,24}$';
+
 export const batchAccountSpecSchema = obj(
   'An Azure Batch account that BatchPools may use, and which namespaces may use it. Set up by a cluster ' +
     'admin. The operator talks to Azure Batch with Microsoft Entra ID tokens (shared keys are not enough for ' +
@@ -1213,6 +1244,31 @@ export const batchAccountSpecSchema = obj(
           {
             rule: "!isURL(self) || (url(self).getEscapedPath() in ['', '/'] && url(self).getQuery().size() == 0)",
             message: 'spec.endpoint must be only scheme, host and optional port: no path and no query',
+          },
+        ],
+      },
+    ),
+    api: str(
+      'Which plane writes the pools of this account. DataPlane (the default): the Batch service API at the ' +
+        'endpoint, with the role Azure Batch Data Contributor. ResourceManager: the management plane, ' +
+        'Microsoft.Batch/batchAccounts/pools in Azure Resource Manager (as Terraform and Bicep use it), with ' +
+        'Contributor or a custom role on the account; it needs spec.resourceId, and it is the only plane that ' +
+        'can give a pool managed identities (BatchPool spec.identity). Node-level work (node counts, removing ' +
+        'or rebooting nodes) uses the endpoint on both. The pools are the same on both planes: switching an ' +
+        'existing account writes nothing to its pools.',
+      { enum: ['DataPlane', 'ResourceManager'], default: 'DataPlane' },
+    ),
+    resourceId: str(
+      "The account's Azure Resource Manager ID: " +
+        '/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{name}, ' +
+        'as shown under Properties (Resource ID) in the Azure portal. Needed when spec.api is ResourceManager.',
+      {
+        maxLength: 1024,
+        'x-kubernetes-validations': [
+          {
+            rule: `self.matches('${BATCH_ACCOUNT_ID_REGEX}')`,
+            message:
+              'spec.resourceId must be a Batch account resource ID: /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{name}',
           },
         ],
       },
@@ -1330,7 +1386,18 @@ export const batchAccountSpecSchema = obj(
       },
     ),
   },
-  { required: ['endpoint'] },
+  {
+    required: ['endpoint'],
+    'x-kubernetes-validations': [
+      {
+        rule: "!has(self.api) || self.api != 'ResourceManager' || has(self.resourceId)",
+        message:
+          'spec.resourceId is required when spec.api is ResourceManager: the management plane addresses the account by its resource ID',
+        fieldPath: '.resourceId',
+        reason: 'FieldValueRequired',
+      },
+    ],
+  },
 );
 
 export const batchAccountStatusSchema = obj(

@@ -67,6 +67,7 @@ export type SpecSettings = Pick<
   | 'licenseType'
   | 'windowsConfiguration'
   | 'autoScale'
+  | 'identity'
 >;
 
 /**
@@ -137,16 +138,21 @@ export type CreatePoolParams = PoolSettings & {
   resizeTimeout: string;
 };
 
-/** The settings Azure changes on a pool with nodes (updateproperties replaces all three at once). */
+/**
+ * The settings Azure changes on a pool with nodes (updateproperties replaces all three at once), and the
+ * pool's identities, which only the management plane changes (a data-plane adapter is never asked to: the plan
+ * refuses spec.identity on a DataPlane account).
+ */
 export interface LiveSettings {
   startTask?: StartTask;
   applicationPackageReferences?: PoolSettings['applicationPackageReferences'];
   metadata: NameValue[];
+  identity?: PoolSettings['identity'];
 }
 
 /** Settings Azure changes only while the pool has no nodes (a PATCH). */
 export type EmptyPoolSettings = Partial<
-  Omit<PoolSettings, 'startTask' | 'metadata' | 'applicationPackageReferences' | 'autoScale'>
+  Omit<PoolSettings, 'startTask' | 'metadata' | 'applicationPackageReferences' | 'autoScale' | 'identity'>
 >;
 
 export type AutoScaleSettings = AutoScale;
@@ -312,6 +318,8 @@ export interface AccountTarget {
   endpoint: string;
   /** Absent: the operator's own identity. */
   identity?: AccountIdentity;
+  /** The account's ARM resource ID when its pools are written through the management plane (spec.api). */
+  resourceManager?: { resourceId: string };
 }
 
 export interface Azure {

@@ -237,11 +237,15 @@ export class RequestBudgets {
   }
 
   of(endpoint: string): RequestBudget {
-    const account = accountOf(endpoint);
-    let b = this.budgets.get(account);
+    return this.named(accountOf(endpoint));
+  }
+
+  /** The budget of anything else that Azure throttles as one (a subscription on the management plane). */
+  named(name: string): RequestBudget {
+    let b = this.budgets.get(name);
     if (!b) {
-      b = new RequestBudget(account, this.o);
-      this.budgets.set(account, b);
+      b = new RequestBudget(name, this.o);
+      this.budgets.set(name, b);
     }
     return b;
   }

@@ -55,6 +55,8 @@ export const SETTINGS: readonly SettingRow[] = [
   row('applicationPackageReferences', 'live', 'pool'),
   row('metadata', 'live', 'special'),
   row('autoScale', 'autoScale', 'special'),
+  // Management plane only: a PATCH of the pool's identity (it reaches nodes created after the change).
+  row('identity', 'live', 'special'),
 ];
 
 /** The settings inside virtualMachineConfiguration: a PATCH of one sends them all. */

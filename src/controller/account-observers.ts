@@ -1,4 +1,4 @@
-// One AccountObserver per BatchAccount, made on first use: keyed by the account's name, endpoint and
+// One AccountObserver per BatchAccount, made on first use: keyed by the account's name, endpoint, plane and
 // identity, so an account whose spec changes gets a new one and the old one stops.
 
 import { identityKey } from '../azure/credentials.ts';
@@ -28,7 +28,9 @@ export class AccountObservers {
 
   of(account: BatchAccount, batch: BatchPools): AccountObserver {
     const name = account.metadata.name;
-    const key = JSON.stringify([name, account.spec.endpoint, identityKey(account.spec.identity)]);
+    const { endpoint, identity, api, resourceId } = account.spec;
+    // A change of plane is a new observer: it lists through the plane the account now uses.
+    const key = JSON.stringify([name, endpoint, identityKey(identity), api ?? 'DataPlane', resourceId ?? '']);
     const held = this.#byKey.get(key);
     if (held) return held.observer;
     const { clock, settings, log, onChange } = this.#o;

@@ -28,6 +28,8 @@ export const Reason = {
   PoolNotOwned: 'PoolNotOwned',
   AccountNotFound: 'AccountNotFound',
   NamespaceNotAllowed: 'NamespaceNotAllowed',
+  IdentityNeedsResourceManager: 'IdentityNeedsResourceManager',
+  IdentityNotOnPool: 'IdentityNotOnPool',
   ResizeAttemptsExhausted: 'ResizeAttemptsExhausted',
   AzureRejected: 'AzureRejected',
   ManagedImageRetired: 'ManagedImageRetired',
@@ -62,6 +64,8 @@ export type StalledReason =
   | typeof Reason.PoolNotOwned
   | typeof Reason.AccountNotFound
   | typeof Reason.NamespaceNotAllowed
+  | typeof Reason.IdentityNeedsResourceManager
+  | typeof Reason.IdentityNotOnPool
   | typeof Reason.ResizeAttemptsExhausted
   | typeof Reason.AzureRejected
   | typeof Reason.ManagedImageRetired

@@ -80,7 +80,12 @@ export function accountState(pool: BatchPool, account: BatchAccount | undefined)
   const ns = pool.metadata.namespace ?? '';
   if (allowed.includes('*') || allowed.includes(ns)) {
     const region = accountRegion(account);
-    return { kind: 'ok', name, ...(region && { region }) };
+    return {
+      kind: 'ok',
+      name,
+      ...(region && { region }),
+      ...(account.spec.api && { api: account.spec.api }),
+    };
   }
   return { kind: 'not-allowed', name, allowedNamespaces: allowed };
 }
@@ -98,10 +103,12 @@ export function accountRegion(account: BatchAccount): string | undefined {
   }
 }
 
-function targetOf(account: BatchAccount): AccountTarget {
+export function targetOf(account: BatchAccount): AccountTarget {
+  const { endpoint, identity, api, resourceId } = account.spec;
   return {
-    endpoint: account.spec.endpoint,
-    ...(account.spec.identity && { identity: account.spec.identity }),
+    endpoint,
+    ...(identity && { identity }),
+    ...(api === 'ResourceManager' && resourceId && { resourceManager: { resourceId } }),
   };
 }
 

@@ -39,6 +39,14 @@ import type { ArmPoolClient } from './client.ts';
 
 type Json = Record<string, unknown>;
 
+/** The pool's identities as ARM's BatchPoolIdentity (the keys carry them; the values are Azure's to fill). */
+function armIdentity(identity: NonNullable<LiveSettings['identity']>): Json {
+  return {
+    type: 'UserAssigned',
+    userAssignedIdentities: Object.fromEntries(identity.userAssignedIdentities.map((id) => [id, {}])),
+  };
+}
+
 export interface BatchResourceManagerOptions {
   retry?: RetryOptions;
   onCall?: (operation: string) => void;
@@ -142,7 +150,10 @@ export class BatchResourceManager implements BatchPools {
 
   async create(params: CreatePoolParams, secrets?: SecretValues): Promise<void> {
     const { id, ...settings } = toCreateOptions(params, secrets) as unknown as Json;
-    const pool: Json = { properties: toArmProperties(settings) };
+    const pool: Json = {
+      properties: toArmProperties(settings),
+      ...(params.identity && { identity: armIdentity(params.identity) }),
+    };
     // If-None-Match: a create never overwrites a pool someone else made under the same name meanwhile.
     await this.call('arm.pool.create', (abortSignal) =>
       this.arm.create(String(id), pool, { abortSignal, ifNoneMatch: '*' }),
@@ -159,7 +170,12 @@ export class BatchResourceManager implements BatchPools {
     const properties = toArmProperties(replace);
     delete properties.scaleSettings;
     if (replace.startTask === undefined) properties.startTask = {};
-    await this.patch('arm.pool.update', poolId, properties);
+    await this.patch(
+      'arm.pool.update',
+      poolId,
+      properties,
+      settings.identity && armIdentity(settings.identity),
+    );
   }
 
   async updateEmptyPool(poolId: string, settings: EmptyPoolSettings, secrets?: SecretValues): Promise<void> {

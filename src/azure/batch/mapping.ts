@@ -249,6 +249,9 @@ export function toSettings(p: BatchPool): PoolSettings | undefined {
     const v = fromWire(SPEC_PROPS[r.key], wire[r.place][r.key]);
     if (v !== undefined) out[r.key] = v;
   }
+  // BatchPool.identity is read-only on the data plane: the management plane gave the pool these.
+  const identities = (p.identity?.userAssignedIdentities ?? []).map((i) => i.resourceId);
+  if (identities.length > 0) out.identity = { userAssignedIdentities: identities };
   if (p.enableAutoScale && p.autoScaleFormula) {
     out.autoScale = {
       formula: p.autoScaleFormula,

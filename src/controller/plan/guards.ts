@@ -29,9 +29,46 @@ export function accountProblem(
 
 export function guardAccount(p: Planner): PlanResult | undefined {
   const account = p.in.account;
-  if (account.kind === 'ok') return undefined;
+  if (account.kind === 'ok') return guardIdentity(p, account);
   const { reason, message } = accountProblem(p.object, account);
   return p.stalled(reason, message);
+}
+
+/**
+ * Pool identities come only through the management plane, and the nodes can use only the pool's own: both are
+ * spec mistakes the schema cannot see (they need the account, or a walk of every identityReference). Without
+ * spec.identity the references are not checked: the pool's identities were then given to it outside the
+ * operator (as before spec.identity existed), and Azure judges them.
+ */
+function guardIdentity(p: Planner, account: Extract<AccountState, { kind: 'ok' }>): PlanResult | undefined {
+  const identity = p.object.spec.identity;
+  if (!identity) return undefined;
+  if (account.api !== 'ResourceManager')
+    return p.stalled(Reason.IdentityNeedsResourceManager, stalled.identityNeedsResourceManager(account.name));
+  const own = new Set(identity.userAssignedIdentities.map((id) => id.toLowerCase()));
+  for (const { field, id } of identityReferences(p.object.spec)) {
+    if (!own.has(id.toLowerCase()))
+      return p.stalled(Reason.IdentityNotOnPool, stalled.identityNotOnPool(field, id));
+  }
+  return undefined;
+}
+
+/** Every identityReference.resourceId in the spec, with the field that holds it. */
+export function identityReferences(spec: BatchPool['spec']): { field: string; id: string }[] {
+  const out: { field: string; id: string }[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (Array.isArray(v)) return v.forEach((item, i) => walk(item, `${path}[${i}]`));
+    if (typeof v !== 'object' || v === null) return;
+    for (const [k, child] of Object.entries(v)) {
+      const here = `${path}.${k}`;
+      if (k === 'identityReference' && typeof child === 'object' && child !== null) {
+        const id = (child as { resourceId?: unknown }).resourceId;
+        if (typeof id === 'string') out.push({ field: `${here}.resourceId`, id });
+      } else walk(child, here);
+    }
+  };
+  walk(spec, 'spec');
+  return out;
 }
 
 /** The limits gate growth only: a pool that needs nothing more from Azure is not refused anything. */

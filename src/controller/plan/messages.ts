@@ -106,6 +106,14 @@ export const resizeBecause = {
 export const stalled = {
   accountMissing: (account: string) =>
     `BatchAccount ${account} does not exist; nothing is done in Azure until it does.`,
+  identityNeedsResourceManager: (account: string) =>
+    `spec.identity needs an account whose pools are written through the management plane: the Batch data ` +
+    `plane cannot give a pool managed identities (Learn: batch/managed-identity-pools). Set spec.api: ` +
+    `ResourceManager and spec.resourceId on BatchAccount ${account} (the pools stay as they are), or remove ` +
+    `spec.identity.`,
+  identityNotOnPool: (field: string, id: string) =>
+    `${field} names identity ${id}, which is not in spec.identity.userAssignedIdentities: the nodes can use ` +
+    `only the pool's own identities. Add it there, or name one that is.`,
   namespaceNotAllowed: (account: string, namespace: string, allowed: readonly string[]) =>
     `BatchAccount ${account} does not allow namespace ${namespace} ` +
     `(allowedNamespaces: [${allowed.join(', ')}]); ask a cluster admin to add it.`,

@@ -127,7 +127,9 @@ export function differences(want: PoolSettings, have: PoolSettings): Differences
   for (const r of SETTINGS) {
     const w = want[r.key];
     const h = have[r.key];
-    if (r.change === 'empty' && w === undefined) continue;
+    // An empty-pool setting, or the identity, the spec leaves out is left as Azure has it (an identity given
+    // to the pool outside the operator, before spec.identity existed, stays).
+    if ((r.change === 'empty' || r.key === 'identity') && w === undefined) continue;
     if (sameSetting(r.key, w, h)) continue;
     if (r.change === 'live') live.push(r.field);
     else if (r.change === 'autoScale') autoScale = true;
@@ -146,6 +148,9 @@ function sameSetting(key: SettingKey, want: unknown, have: unknown): boolean {
       return String(want).toLowerCase() === String(have).toLowerCase();
     case 'metadata':
       return deepEqual(userMetadata(want as NameValue[]), userMetadata(have as NameValue[]));
+    case 'identity':
+      // Resource IDs are case-insensitive, and the order is not the pool's.
+      return deepEqual(identityIds(want), identityIds(have));
     case 'securityProfile':
       return deepEqual(
         asAzureReports(key, lowerSecurityType(want)),
@@ -210,6 +215,11 @@ export function emptyPoolPatch(want: PoolSettings, d: Differences): EmptyPoolSet
 }
 
 /** The user's entries, in name order; the owner entries are the operator's business. */
+function identityIds(v: unknown): string[] {
+  const ids = (v as PoolSettings['identity'])?.userAssignedIdentities ?? [];
+  return ids.map((id) => id.toLowerCase()).sort();
+}
+
 function userMetadata(items: readonly NameValue[] | undefined): NameValue[] {
   return (items ?? [])
     .filter((m) => !OWNER_NAMES.has(m.name))

@@ -39,7 +39,12 @@ export const DEFAULT_SETTINGS: PlanSettings = {
 
 export type AccountState =
   /** `region`: the account's Azure region, from spec.location or its endpoint; undefined when unknown. */
-  | { kind: 'ok'; name: string; region?: string }
+  | {
+      kind: 'ok';
+      name: string;
+      region?: string;
+      /** spec.api; absent: DataPlane. */ api?: 'DataPlane' | 'ResourceManager';
+    }
   | { kind: 'missing'; name: string }
   | { kind: 'not-allowed'; name: string; allowedNamespaces: string[] };
 

@@ -49,6 +49,7 @@ export function planUpdate(p: Planner, pool: PoolSnapshot): PlanResult | undefin
             applicationPackageReferences: want.applicationPackageReferences,
           }),
           metadata: want.metadata,
+          ...(want.identity && { identity: want.identity }),
         },
         fields: d.live,
       },

@@ -250,6 +250,11 @@ export const fullPoolSpec: DeepRequired<BatchPool['spec']> = {
     maxActionsPerHour: 20,
     breaker: { failurePercent: 40, window: '30m', minNodes: 5 },
   },
+  identity: {
+    userAssignedIdentities: [
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pool-puller',
+    ],
+  },
 };
 
 /**
@@ -428,6 +433,9 @@ export const fullPoolStatus: DeepRequired<NonNullable<BatchPool['status']>> = {
 
 export const fullAccountSpec: DeepRequired<BatchAccount['spec']> = {
   endpoint: 'https://prodbatch.westeurope.batch.azure.com',
+  api: 'ResourceManager',
+  resourceId:
+    '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/render-rg/providers/Microsoft.Batch/batchAccounts/prodbatch',
   location: 'westeurope',
   allowedNamespaces: ['vfx', 'genomics'],
   identity: {

@@ -99,6 +99,15 @@ function asAzureReturns(body: Record<string, unknown>): BatchPool {
     currentLowPriorityNodes: 0,
     virtualMachineConfiguration: { ...vm, imageReference: { ...vm.imageReference, exactVersion: '1.0.0' } },
     enableAutoScale: false,
+    // The management plane gave the pool the spec's identities; the data plane shows them read-only.
+    identity: {
+      type: 'UserAssigned',
+      userAssignedIdentities: (fullPoolSpec.identity?.userAssignedIdentities ?? []).map((resourceId) => ({
+        resourceId,
+        clientId: 'c',
+        principalId: 'p',
+      })),
+    },
   };
 }
 
@@ -288,6 +297,7 @@ describe('every pool setting through the 2025-06-01 mapping', () => {
       applicationPackageReferences: (s) => (s.applicationPackageReferences![0]!.version = '4.3'),
       metadata: (s) => (s.metadata = [{ name: 'team', value: 'fx' }]),
       autoScale: (s) => (s.autoScale = { formula: '$TargetDedicatedNodes = 1;' }),
+      identity: (s) => s.identity!.userAssignedIdentities.push(s.identity!.userAssignedIdentities[0]! + '2'),
     };
     const testable = SETTINGS.filter((r) => r.key !== 'imageId' && r.key !== 'nodeAgentSkuId');
     expect(Object.keys(change).sort()).toEqual(testable.map((r) => r.key).sort());
