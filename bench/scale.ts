@@ -16,8 +16,14 @@
 // operator runs as one process across all levels, as before the peer).
 //
 //   npm run bench:scale -- [--levels 1,100,1000,5000] [--probes 20] [--steady-window 400] [--operator-args "..."]
-//                          [--no-peer]
+//                          [--no-peer] [--entry dist/cli.js | src/cli.ts] [--no-image-flags] [--node-args "..."]
+//
+// The operator runs as the container runs it: the bundle of `npm run build`, which the script builds first,
+// started with the Node flags of the Dockerfile's ENTRYPOINT (--no-image-flags: without them); --entry
+// src/cli.ts runs the TypeScript sources instead (about 90 MiB more RSS idle: see bench/footprint.ts).
 
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +37,8 @@ import { kubectlOk } from '../test/support/kubectl.ts';
 import { machineLine } from '../test/support/machine.ts';
 import { freePort } from '../test/support/net.ts';
 import { OperatorProcess } from '../test/support/operator-process.ts';
+import { execForm, parseDockerfile } from '../scripts/docker-recipe.ts';
+import { REPO_ROOT } from '../test/support/paths.ts';
 import { buildPeer, PeerProcess, peerControllerRuntimeVersion } from './support/peer-process.ts';
 import { median, percentile } from './support/stats.ts';
 import { tally } from './support/tally.ts';
@@ -238,6 +246,19 @@ async function peerPhase(
   };
 }
 
+/** The Node flags the image starts the operator with: those between `node` and the script in ENTRYPOINT. */
+function imageNodeFlags(): string[] {
+  const stages = parseDockerfile(readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+  const entry = stages.at(-1)!.instructions.findLast((i) => i.op === 'ENTRYPOINT');
+  return entry ? execForm('ENTRYPOINT', entry.args).slice(1, -1) : [];
+}
+
+/** The container's entry point is the bundle; measure that, not the TypeScript sources. */
+function buildBundle(): void {
+  const r = spawnSync(process.execPath, ['scripts/build.ts'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.signal})`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -247,12 +268,14 @@ async function main(): Promise<void> {
       'steady-at': { type: 'string', default: '1000,5000' },
       'operator-args': { type: 'string', default: '' },
       out: { type: 'string', default: 'bench/results/scale' },
-      /** The compiled entry point, as the container runs it (the script builds it when asked for "dist"). */
-      entry: { type: 'string' },
+      /** The operator's entry point; by default the bundle the container runs, built first (npm run build). */
+      entry: { type: 'string', default: 'dist/cli.js' },
       /** Extra Node flags for the operator, e.g. "--max-old-space-size=192". */
       'node-args': { type: 'string', default: '' },
       /** Preload bench/support/reuse-kube-dispatcher.ts: one kube HTTP dispatcher instead of one per request. */
       'kube-dispatcher-fix': { type: 'boolean', default: false },
+      /** Start the bundle with plain `node`, without the Node flags of the Dockerfile's ENTRYPOINT. */
+      'no-image-flags': { type: 'boolean', default: false },
       /** Skip the Go peer (bench/peer) and its phase at each level. */
       'no-peer': { type: 'boolean', default: false },
     },
@@ -262,9 +285,12 @@ async function main(): Promise<void> {
   const probes = Number(values.probes);
   const windowS = Number(values['steady-window']);
   const operatorArgs = values['operator-args'].split(' ').filter(Boolean);
+  const asImage = values.entry === 'dist/cli.js' && !values['no-image-flags'];
+  if (values.entry === 'dist/cli.js') buildBundle();
+  const nodeArgs = [...(asImage ? imageNodeFlags() : []), ...values['node-args'].split(' ').filter(Boolean)];
   const report: string[] = [
     `Machine: ${machineLine()}`,
-    `Operator flags: ${operatorArgs.join(' ') || '(defaults)'}; Node flags: ${values['node-args'] || '(none)'}; kube dispatcher fix: ${values['kube-dispatcher-fix'] ? 'on' : 'off'}`,
+    `Operator: ${values.entry}; operator flags: ${operatorArgs.join(' ') || '(defaults)'}; Node flags: ${nodeArgs.join(' ') || '(none)'}${asImage ? " (the image's ENTRYPOINT)" : ''}; kube dispatcher fix: ${values['kube-dispatcher-fix'] ? 'on' : 'off'}`,
     '',
   ];
   const log = (s: string) => {
@@ -312,12 +338,12 @@ async function main(): Promise<void> {
       OperatorProcess.start({
         sim,
         metrics: metricsPort,
-        ...(values.entry && { entry: values.entry }),
+        entry: values.entry,
         nodeArgs: [
           ...(values['kube-dispatcher-fix']
             ? ['--import', new URL('./support/reuse-kube-dispatcher.ts', import.meta.url).pathname]
             : []),
-          ...values['node-args'].split(' ').filter(Boolean),
+          ...nodeArgs,
         ],
         keepLogs: false,
         args: operatorArgs,

@@ -1,6 +1,6 @@
 // The container image's recipe, exercised without Docker: scripts/docker-recipe.ts carries out the
 // Dockerfile's own instructions in clean directories (full install + build, then a production-only
-// install + dist/), starts `node dist/src/cli.js run` as the image would (as USER 65532 when the
+// install + dist/), starts `node dist/cli.js run` as the image would (as USER 65532 when the
 // tests run as root), against this apiserver with the operator ServiceAccount's token and the
 // shipped RBAC, and checks /healthz, /readyz and a clean exit on SIGTERM.
 import { spawn } from 'node:child_process';

@@ -26,7 +26,7 @@ export interface OperatorOptions {
   keepLogs?: boolean;
   onLine?: (line: string) => void;
   startTimeoutMs?: number;
-  /** Run this compiled entry point (e.g. tsc's output, as the container image does) instead of src/cli.ts. */
+  /** Run this built entry point (e.g. dist/cli.js, the bundle the container image runs) instead of src/cli.ts. */
   entry?: string;
   /** Extra Node flags, e.g. heap sizing or a preload. */
   nodeArgs?: readonly string[];

@@ -34,6 +34,24 @@ describe('operator Deployment', () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
   });
 
+  it('sizes the V8 heap from the memory limit, leaving room for what is not old space', () => {
+    const mi = (q: string) => {
+      const m = /^(\d+)(Mi|Gi)$/.exec(q);
+      if (!m) throw new Error(`memory quantity ${q}: use Mi or Gi`);
+      return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+    };
+    const limit = mi(container.resources.limits.memory);
+    const request = mi(container.resources.requests.memory);
+    const nodeOptions = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS').value;
+    const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+    // docs/operations.md, "Memory": about 130 MiB of a running operator is not old space (Node and the
+    // bundle's code, the 4 MiB semi-spaces, sockets, malloc); the heap limit is the rest, so a heap
+    // that fills up fails with V8's heap error, not an OOM kill.
+    expect(oldSpace).toBeGreaterThanOrEqual(256);
+    expect(oldSpace).toBeLessThanOrEqual(limit - 128);
+    expect(request).toBeLessThanOrEqual(limit);
+  });
+
   it('probes /healthz and /readyz on the probe port and exposes metrics on 8080', () => {
     const port = (name: string) =>
       container.ports.find((p: { name: string }) => p.name === name).containerPort;
