@@ -62,7 +62,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const clock = realClock;
   const metrics = createMetrics();
   metrics.reconcile.register(CONTROLLER, cfg.concurrency);
-  const azureService = (op: string): AzureService => (op.startsWith('pool.') ? 'batch' : 'compute');
+  // Batch on either plane (pools, node counts, nodes; the management plane's operations are arm.pool.*) is
+  // service batch; the image checks are compute.
+  const azureService = (op: string): AzureService =>
+    /^(arm\.)?(pool|account|computeNode)\./.test(op) ? 'batch' : 'compute';
   const secrets = new AccountSecrets(new KubeSecretSource(kc, cfg.secretNamespace), {
     clock,
     refreshMs: cfg.accountSecretRefreshMs,

@@ -103,6 +103,7 @@ function detailOf(err: Record<string, unknown>): string | undefined {
   if (Array.isArray(b.error?.details)) {
     for (const d of b.error.details as { code?: unknown; target?: unknown; message?: unknown }[]) {
       const code = typeof d?.code === 'string' ? d.code : undefined;
+      if (code === 'PropertyValue') continue;
       const target = typeof d?.target === 'string' ? d.target : undefined;
       const message = typeof d?.message === 'string' ? clip(d.message, MAX_DETAIL_VALUE) : undefined;
       const head = [code, target && `(${target})`].filter(Boolean).join(' ');

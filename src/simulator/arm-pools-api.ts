@@ -10,6 +10,7 @@
 import type { BatchAccount } from './state/account.ts';
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
 import { armError, armJson, azureTime, header, parseJsonObject } from './http-util.ts';
+import { summarizeBody, type RequestBodySummary } from './request-log.ts';
 import { poolJson } from './batch-api.ts';
 import {
   armDeallocationOption,
@@ -409,6 +410,40 @@ export function createArmPoolsApi(
       return undefined;
     },
   };
+}
+
+/**
+ * A management-plane create or update body summarized as summarizeBody summarizes the data plane's: the same
+ * fields, read through the plane translation (targets from scaleSettings.fixedScale, and so on).
+ */
+export function summarizeArmPoolBody(
+  operation: string,
+  path: string,
+  body: Buffer,
+): RequestBodySummary | undefined {
+  if (operation !== 'Pool_Create' && operation !== 'Pool_Update') return undefined;
+  const parsed = parseJsonObject(body);
+  if (!parsed || !isObject(parsed.properties)) return undefined;
+  const name = decodeURIComponent(path.split('/').filter(Boolean).at(-1) ?? '');
+  const { body: add, nodeDeallocationOption } = armToAddBody(name, parsed.properties);
+  const scale = parsed.properties.scaleSettings;
+  // Without a fixedScale the body names no targets (armToAddBody filled in a create's defaults).
+  if (!(isObject(scale) && isObject(scale.fixedScale))) {
+    delete add.targetDedicatedNodes;
+    delete add.targetLowPriorityNodes;
+  }
+  const summary = summarizeBody(
+    operation === 'Pool_Create' ? 'Pool_Add' : 'Pool_Resize',
+    Buffer.from(
+      JSON.stringify({
+        ...add,
+        ...(nodeDeallocationOption !== undefined && {
+          nodeDeallocationOption: dataDeallocationOption(nodeDeallocationOption),
+        }),
+      }),
+    ),
+  );
+  return summary && Object.keys(summary).length > 0 ? summary : undefined;
 }
 
 /** ARM's AutoScaleRun: evaluationTime where the data plane says timestamp; error values become details. */

@@ -27,6 +27,66 @@ export interface RequestLogEntry {
   apiVersion?: string;
   /** For Pool_Add, Pool_Resize and Pool_RemoveNodes: the fields of the body a test wants to check (see summarizeBody). */
   body?: RequestBodySummary;
+  /** The pool a pool request addresses, on either plane (for Pool_Add: the body's id). */
+  pool?: string;
+  /** What a pool request does, in the same words for both planes (a management-plane PATCH with fixedScale is a resize). */
+  action?: PoolAction;
+}
+
+export type PoolAction =
+  'create' | 'get' | 'list' | 'resize' | 'stopResize' | 'delete' | 'update' | 'autoScale' | 'removeNodes';
+
+const BATCH_ACTIONS: Record<string, PoolAction> = {
+  Pool_Add: 'create',
+  Pool_Get: 'get',
+  Pool_Exists: 'get',
+  Pool_List: 'list',
+  Pool_Resize: 'resize',
+  Pool_StopResize: 'stopResize',
+  Pool_Delete: 'delete',
+  Pool_Patch: 'update',
+  Pool_UpdateProperties: 'update',
+  Pool_EnableAutoScale: 'autoScale',
+  Pool_DisableAutoScale: 'autoScale',
+  Pool_RemoveNodes: 'removeNodes',
+};
+
+const ARM_ACTIONS: Record<string, PoolAction> = {
+  Pool_Create: 'create',
+  Pool_Get: 'get',
+  Pool_ListByBatchAccount: 'list',
+  Pool_StopResize: 'stopResize',
+  Pool_Delete: 'delete',
+  Pool_DisableAutoScale: 'autoScale',
+};
+
+const ARM_POOL_PATH = /\/providers\/Microsoft\.Batch\/batchAccounts\/[^/]+\/pools(?:\/([^/]+))?/i;
+
+/** The pool and the plane-neutral action of a request, when it is a pool request. */
+export function poolRequestOf(
+  api: string,
+  operation: string,
+  path: string,
+  body: RequestBodySummary | undefined,
+): { pool?: string; action: PoolAction } | undefined {
+  if (api === 'batch') {
+    const action = BATCH_ACTIONS[operation];
+    if (!action) return undefined;
+    const segments = path.split('/').filter(Boolean);
+    const pool = operation === 'Pool_Add' ? body?.id : segments[0] === 'pools' ? segments[1] : undefined;
+    return { action, ...(pool !== undefined && { pool: decodeURIComponent(pool) }) };
+  }
+  if (api !== 'arm') return undefined;
+  const m = ARM_POOL_PATH.exec(path);
+  if (!m) return undefined;
+  const action =
+    operation === 'Pool_Update'
+      ? body?.targetDedicatedNodes !== undefined || body?.targetLowPriorityNodes !== undefined
+        ? 'resize'
+        : 'update'
+      : ARM_ACTIONS[operation];
+  if (!action) return undefined;
+  return { action, ...(m[1] !== undefined && { pool: decodeURIComponent(m[1]) }) };
 }
 
 /** A few scalar fields of a Batch write's body, never the whole body: the log stays small. */

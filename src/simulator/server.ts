@@ -17,7 +17,8 @@ import type { RequestFaultRule } from './faults.ts';
 import type { RequestContext, Route, SimResponse } from './http-util.ts';
 import { armError, azureTime, batchErrorResponse, newRequestId, plainJson } from './http-util.ts';
 import { BatchError } from './state/errors.ts';
-import { summarizeBody } from './request-log.ts';
+import { poolRequestOf, summarizeBody } from './request-log.ts';
+import { summarizeArmPoolBody } from './arm-pools-api.ts';
 import type { TlsMaterial } from './certs.ts';
 
 export interface ServerOptions {
@@ -223,7 +224,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     record(response.status, fault);
 
     function record(status: number, faultKind: string | undefined): void {
-      const summary = route?.api === 'batch' ? summarizeBody(route.operation, body) : undefined;
+      const summary =
+        route?.api === 'batch'
+          ? summarizeBody(route.operation, body)
+          : route?.api === 'arm'
+            ? summarizeArmPoolBody(route.operation, path, body)
+            : undefined;
+      const poolRequest = route && poolRequestOf(route.api, route.operation, path, summary);
       const apiVersion = route?.api === 'batch' || route?.api === 'arm' ? ctx.query.get('api-version') : null;
       const entry = core.log.add({
         time: new Date(wall).toISOString(),
@@ -240,6 +247,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(faultKind === undefined ? {} : { fault: faultKind }),
         ...(apiVersion === null ? {} : { apiVersion }),
         ...(summary && { body: summary }),
+        ...(poolRequest?.pool !== undefined && { pool: poolRequest.pool }),
+        ...(poolRequest && { action: poolRequest.action }),
       });
       options.onRequest?.(
         `${entry.method} ${entry.path} ${entry.status} ${entry.operation}${entry.clientId ? ` client=${entry.clientId}` : ''}${faultKind ? ` fault=${faultKind}` : ''}`,

@@ -8,6 +8,8 @@ import { kubectlOk, uniqueNamespace } from '../support/kubectl.ts';
 import { startHarness, type Harness } from '../support/e2e/harness.ts';
 import { condition, hasFinalizer, isReadyAt } from '../support/e2e/kube-helpers.ts';
 import { sleep } from '../support/wait.ts';
+import { accepted, planeResourceId, poolApi, poolOperation, poolRequests } from '../support/e2e/plane.ts';
+import type { PoolAction } from '../../src/simulator/request-log.ts';
 
 let h: Harness;
 
@@ -20,10 +22,8 @@ afterAll(async () => {
 
 const setup = (prefix: string) => h.tenant(prefix, 'gallery-version');
 
-const forPool = (poolId: string, since = 0, op?: string) =>
-  h.sim.requests
-    .list({ since, api: 'batch', ...(op && { operation: op }) })
-    .filter((e) => e.path.split('/')[2]?.toLowerCase() === poolId.toLowerCase());
+const forPool = (poolId: string, since = 0, action?: PoolAction) =>
+  poolRequests(h.sim, action, poolId, since);
 
 describe('controller: image guard', () => {
   it('stops resizing when the image is gone, says why, and resumes when it is back', async () => {
@@ -52,7 +52,7 @@ describe('controller: image guard', () => {
     await h.kube.patchPool(ns, 'p', { spec: { targetDedicatedNodes: 8 } });
     const since = h.sim.requests.cursor();
     await sleep(2500);
-    expect(forPool(id, since, 'Pool_Resize')).toHaveLength(0);
+    expect(forPool(id, since, 'resize')).toHaveLength(0);
     expect((await h.kube.getPool(ns, 'p'))?.status?.observedGeneration).toBe(2);
 
     h.sim.images.create(image);
@@ -77,7 +77,7 @@ describe('controller: image guard', () => {
     );
     expect(p.status?.phase).toBe('Stalled');
     await sleep(1000);
-    expect(forPool(`noimg-${ns}`, 0, 'Pool_Add')).toHaveLength(0);
+    expect(forPool(`noimg-${ns}`, 0, 'create')).toHaveLength(0);
     expect(h.sim.pools.get(`noimg-${ns}`)).toBeUndefined();
   });
 });
@@ -104,7 +104,7 @@ describe('controller: images and specs Azure would refuse', () => {
     expect(condition(p, 'Stalled')?.message).toMatch(/has no version Azure would use/);
     expect(condition(p, 'ImageAvailable')).toMatchObject({ status: 'False', reason: 'ImageNoUsableVersion' });
     expect((await h.kube.waitForEvent(ns, 'p', 'ImageNoUsableVersion')).type).toBe('Warning');
-    expect(h.sim.requests.list({ since, operation: 'Pool_Add' })).toEqual([]);
+    expect(poolRequests(h.sim, 'create', undefined, since)).toEqual([]);
   });
 
   it('a VM size Azure does not offer ends Stalled AzureRejected, naming the property and the reason', async () => {
@@ -123,13 +123,14 @@ describe('controller: images and specs Azure would refuse', () => {
     );
     const message = condition(p, 'Stalled')?.message ?? '';
     expect(message).toMatch(/InvalidPropertyValue/);
-    expect(message).toContain('PropertyName=vmSize');
-    expect(message).toContain(
-      'Reason=The value provided for one of the properties in the request body is invalid.',
+    // Batch's values (PropertyName=vmSize, …) on the data plane; ARM's details (PropertyName: vmSize; …).
+    expect(message).toMatch(/PropertyName(=|: )vmSize/);
+    expect(message).toMatch(
+      /Reason(=|: )The value provided for one of the properties in the request body is invalid\./,
     );
     const warning = await h.kube.waitForEvent(ns, 'p', 'AzureRejected');
     expect(warning.type).toBe('Warning');
-    expect(warning.note).toContain('PropertyName=vmSize, Reason=');
+    expect(warning.note).toMatch(/PropertyName(=|: )vmSize(, |; )Reason(=|: )/);
     expect(h.sim.pools.get(`vm-${ns}`)).toBeUndefined();
   });
 });
@@ -164,7 +165,7 @@ describe('controller: custom-image limits', () => {
     expect(shared.note).toContain(`${ns}/first`);
     expect((await h.kube.waitForEvent(ns, 'second', 'ImageLimitExceeded')).type).toBe('Warning');
     // Which pool, if one was added, tells what went wrong.
-    const adds = h.sim.requests.list({ since, operation: 'Pool_Add' });
+    const adds = poolRequests(h.sim, 'create', undefined, since);
     expect(adds.map((e) => `${e.time} ${e.body ? JSON.stringify(e.body) : e.path}`)).toEqual([]);
 
     await h.kube.patchPool(ns, 'second', { spec: { targetDedicatedNodes: 500 } });
@@ -190,14 +191,14 @@ describe('controller: drift', () => {
     expect((await h.batch.get(id))?.targetDedicatedNodes).toBe(4);
     // Noticed through the account observer: the account's pool list saw the change first, and the one GET
     // of this pool is the fresh read right before the resize that repairs it.
-    const after = h.sim.requests.list({ since, api: 'batch' });
-    const firstList = after.findIndex((e) => e.operation === 'Pool_List');
-    const firstGet = after.findIndex((e) => e.operation === 'Pool_Get' && e.path.split('/')[2] === id);
-    const repair = after.findIndex((e) => e.operation === 'Pool_Resize' && e.path.split('/')[2] === id);
+    const after = poolRequests(h.sim, undefined, undefined, since);
+    const firstList = after.findIndex((e) => e.action === 'list');
+    const firstGet = after.findIndex((e) => e.action === 'get' && e.pool === id);
+    const repair = after.findIndex((e) => e.action === 'resize' && e.pool === id);
     expect(firstList).toBeGreaterThanOrEqual(0);
     expect(repair).toBeGreaterThan(firstList);
     if (firstGet >= 0) expect(firstGet).toBeGreaterThan(firstList);
-    expect(after.slice(0, repair).filter((e) => e.operation === 'Pool_Get').length).toBeLessThanOrEqual(1);
+    expect(after.slice(0, repair).filter((e) => e.action === 'get').length).toBeLessThanOrEqual(1);
   });
 
   it('re-issues a resize stopped out of band', async () => {
@@ -231,10 +232,8 @@ describe('controller: drift', () => {
       (p) => isReadyAt(3)(p) && p.status?.resize?.lastIssuedAt !== before.status?.resize?.lastIssuedAt,
       'Ready again',
     );
-    expect(forPool(id, 0, 'Pool_Add').filter((e) => e.status === 201)).toHaveLength(0); // Pool_Add's path is /pools
-    expect(
-      h.sim.requests.list({ operation: 'Pool_Add' }).filter((e) => e.status === 201).length,
-    ).toBeGreaterThan(0);
+    // The first create, and the one after the pool was deleted out of band.
+    expect(forPool(id, 0, 'create').filter(accepted)).toHaveLength(2);
     expect((await h.batch.get(id))?.owner.uid).toBe(before.metadata.uid);
   });
 
@@ -257,7 +256,7 @@ describe('controller: drift', () => {
     expect(condition(p, 'Stalled')?.reason).toBe('PoolNotOwned');
     expect(condition(p, 'Stalled')?.message).toMatch(/was not created by this BatchPool/);
     await sleep(1500);
-    const writes = forPool(id, since).filter((e) => e.method !== 'GET');
+    const writes = forPool(id, since).filter((e) => e.action !== 'get' && e.action !== 'list');
     expect(writes).toEqual([]);
     await kubectlOk(['delete', '-n', ns, 'bp/p', '--timeout=30s']);
     expect(h.sim.pools.get(id)?.state).toBe('active');
@@ -292,6 +291,7 @@ describe('controller: account guard', () => {
       ['some-other-namespace'],
       undefined,
       h.sim.info.location,
+      planeResourceId(h.sim),
     );
     const denied = await h.kube.waitForPool(
       ns,
@@ -303,7 +303,14 @@ describe('controller: account guard', () => {
     expect(forPool(id)).toHaveLength(0);
 
     const workloadClient = '0a1b2c3d-4e5f-4000-8000-00000000abcd';
-    await h.kube.createAccount(account, h.sim.info.batchUrl, [ns], workloadClient, h.sim.info.location);
+    await h.kube.createAccount(
+      account,
+      h.sim.info.batchUrl,
+      [ns],
+      workloadClient,
+      h.sim.info.location,
+      planeResourceId(h.sim),
+    );
     const ok = await h.kube.waitForPool(ns, 'p', isReadyAt(2), 'Ready at 2');
     expect(ok.metadata.finalizers).toContain(FINALIZER);
     const clients = new Set(forPool(id).map((e) => e.clientId));
@@ -322,15 +329,20 @@ describe('controller: throttling', () => {
       ['unavailable', 6, 503],
     ] as const) {
       const since = h.sim.requests.cursor();
-      const rule = h.sim.faults[kind]({ operation: 'Pool_Resize', count: 1, retryAfterSeconds: 2 });
+      const rule = h.sim.faults[kind]({
+        scope: poolApi(),
+        operation: poolOperation('resize'),
+        count: 1,
+        retryAfterSeconds: 2,
+      });
       try {
         await h.kube.patchPool(ns, 'p', { spec: { targetDedicatedNodes: target } });
         await h.kube.waitForPool(ns, 'p', isReadyAt(target), `Ready at ${target}`);
       } finally {
         h.sim.faults.remove(rule.id);
       }
-      const resizes = forPool(id, since, 'Pool_Resize');
-      expect(resizes.map((r) => r.status)).toEqual([status, 202]);
+      const resizes = forPool(id, since, 'resize');
+      expect(resizes.map((r) => (accepted(r) ? 'accepted' : r.status))).toEqual([status, 'accepted']);
       expect(Date.parse(resizes[1]!.time) - Date.parse(resizes[0]!.time)).toBeGreaterThanOrEqual(1900);
     }
   });
@@ -349,8 +361,8 @@ describe('controller: scale', () => {
       resizeStrategy: { backoff: { initial: '1s', max: '2s' } },
     });
     const p = await h.kube.waitForPool(ns, 'p', isReadyAt(2500), 'Ready at 2500', 120_000);
-    const resizes = forPool(id, 0, 'Pool_Resize');
-    expect(resizes.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+    const resizes = forPool(id, 0, 'resize');
+    expect(resizes.map(accepted)).toEqual([true, true, true, true]);
     // Timeouts that added nodes are ordinary progress: Normal events, and no Warning at all.
     const events = await h.kube.events(ns, 'p');
     expect(events.filter((e) => e.reason === 'ResizeError')).toEqual([]);

@@ -7,6 +7,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchClient } from '../../src/azure/batch/client.ts';
 import { OWNER_METADATA } from '../../src/azure/ports.ts';
+import { e2ePlane, poolRequests } from '../support/e2e/plane.ts';
 import { startHarness, type Harness } from '../support/e2e/harness.ts';
 import { condition, isReadyAt } from '../support/e2e/kube-helpers.ts';
 
@@ -205,7 +206,7 @@ describe('gallery images as Azure serves them', () => {
       targetDedicatedNodes: 2,
     });
     await h.kube.waitForPool(ns, 'p', isReadyAt(2), 'Ready with Trusted Launch');
-    const add = h.sim.requests.list({ operation: 'Pool_Add' }).find((e) => e.body?.id === id);
+    const add = poolRequests(h.sim, 'create', id)[0];
     expect(add?.body?.securityType).toBe('trustedLaunch');
     const pool = await batchClient().getPool(id);
     expect(pool.virtualMachineConfiguration?.securityProfile).toMatchObject({
@@ -261,7 +262,7 @@ describe('managed images, retired for new pools', () => {
     expect(condition(p, 'Stalled')?.message).toMatch(
       /31 March 2026.*gallery image version.*spec\.image\.publishTo/s,
     );
-    expect(h.sim.requests.list({ since, operation: 'Pool_Add' })).toEqual([]);
+    expect(poolRequests(h.sim, 'create', undefined, since)).toEqual([]);
   });
 
   it('keeps managing a pool that already runs on a managed image, and says its image source is retired', async () => {
@@ -320,7 +321,7 @@ describe('managed images, retired for new pools', () => {
     const ours = (e: { path: string }) => e.path.toLowerCase().includes(`pub-${ns}`.toLowerCase());
     const puts = h.sim.requests.list({ operation: 'GalleryImageVersions_CreateOrUpdate' }).filter(ours);
     expect(puts).toHaveLength(1);
-    const add = h.sim.requests.list({ operation: 'Pool_Add' }).filter((e) => e.body?.id === id);
+    const add = poolRequests(h.sim, 'create', id);
     expect(add.map((e) => e.body?.imageId?.toLowerCase())).toEqual([version.toLowerCase()]);
     expect(add[0]!.seq).toBeGreaterThan(puts[0]!.seq);
     expect((await h.kube.waitForEvent(ns, 'p', 'ImagePublishing')).note).toMatch(/replicated to/);
@@ -384,5 +385,10 @@ describe('the wire', () => {
     expect(batch.filter((e) => e.status === 400 && /ApiVersion|RequestVersion/i.test(e.operation))).toEqual(
       [],
     );
+    // On a management-plane account the pool requests went to ARM, at the same api-version.
+    const arm = poolRequests(h.sim, undefined).filter((e) => e.api === 'arm');
+    if (e2ePlane() === 'ResourceManager') expect(arm.length).toBeGreaterThan(5);
+    else expect(arm).toEqual([]);
+    expect(new Set(arm.map((e) => e.apiVersion))).toEqual(new Set(arm.length > 0 ? ['2025-06-01'] : []));
   });
 });

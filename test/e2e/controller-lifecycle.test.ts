@@ -7,6 +7,8 @@ import { kubectlOk } from '../support/kubectl.ts';
 import { startHarness, type Harness } from '../support/e2e/harness.ts';
 import { condition, hasFinalizer, isReadyAt } from '../support/e2e/kube-helpers.ts';
 import { sleep } from '../support/wait.ts';
+import { accepted, poolApi, poolOperation, poolRequests } from '../support/e2e/plane.ts';
+import type { PoolAction } from '../../src/simulator/request-log.ts';
 
 let h: Harness;
 
@@ -19,27 +21,27 @@ afterAll(async () => {
 
 const setup = (prefix: string) => h.tenant(prefix, 'gallery-version');
 
-const requests = (op: string, poolId: string, since = 0) =>
-  h.sim.requests
-    .list({ since, operation: op })
-    .filter(
-      (e) =>
-        e.path.split('/')[2]?.toLowerCase() === poolId.toLowerCase() || (op === 'Pool_Add' && e.status < 300),
-    );
+const requests = (action: PoolAction, poolId: string, since = 0) =>
+  poolRequests(h.sim, action, poolId, since);
 
 describe('controller: lifecycle', () => {
   it('creates the pool only after the finalizer is on and the image is confirmed, linked to the object, with the exact image ID', async () => {
     const { ns, base, image } = await setup('create');
     // While Azure cannot be read, the operator must already have put its finalizer on, and written nothing.
-    const fault = h.sim.faults.unavailable({ operation: 'Pool_Get', seconds: 4, retryAfterSeconds: 1 });
+    const fault = h.sim.faults.unavailable({
+      scope: poolApi(),
+      operation: poolOperation('get'),
+      seconds: 4,
+      retryAfterSeconds: 1,
+    });
     const since = h.sim.requests.cursor();
     await h.kube.applyPool(ns, 'render', { ...base, poolId: `render-${ns}`, targetDedicatedNodes: 3 });
     await h.kube.waitForPool(ns, 'render', hasFinalizer, 'finalizer', 3_500);
-    expect(h.sim.requests.list({ since, operation: 'Pool_Add' })).toHaveLength(0);
+    expect(poolRequests(h.sim, 'create', undefined, since)).toHaveLength(0);
     h.sim.faults.remove(fault.id);
 
     const p = await h.kube.waitForPool(ns, 'render', isReadyAt(3), 'Ready at 3');
-    const adds = h.sim.requests.list({ since, operation: 'Pool_Add' });
+    const adds = poolRequests(h.sim, 'create', undefined, since);
     expect(adds).toHaveLength(1);
     const imageChecks = h.sim.requests.list({ since, operation: 'GalleryImageVersions_Get' });
     expect(imageChecks.length).toBeGreaterThan(0);
@@ -104,13 +106,13 @@ describe('controller: lifecycle', () => {
     expect(ev.filter((e) => e.reason === 'ResizeTimedOut').map((e) => e.type)).toEqual(['Normal']);
     expect(ev.filter((e) => e.reason === 'ResizeIssued')).toHaveLength(2);
     expect(ev.find((e) => e.reason === 'ResizeError')?.note).toMatch(/AllocationFailed/);
-    expect(requests('Pool_Resize', id).filter((e) => e.status === 409)).toHaveLength(0);
+    expect(requests('resize', id).filter((e) => e.status === 409)).toHaveLength(0);
     // The create and every re-issued (growing) resize carry the spec's resizeTimeout.
-    expect(requests('Pool_Add', id).find((e) => e.body?.id === id)?.body).toMatchObject({
+    expect(requests('create', id)[0]?.body).toMatchObject({
       targetDedicatedNodes: 20,
       resizeTimeout: 'PT25M',
     });
-    const grows = requests('Pool_Resize', id).filter((e) => e.status === 202);
+    const grows = requests('resize', id).filter(accepted);
     expect(grows).toHaveLength(2);
     for (const r of grows) expect(r.body).toMatchObject({ targetDedicatedNodes: 20, resizeTimeout: 'PT25M' });
   });
@@ -129,7 +131,7 @@ describe('controller: lifecycle', () => {
     expect(condition(p, 'Stalled')?.reason).toBe('ResizeAttemptsExhausted');
     expect(p.status?.resize?.attempts).toBe(2);
     await sleep(1500);
-    expect(requests('Pool_Resize', id)).toHaveLength(1);
+    expect(requests('resize', id)).toHaveLength(1);
     expect(await kubectlOk(['get', 'bp', '-n', ns])).toMatch(/p\s+10\s+\d+\s+\S+\s+Stalled\s+2\s+False/);
     h.sim.faults.clearPool(id);
   });
@@ -168,7 +170,7 @@ describe('controller: lifecycle', () => {
     expect(issued[0]).toMatch(/with 100 dedicated nodes/);
     expect(issued[1]).toMatch(/to 200 dedicated \(a step towards 250 dedicated\)/);
     expect(issued[2]).toMatch(/to 250 dedicated, attempt/);
-    expect(requests('Pool_Resize', id)).toHaveLength(2);
+    expect(requests('resize', id)).toHaveLength(2);
   });
 
   it('drives low-priority nodes too, and kubectl -o wide shows them', async () => {
@@ -196,10 +198,10 @@ describe('controller: lifecycle', () => {
       await h.kube.waitForEvent(ns, 'change', 'ResizeStopping');
       h.sim.clock.setTimeScale(100);
       await h.kube.waitForPool(ns, 'change', isReadyAt(12), 'Ready at 12');
-      const stops = requests('Pool_StopResize', id, since);
+      const stops = requests('stopResize', id, since);
       expect(stops).toHaveLength(1);
-      const resizes = requests('Pool_Resize', id, since);
-      expect(resizes.map((r) => r.status)).toEqual([202]);
+      const resizes = requests('resize', id, since);
+      expect(resizes.map(accepted)).toEqual([true]);
       expect(resizes[0]!.seq).toBeGreaterThan(stops[0]!.seq);
 
       // shrink, with the spec's nodeDeallocationOption
@@ -209,7 +211,7 @@ describe('controller: lifecycle', () => {
       });
       await h.kube.waitForPool(ns, 'change', isReadyAt(5), 'Ready at 5');
       expect(h.sim.pools.get(id)?.targetDedicatedNodes).toBe(5);
-      const shrinks = requests('Pool_Resize', id, beforeShrink);
+      const shrinks = requests('resize', id, beforeShrink);
       expect(shrinks.map((r) => r.body)).toEqual([
         {
           targetDedicatedNodes: 5,
@@ -239,15 +241,15 @@ describe('controller: lifecycle', () => {
     expect(paused.status?.observedGeneration).toBe(paused.metadata.generation);
     const since = h.sim.requests.cursor();
     await sleep(2500);
-    expect(requests('Pool_Resize', id, since)).toHaveLength(0);
+    expect(requests('resize', id, since)).toHaveLength(0);
     await kubectlOk(['delete', '-n', ns, 'bp/pause', '--wait=false']);
     await sleep(1500);
     expect(h.sim.pools.get(id)?.state).toBe('active');
     expect(await h.kube.getPool(ns, 'pause')).toBeDefined();
     await kubectlOk(['annotate', '-n', ns, 'bp/pause', `${PAUSED_ANNOTATION}-`]);
     await h.kube.waitForGone(ns, 'pause');
-    expect(requests('Pool_Resize', id, since)).toHaveLength(0);
-    expect(requests('Pool_Delete', id, since)).toHaveLength(1);
+    expect(requests('resize', id, since)).toHaveLength(0);
+    expect(requests('delete', id, since)).toHaveLength(1);
   });
 
   it('deletes the Azure pool with deletionPolicy Delete, waiting until it is gone; keeps it with Retain', async () => {
@@ -288,15 +290,15 @@ describe('controller: lifecycle', () => {
     const decisionsBefore = h.operator.decisions({ key: `${ns}/p` }).length;
     await sleep(6_000); // the e2e operator resyncs steady pools every 2 s (+ up to 25 % jitter)
     const decisions = h.operator.decisions({ key: `${ns}/p` }).length - decisionsBefore;
-    expect(requests('Pool_Get', id, since)).toHaveLength(0);
-    const lists = h.sim.requests.list({ since, operation: 'Pool_List' });
+    expect(requests('get', id, since)).toHaveLength(0);
+    const lists = poolRequests(h.sim, 'list', undefined, since);
     expect(lists.length).toBeGreaterThanOrEqual(2);
     expect(h.sim.requests.list({ since, operation: 'Account_ListPoolNodeCounts' }).length).toBe(lists.length);
     // one reconcile per resync (6 s / 2–2.5 s, plus one in flight at an edge); if our status writes woke the
     // pool, there would be about twice as many
     expect(decisions).toBeGreaterThanOrEqual(2);
     expect(decisions).toBeLessThanOrEqual(4);
-    expect(requests('Pool_Resize', id, since)).toHaveLength(0);
+    expect(requests('resize', id, since)).toHaveLength(0);
 
     // ... and Prometheus sees it
     const metrics = await (await fetch(`http://127.0.0.1:${h.operator.metricsPort}/metrics`)).text();
@@ -305,8 +307,9 @@ describe('controller: lifecycle', () => {
     expect(metrics).toMatch(
       /controller_runtime_reconcile_total\{controller="batchpool",result="success"\} [1-9]/,
     );
+    const list = poolApi() === 'arm' ? 'arm\\.pool\\.listObserved' : 'pool\\.listObserved';
     expect(metrics).toMatch(
-      /azure_requests_total\{service="batch",operation="pool.listObserved",code="200"\} [1-9]/,
+      new RegExp(`azure_requests_total\\{service="batch",operation="${list}",code="200"\\} [1-9]`),
     );
     expect(metrics).toMatch(/workqueue_adds_total\{name="batchpool"\} [1-9]/);
   });

@@ -56,14 +56,9 @@ export interface BatchResourceManagerOptions {
   accountBudget?: AttemptGate;
   /** The subscription's request budget, shared by every management-plane account in it. */
   subscriptionBudget?: AttemptGate;
-  /** How long a delete's Location is polled before the delete is left to finish on its own (default 2 min). */
-  deletePollLimitMs?: number;
-  /** Sleeps between polls of a delete (tests pass a fake). */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 const PAGE = 1000;
-const DEFAULT_DELETE_POLL_LIMIT_MS = 120_000;
 
 /**
  * The gate of a management-plane call: it takes a token from the account's budget and then from the
@@ -93,7 +88,6 @@ export class BatchResourceManager implements BatchPools {
   private readonly o: BatchResourceManagerOptions;
   private readonly failFast: FailFast;
   private readonly gate: AttemptGate | undefined;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(arm: ArmPoolClient, data: BatchDataPlane, options: BatchResourceManagerOptions = {}) {
     this.arm = arm;
@@ -102,7 +96,6 @@ export class BatchResourceManager implements BatchPools {
     const clock = options.clock ?? realClock;
     this.failFast = new FailFast(clock, options.unreachableBackoffMs);
     this.gate = armGate(options.accountBudget, options.subscriptionBudget);
-    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
   private async call<T>(operation: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
@@ -246,35 +239,18 @@ export class BatchResourceManager implements BatchPools {
   }
 
   /**
-   * Delete is a long-running operation: 202 with a Location, polled (honouring Retry-After) until it answers
-   * 200 or 204. A delete still running after the poll limit is left to finish on its own: the pool reads as
-   * deleting until it is gone, as on the data plane.
+   * Delete is a long-running operation (202 with a Location). Its end is followed the way the data plane's is:
+   * the pool reads as deleting (provisioningState Deleting) until a read finds it gone, and the reconciler
+   * looks again until then. Polling the Location here would hold a worker for each delete, for as long as
+   * Retry-After says (15 s a poll, PoolDelete.json), which a fleet being deleted cannot afford.
    */
   async delete(poolId: string): Promise<void> {
-    let first;
     try {
-      first = await this.call('arm.pool.delete', (abortSignal) =>
-        this.arm.beginDelete(poolId, { abortSignal }),
-      );
+      await this.call('arm.pool.delete', (abortSignal) => this.arm.beginDelete(poolId, { abortSignal }));
     } catch (err) {
       const f = failureOf(err);
       if (f.kind === 'not-found' || isAzureCode(f.code, 'poolbeingdeleted')) return;
       throw err;
-    }
-    const location = first.headers.location;
-    if (first.status !== 202 || !location) return;
-    const limit = this.o.deletePollLimitMs ?? DEFAULT_DELETE_POLL_LIMIT_MS;
-    let waited = 0;
-    let retryAfter = Number(first.headers['retry-after'] ?? 15);
-    while (waited < limit) {
-      const ms = Math.min(Math.max(1, Number.isFinite(retryAfter) ? retryAfter : 15) * 1000, limit - waited);
-      await this.sleep(ms);
-      waited += ms;
-      const poll = await this.call('arm.pool.deletePoll', (abortSignal) =>
-        this.arm.pollDelete(location, { abortSignal }),
-      );
-      if (poll.status !== 202) return;
-      retryAfter = Number(poll.headers['retry-after'] ?? 15);
     }
   }
 

@@ -177,11 +177,11 @@ export class ArmPoolClient {
               : await resource.delete(params);
     const status = Number(res.status);
     this.o.onResponse?.(status, res.headers);
-    // ARM's CloudError is {error: {code, message, details}}; createRestError reads code and message from it.
+    // ARM's CloudError is {error: {code, message, details}}: createRestError reads the code and message from
+    // it, and the whole body goes on `details`, where src/azure/errors.ts reads error.details.
     if (!expected.includes(status)) {
       const err = createRestError(res);
-      const cloud = (res.body as { error?: unknown } | undefined)?.error;
-      if (cloud) err.details = cloud;
+      if (typeof res.body === 'object' && res.body !== null) err.details = res.body;
       throw err;
     }
     const json = typeof res.body === 'object' && res.body !== null ? (res.body as Json) : undefined;
@@ -205,14 +205,9 @@ export class ArmPoolClient {
     return this.op('pool_update', poolName, pool, o);
   }
 
-  /** The first answer of the delete; a 202 carries the Location to poll (see pollDelete). */
+  /** The delete's first answer: 202 while Azure deletes the pool (the pool then reads as Deleting), 200 or 204. */
   beginDelete(poolName: string, o?: ArmCallOptions): Promise<ArmAnswer> {
     return this.op('pool_delete', poolName, undefined, o);
-  }
-
-  /** One poll of a delete's Location: 202 while it runs, 200 or 204 once it is done. */
-  pollDelete(location: string, o?: ArmCallOptions): Promise<ArmAnswer> {
-    return this.send('GET', this.ownLink(location), [200, 202, 204], undefined, o);
   }
 
   /** One page of the account's pools (maxresults up to 1000), or the page a nextLink names. */

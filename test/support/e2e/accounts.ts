@@ -10,6 +10,8 @@ export interface AccountWish {
   clientId?: string;
   /** The account's Azure region (spec.location); the simulator's own by default in the e2e helpers. */
   location?: string;
+  /** spec.resourceId, with spec.api ResourceManager: its pools are written through the management plane. */
+  resourceManager?: string;
 }
 
 export async function applyAccount(a: AccountWish): Promise<void> {
@@ -23,6 +25,7 @@ export async function applyAccount(a: AccountWish): Promise<void> {
         ...(a.location && { location: a.location }),
         allowedNamespaces: a.allowedNamespaces,
         ...(a.clientId && { identity: { clientId: a.clientId } }),
+        ...(a.resourceManager && { api: 'ResourceManager', resourceId: a.resourceManager }),
       },
     }),
   });

@@ -16,6 +16,7 @@ import { controllerPolling, leaderElection, workloadIdentity } from '../operator
 import { OperatorProcess } from '../operator-process.ts';
 import { connectAzure } from '../sim-azure.ts';
 import { installCrds } from './install.ts';
+import { e2ePlane } from './plane.ts';
 import { KubeHelpers } from './kube-helpers.ts';
 import { startQuickSimulator } from './simulators.ts';
 
@@ -62,7 +63,8 @@ export async function startHarness(simulator: SimulatorOptions = {}): Promise<Ha
     async tenant(prefix, imageKind) {
       const ns = await uniqueNamespace(prefix);
       const account = `acct-${ns}`;
-      await kube.createAccount(account, sim.info.batchUrl, [ns], undefined, sim.info.location);
+      const rm = e2ePlane() === 'ResourceManager' ? sim.info.batchAccountId : undefined;
+      await kube.createAccount(account, sim.info.batchUrl, [ns], undefined, sim.info.location, rm);
       const image =
         imageKind === 'managed'
           ? sim.images.createManagedImage(`img-${ns}`)

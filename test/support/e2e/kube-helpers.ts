@@ -31,15 +31,26 @@ export class KubeHelpers {
     this.eventsApi = this.kc.makeApiClient(EventsV1Api);
   }
 
-  /** A BatchAccount at `endpoint`; the simulator's endpoint has no region in its host, so pass `location`. */
+  /**
+   * A BatchAccount at `endpoint`; the simulator's endpoint has no region in its host, so pass `location`.
+   * With `resourceManager` (the account's resource ID) its pools are written through the management plane.
+   */
   createAccount(
     name: string,
     endpoint: string,
     allowedNamespaces: string[],
     clientId?: string,
     location = 'westeurope',
+    resourceManager?: string,
   ): Promise<void> {
-    return applyAccount({ name, endpoint, allowedNamespaces, location, ...(clientId && { clientId }) });
+    return applyAccount({
+      name,
+      endpoint,
+      allowedNamespaces,
+      location,
+      ...(clientId && { clientId }),
+      ...(resourceManager && { resourceManager }),
+    });
   }
 
   /** kubectl apply, as a user would. */

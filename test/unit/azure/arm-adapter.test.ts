@@ -10,6 +10,7 @@ import { BatchResourceManager } from '../../../src/azure/arm/adapter.ts';
 import { makeBatchDataPlane, type BatchDataPlane } from '../../../src/azure/batch/adapter.ts';
 import { OWNER_METADATA, SecretValues, type CreatePoolParams } from '../../../src/azure/ports.ts';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.ts';
+import { failureOf } from '../../../src/errors.ts';
 
 let sim: Simulator;
 let data: BatchDataPlane;
@@ -30,15 +31,7 @@ beforeAll(async () => {
   const client = new ArmPoolClient(i.armEndpoint, parseAccountResourceId(i.batchAccountId)!, cred, {
     ca: i.caPem,
   });
-  rm = new BatchResourceManager(client, data, {
-    retry,
-    onCall: (op) => calls.push(op),
-    // The delete's polls move simulated time instead of waiting.
-    sleep: (ms) => {
-      sim.clock.advance(ms / 1000);
-      return Promise.resolve();
-    },
-  });
+  rm = new BatchResourceManager(client, data, { retry, onCall: (op) => calls.push(op) });
 });
 afterAll(async () => {
   await sim?.close();
@@ -165,17 +158,28 @@ describe('BatchResourceManager against the simulator', () => {
     expect(writesOn('batch')).toEqual([]);
   });
 
-  it('deletes through ARM and polls the operation to its end', async () => {
+  it('deletes through ARM without holding the caller; the pool reads as deleting until it is gone', async () => {
     await rm.create(params('x1', image()), secrets);
     await rm.delete('x1');
-    const deletes = calls.filter((c) => c.startsWith('arm.pool.delete'));
-    expect(deletes[0]).toBe('arm.pool.delete');
-    expect(deletes.length).toBeGreaterThan(1);
-    expect(new Set(deletes.slice(1))).toEqual(new Set(['arm.pool.deletePoll']));
+    expect(calls.filter((c) => c.startsWith('arm.pool.delete'))).toEqual(['arm.pool.delete']);
+    expect((await rm.get('x1'))?.state).toBe('deleting');
+    expect(await rm.get('x1')).toEqual(await data.get('x1'));
+    sim.clock.advance(3600);
     expect(await rm.get('x1')).toBeUndefined();
-    expect(await data.get('x1')).toBeUndefined();
     await rm.delete('x1'); // gone already: done
     expect(writesOn('batch')).toEqual([]);
+  });
+
+  it('a refusal reads as on the data plane: the code, the message and why, from ARM’s error details', async () => {
+    const err = await rm
+      .create(params('bad', image(), { vmSize: 'Standard_Nope_v9' }), secrets)
+      .catch((e: unknown) => e);
+    const f = failureOf(err);
+    expect(f).toMatchObject({ kind: 'terminal', status: 400, code: 'InvalidPropertyValue' });
+    expect(f.message).toBe(
+      'The value provided for one of the properties in the request body is invalid. (PropertyName: vmSize; ' +
+        'Reason: The value provided for one of the properties in the request body is invalid.)',
+    );
   });
 
   it('leaves node-level work on the data plane', async () => {
