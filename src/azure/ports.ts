@@ -164,27 +164,47 @@ export interface ResizeParams {
   nodeDeallocationOption: NodeDeallocationOption;
 }
 
+/**
+ * A write's condition: the pool's ETag as the read the write was decided on saw it. Azure then refuses the
+ * write (412) if someone changed the pool meanwhile, and the operator looks again instead of overwriting
+ * their change. Where an operation takes no condition (updateproperties on the data plane, stop-resize and
+ * disable-autoscale on the management plane) it is sent without.
+ */
+export interface WriteConditions {
+  ifMatch?: string;
+}
+
 export interface BatchPools {
   /** undefined when the pool does not exist. */
   get(poolId: string): Promise<PoolSnapshot | undefined>;
   /** `secrets`: the values of the Secret keys the settings reference. */
   create(params: CreatePoolParams, secrets?: SecretValues): Promise<void>;
   /** Replaces the start task, application packages and metadata (updateproperties). */
-  replaceLiveSettings(poolId: string, settings: LiveSettings, secrets?: SecretValues): Promise<void>;
+  replaceLiveSettings(
+    poolId: string,
+    settings: LiveSettings,
+    secrets?: SecretValues,
+    conditions?: WriteConditions,
+  ): Promise<void>;
   /** Changes settings Azure changes only on an empty pool (PATCH); Azure refuses it while nodes remain. */
-  updateEmptyPool(poolId: string, settings: EmptyPoolSettings, secrets?: SecretValues): Promise<void>;
+  updateEmptyPool(
+    poolId: string,
+    settings: EmptyPoolSettings,
+    secrets?: SecretValues,
+    conditions?: WriteConditions,
+  ): Promise<void>;
   /** Turns autoscaling on, or sets a new formula or interval (enableautoscale); refused while resizing. */
-  enableAutoScale(poolId: string, autoScale: AutoScaleSettings): Promise<void>;
+  enableAutoScale(poolId: string, autoScale: AutoScaleSettings, conditions?: WriteConditions): Promise<void>;
   /** Turns autoscaling off (disableautoscale); the pool keeps its size until it is resized. */
-  disableAutoScale(poolId: string): Promise<void>;
+  disableAutoScale(poolId: string, conditions?: WriteConditions): Promise<void>;
   /** Every pool of the account, with its settings (for import). */
   list(): Promise<PoolSnapshot[]>;
   /** Every pool of the account with only what an observation reads (no settings), with its eTag. */
   listObserved(): Promise<PoolSnapshot[]>;
   /** Every pool's node counts (/nodecounts, all pages). */
   listNodeCounts(): Promise<Map<string, PoolNodeCounts>>;
-  resize(poolId: string, params: ResizeParams): Promise<void>;
-  stopResize(poolId: string): Promise<void>;
+  resize(poolId: string, params: ResizeParams, conditions?: WriteConditions): Promise<void>;
+  stopResize(poolId: string, conditions?: WriteConditions): Promise<void>;
   /** Resolves when Azure accepted the delete, or the pool is already gone. */
   delete(poolId: string): Promise<void>;
   /** The pool's nodes by state (/nodecounts filtered to the pool); undefined when Azure lists no entry. */

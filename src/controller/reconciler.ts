@@ -13,6 +13,7 @@ import {
   type ImageChecker,
   type PoolNodeCounts,
   type PoolSnapshot,
+  type WriteConditions,
 } from '../azure/ports.ts';
 import type { AccountObserver } from '../azure/observer.ts';
 import type { Clock } from '../clock.ts';
@@ -123,6 +124,7 @@ async function act(
   kube: KubeApi,
   obj: BatchPool,
   secrets: SecretValues,
+  conditions: WriteConditions,
 ) {
   if (action.kind === 'removeFinalizer') return kube.removeFinalizer(obj, FINALIZER);
   if (action.kind === 'none') return;
@@ -134,17 +136,17 @@ async function act(
     case 'create':
       return batch.create(action.params, secrets);
     case 'resize':
-      return batch.resize(action.poolId, action.params);
+      return batch.resize(action.poolId, action.params, conditions);
     case 'stopResize':
-      return batch.stopResize(action.poolId);
+      return batch.stopResize(action.poolId, conditions);
     case 'updateLive':
-      return batch.replaceLiveSettings(action.poolId, action.settings, secrets);
+      return batch.replaceLiveSettings(action.poolId, action.settings, secrets, conditions);
     case 'updateEmpty':
-      return batch.updateEmptyPool(action.poolId, action.settings, secrets);
+      return batch.updateEmptyPool(action.poolId, action.settings, secrets, conditions);
     case 'enableAutoScale':
-      return batch.enableAutoScale(action.poolId, action.autoScale);
+      return batch.enableAutoScale(action.poolId, action.autoScale, conditions);
     case 'disableAutoScale':
-      return batch.disableAutoScale(action.poolId);
+      return batch.disableAutoScale(action.poolId, conditions);
     case 'delete':
       return batch.delete(action.poolId);
     case 'removeNodes':
@@ -266,6 +268,22 @@ function writtenPool(action: Action): string | undefined {
   return 'poolId' in action ? action.poolId : undefined;
 }
 
+/**
+ * The ETag of the pool a write goes to, as the read the write was decided on saw it: Azure refuses the write
+ * (412, a conflict: the next pass looks again) if someone changed the pool since.
+ */
+function writeConditions(action: Action, observed: PlanInput['observed']): WriteConditions {
+  const poolId = writtenPool(action);
+  if (poolId === undefined || !observed) return {};
+  const pool =
+    observed.pool?.id === poolId
+      ? observed.pool
+      : observed.other?.poolId === poolId
+        ? observed.other.pool
+        : undefined;
+  return pool?.eTag ? { ifMatch: pool.eTag } : {};
+}
+
 export async function reconcile(key: string, d: ReconcilerDeps): Promise<HandlerResult> {
   const { namespace, name } = splitKey(key);
   let obj = await d.kube.getPool(namespace, name);
@@ -329,7 +347,9 @@ export async function reconcile(key: string, d: ReconcilerDeps): Promise<Handler
       return { requeueAfterMs: fp.requeueAfterMs };
     }
   }
-  return carryOut(d, obj, planned ?? plan(input), { clients, observer }, nowIso, log, secrets);
+  const result = planned ?? plan(input);
+  const conditions = writeConditions(result.action, input.observed);
+  return carryOut(d, obj, result, { clients, observer }, nowIso, log, secrets, conditions);
 }
 
 const NO_SECRETS = new SecretValues();
@@ -343,13 +363,14 @@ async function carryOut(
   nowIso: string,
   log: Logger,
   secrets: SecretValues,
+  conditions: WriteConditions,
 ): Promise<HandlerResult> {
   const { action } = result;
   let { status, events, requeueAfterMs } = result;
   let failure: unknown;
   const written = writtenPool(action);
   try {
-    await act(action, clients, d.kube, obj, secrets);
+    await act(action, clients, d.kube, obj, secrets, conditions);
     if (action.kind !== 'none') d.onAction?.(obj, action, result.reason);
   } catch (err) {
     const f = failureOf(err);

@@ -22,6 +22,7 @@ import type {
   RemoveNodesParams,
   ResizeParams,
   SecretValues,
+  WriteConditions,
 } from '../../src/azure/ports.ts';
 import { NODE_AGENTS } from './fixtures.ts';
 import { NODE_COUNT_STATES, OWNER_METADATA } from '../../src/azure/ports.ts';
@@ -46,6 +47,8 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
    * targets, as Azure does); rebootNode leaves them, as a reboot that did not help.
    */
   readonly badNodeList = new Map<string, BadNode[]>();
+  /** The If-Match each resize was sent with, in order. */
+  readonly resizeIfMatch: (string | undefined)[] = [];
   /** Every node write, in order: `reboot <id>` and `remove <ids>` (kept apart from `calls`, which tests pin). */
   readonly nodeWrites: string[] = [];
 
@@ -160,7 +163,8 @@ export class MemoryAzure implements Azure, BatchPools, ImageChecker {
     return Promise.resolve([...this.pools.values()].map((p) => structuredClone(p)));
   }
 
-  resize(poolId: string, p: ResizeParams): Promise<void> {
+  resize(poolId: string, p: ResizeParams, conditions: WriteConditions = {}): Promise<void> {
+    this.resizeIfMatch.push(conditions.ifMatch);
     this.enter('resize');
     const pool = this.pools.get(poolId)!;
     Object.assign(pool, {

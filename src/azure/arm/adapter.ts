@@ -23,6 +23,7 @@ import type {
   RemoveNodesParams,
   ResizeParams,
   SecretValues,
+  WriteConditions,
 } from '../ports.ts';
 import { withRetry, type AttemptGate, type RetryOptions } from '../retry.ts';
 import type { BatchPool } from '../batch/wire.ts';
@@ -119,9 +120,20 @@ export class BatchResourceManager implements BatchPools {
     }
   }
 
-  private patch(operation: string, poolId: string, properties: Json, identity?: Json): Promise<unknown> {
+  /**
+   * A PATCH, on the ETag the write was decided on when there is one: the snapshot's is the data plane's bare
+   * 0x… value, which ARM shows weak (W/"0x…", PoolGet.json).
+   */
+  private patch(
+    operation: string,
+    poolId: string,
+    properties: Json,
+    conditions: WriteConditions,
+    identity?: Json,
+  ): Promise<unknown> {
     const body: Json = { properties, ...(identity && { identity }) };
-    return this.call(operation, (abortSignal) => this.arm.update(poolId, body, { abortSignal }));
+    const ifMatch = conditions.ifMatch === undefined ? {} : { ifMatch: `W/"${conditions.ifMatch}"` };
+    return this.call(operation, (abortSignal) => this.arm.update(poolId, body, { abortSignal, ...ifMatch }));
   }
 
   private static snapshot(resource: Json, withSettings: boolean): PoolSnapshot {
@@ -158,7 +170,12 @@ export class BatchResourceManager implements BatchPools {
    * named, and no start task is an empty one ("set to an empty object to remove the start task", Learn:
    * Azure.ResourceManager.Batch BatchAccountPoolData.StartTask).
    */
-  async replaceLiveSettings(poolId: string, settings: LiveSettings, secrets?: SecretValues): Promise<void> {
+  async replaceLiveSettings(
+    poolId: string,
+    settings: LiveSettings,
+    secrets?: SecretValues,
+    conditions: WriteConditions = {},
+  ): Promise<void> {
     const replace = toReplaceOptions(settings, secrets) as unknown as Json;
     const properties = toArmProperties(replace);
     delete properties.scaleSettings;
@@ -167,25 +184,40 @@ export class BatchResourceManager implements BatchPools {
       'arm.pool.update',
       poolId,
       properties,
+      conditions,
       settings.identity && armIdentity(settings.identity),
     );
   }
 
-  async updateEmptyPool(poolId: string, settings: EmptyPoolSettings, secrets?: SecretValues): Promise<void> {
+  async updateEmptyPool(
+    poolId: string,
+    settings: EmptyPoolSettings,
+    secrets?: SecretValues,
+    conditions: WriteConditions = {},
+  ): Promise<void> {
     const properties = toArmProperties(toUpdateOptions(settings, secrets) as unknown as Json);
     delete properties.scaleSettings;
-    await this.patch('arm.pool.update', poolId, properties);
+    await this.patch('arm.pool.update', poolId, properties, conditions);
   }
 
-  async enableAutoScale(poolId: string, autoScale: AutoScaleSettings): Promise<void> {
-    await this.patch('arm.pool.update', poolId, {
-      scaleSettings: {
-        autoScale: {
-          formula: autoScale.formula,
-          ...(autoScale.evaluationInterval && { evaluationInterval: autoScale.evaluationInterval }),
+  async enableAutoScale(
+    poolId: string,
+    autoScale: AutoScaleSettings,
+    conditions: WriteConditions = {},
+  ): Promise<void> {
+    await this.patch(
+      'arm.pool.update',
+      poolId,
+      {
+        scaleSettings: {
+          autoScale: {
+            formula: autoScale.formula,
+            ...(autoScale.evaluationInterval && { evaluationInterval: autoScale.evaluationInterval }),
+          },
         },
       },
-    });
+      conditions,
+    );
   }
 
   async disableAutoScale(poolId: string): Promise<void> {
@@ -221,17 +253,22 @@ export class BatchResourceManager implements BatchPools {
   }
 
   /** A resize is a PATCH of scaleSettings.fixedScale, with the deallocation option in ARM's spelling. */
-  async resize(poolId: string, params: ResizeParams): Promise<void> {
-    await this.patch('arm.pool.resize', poolId, {
-      scaleSettings: {
-        fixedScale: {
-          targetDedicatedNodes: params.targetDedicatedNodes,
-          targetLowPriorityNodes: params.targetLowPriorityNodes,
-          resizeTimeout: params.resizeTimeout,
-          nodeDeallocationOption: armDeallocationOption(params.nodeDeallocationOption),
+  async resize(poolId: string, params: ResizeParams, conditions: WriteConditions = {}): Promise<void> {
+    await this.patch(
+      'arm.pool.resize',
+      poolId,
+      {
+        scaleSettings: {
+          fixedScale: {
+            targetDedicatedNodes: params.targetDedicatedNodes,
+            targetLowPriorityNodes: params.targetLowPriorityNodes,
+            resizeTimeout: params.resizeTimeout,
+            nodeDeallocationOption: armDeallocationOption(params.nodeDeallocationOption),
+          },
         },
       },
-    });
+      conditions,
+    );
   }
 
   async stopResize(poolId: string): Promise<void> {

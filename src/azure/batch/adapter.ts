@@ -21,6 +21,7 @@ import type {
   RemoveNodesParams,
   ResizeParams,
   SecretValues,
+  WriteConditions,
 } from '../ports.ts';
 import { withRetry, type AttemptGate, type RetryOptions } from '../retry.ts';
 import { allItems, BatchClient, type BatchClientOptions } from './client.ts';
@@ -125,6 +126,7 @@ export class BatchDataPlane implements BatchPools {
     await this.call('pool.add', (abortSignal) => this.client.createPool(pool, { abortSignal }));
   }
 
+  /** updateproperties takes no condition (azure-batch 15.1.0 sends none). */
   async replaceLiveSettings(poolId: string, settings: LiveSettings, secrets?: SecretValues): Promise<void> {
     const replace = toReplaceOptions(settings, secrets);
     await this.call('pool.updateProperties', (abortSignal) =>
@@ -132,21 +134,32 @@ export class BatchDataPlane implements BatchPools {
     );
   }
 
-  async updateEmptyPool(poolId: string, settings: EmptyPoolSettings, secrets?: SecretValues): Promise<void> {
+  async updateEmptyPool(
+    poolId: string,
+    settings: EmptyPoolSettings,
+    secrets?: SecretValues,
+    conditions: WriteConditions = {},
+  ): Promise<void> {
     const update = toUpdateOptions(settings, secrets);
-    await this.call('pool.patch', (abortSignal) => this.client.updatePool(poolId, update, { abortSignal }));
-  }
-
-  async enableAutoScale(poolId: string, autoScale: AutoScaleSettings): Promise<void> {
-    const body = toEnableAutoScaleOptions(autoScale);
-    await this.call('pool.enableAutoScale', (abortSignal) =>
-      this.client.enablePoolAutoScale(poolId, body, { abortSignal }),
+    await this.call('pool.patch', (abortSignal) =>
+      this.client.updatePool(poolId, update, { abortSignal, ...ifMatch(conditions) }),
     );
   }
 
-  async disableAutoScale(poolId: string): Promise<void> {
+  async enableAutoScale(
+    poolId: string,
+    autoScale: AutoScaleSettings,
+    conditions: WriteConditions = {},
+  ): Promise<void> {
+    const body = toEnableAutoScaleOptions(autoScale);
+    await this.call('pool.enableAutoScale', (abortSignal) =>
+      this.client.enablePoolAutoScale(poolId, body, { abortSignal, ...ifMatch(conditions) }),
+    );
+  }
+
+  async disableAutoScale(poolId: string, conditions: WriteConditions = {}): Promise<void> {
     await this.call('pool.disableAutoScale', (abortSignal) =>
-      this.client.disablePoolAutoScale(poolId, { abortSignal }),
+      this.client.disablePoolAutoScale(poolId, { abortSignal, ...ifMatch(conditions) }),
     );
   }
 
@@ -195,13 +208,17 @@ export class BatchDataPlane implements BatchPools {
     return out;
   }
 
-  async resize(poolId: string, params: ResizeParams): Promise<void> {
+  async resize(poolId: string, params: ResizeParams, conditions: WriteConditions = {}): Promise<void> {
     const resize = toResizeOptions(params);
-    await this.call('pool.resize', (abortSignal) => this.client.resizePool(poolId, resize, { abortSignal }));
+    await this.call('pool.resize', (abortSignal) =>
+      this.client.resizePool(poolId, resize, { abortSignal, ...ifMatch(conditions) }),
+    );
   }
 
-  async stopResize(poolId: string): Promise<void> {
-    await this.call('pool.stopResize', (abortSignal) => this.client.stopPoolResize(poolId, { abortSignal }));
+  async stopResize(poolId: string, conditions: WriteConditions = {}): Promise<void> {
+    await this.call('pool.stopResize', (abortSignal) =>
+      this.client.stopPoolResize(poolId, { abortSignal, ...ifMatch(conditions) }),
+    );
   }
 
   /** One list per account per hour; a failed read is not kept, so the next pass asks again. */
@@ -273,6 +290,8 @@ export class BatchDataPlane implements BatchPools {
     );
   }
 }
+
+const ifMatch = (c: WriteConditions) => (c.ifMatch === undefined ? {} : { ifMatch: c.ifMatch });
 
 /** The adapter for one account endpoint and identity, as AzureClients will build it. */
 export function makeBatchDataPlane(

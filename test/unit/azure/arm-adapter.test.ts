@@ -182,6 +182,30 @@ describe('BatchResourceManager against the simulator', () => {
     );
   });
 
+  it('a write on a stale ETag is refused as a conflict on both planes, and the pool keeps the other change', async () => {
+    await rm.create(params('c1', image()), secrets);
+    sim.clock.advance(3600);
+    const stale = (await rm.get('c1'))!.eTag!;
+    // Someone else changes the pool: a new ETag.
+    await data.replaceLiveSettings('c1', { metadata: [{ name: 'owner', value: 'someone-else' }] });
+    const resize = {
+      targetDedicatedNodes: 9,
+      targetLowPriorityNodes: 0,
+      resizeTimeout: 'PT15M',
+      nodeDeallocationOption: 'requeue',
+    } as const;
+    for (const plane of [rm, data]) {
+      const err = await plane.resize('c1', resize, { ifMatch: stale }).catch((e: unknown) => e);
+      expect(failureOf(err)).toMatchObject({ kind: 'conflict', status: 412 });
+    }
+    expect((await data.get('c1'))?.targetDedicatedNodes).toBe(3);
+    const fresh = (await rm.get('c1'))!.eTag!;
+    await rm.resize('c1', resize, { ifMatch: fresh });
+    expect((await data.get('c1'))?.targetDedicatedNodes).toBe(9);
+    const sent = sim.requests.list({ api: 'arm', operation: 'Pool_Update' }).length;
+    expect(sent).toBe(2);
+  });
+
   it('leaves node-level work on the data plane', async () => {
     await rm.create(params('n1', image()), secrets);
     sim.clock.advance(3600);

@@ -110,6 +110,29 @@ describe('reconcile', () => {
     expect(w.kube.events.map((e) => e.reason)).not.toContain('ResizeIssued');
   });
 
+  it('sends a resize on the ETag of the read it was decided on; a 412 is a conflict to look at again', async () => {
+    const w = world();
+    await reconcile(w.key, w.deps);
+    w.azure.settle('render', { dedicated: 4, error: 'AllocationFailed' });
+    await reconcile(w.key, w.deps);
+    await w.clock.advance(60_000);
+    w.azure.failNext.set(
+      'resize',
+      new CallError('pool.resize', {
+        kind: 'conflict',
+        status: 412,
+        code: 'ConditionNotMet',
+        message: 'changed',
+      }),
+    );
+    const r = await reconcile(w.key, w.deps);
+    const seen = (await w.azure.get('render'))?.eTag;
+    expect(seen).toMatch(/^0x/);
+    expect(w.azure.resizeIfMatch.at(-1)).toBe(seen);
+    expect(r.requeueAfterMs).toBeLessThanOrEqual(DEFAULT_SETTINGS.resizingPollMs);
+    expect(w.kube.events.map((e) => e.reason)).not.toContain('ResizeIssued');
+  });
+
   it('treats a 409 from Azure as "look again at the next poll", not as an error', async () => {
     const w = world();
     w.azure.failNext.set(
