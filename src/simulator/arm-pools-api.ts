@@ -19,6 +19,7 @@ import {
   dataDeallocationOption,
   dataPoolToArm,
 } from '../azure/arm/pool-shape.ts';
+import { SubscriptionBuckets } from './state/arm-throttle.ts';
 import { BatchError } from './state/errors.ts';
 import type { IdentityStore } from './state/identities.ts';
 import type { PoolIdentity, PoolModel, PoolView } from './state/pools.ts';
@@ -36,6 +37,8 @@ export interface ArmPoolsApiOptions {
   account: BatchAccount;
   identities: IdentityStore;
   subscriptionId?: () => string;
+  /** ARM's per-subscription request buckets (default: Learn's limits, see state/arm-throttle.ts). */
+  throttle?: SubscriptionBuckets;
 }
 
 /** A pool's ETag as ARM shows it: weak, quoted (PoolGet.json: W/"0x8D4EDFEBFADF4AB"). */
@@ -190,22 +193,49 @@ export function createArmPoolsApi(
     };
   };
 
+  const throttle = options.throttle ?? new SubscriptionBuckets();
+
+  /** ARM's subscription buckets first (a 429 with Retry-After when empty), then the operation. */
   const guarded =
-    (fn: (ctx: RequestContext) => SimResponse): Route['handle'] =>
+    (subscription: string, fn: (ctx: RequestContext) => SimResponse): Route['handle'] =>
     (ctx) => {
+      const kind = SubscriptionBuckets.kindOf(ctx.method);
+      const taken = throttle.take(subscription, kind);
+      if (!taken.ok)
+        return armError(
+          429,
+          'SubscriptionRequestsThrottled',
+          `Number of '${kind.slice(0, -1)}' requests for subscription '${subscription}' exceeded. Please try ` +
+            `again after '${taken.retryAfterSeconds}' seconds after additional tokens are available.`,
+          ctx.requestId,
+          {
+            'retry-after': String(taken.retryAfterSeconds),
+            [`x-ms-ratelimit-remaining-subscription-${kind}`]: '0',
+          },
+        );
+      let res: SimResponse;
       try {
-        return fn(ctx);
+        res = fn(ctx);
       } catch (err) {
-        if (err instanceof BatchError) return cloudError(ctx, err);
-        throw err;
+        if (!(err instanceof BatchError)) throw err;
+        res = cloudError(ctx, err);
       }
+      return {
+        ...res,
+        headers: {
+          ...res.headers,
+          [`x-ms-ratelimit-remaining-subscription-${kind}`]: String(taken.remaining),
+        },
+      };
     };
 
-  const route = (operation: string, fn: (ctx: RequestContext) => SimResponse): Route => ({
-    api: 'arm',
-    operation,
-    handle: guarded(fn),
-  });
+  const routeFor =
+    (subscription: string) =>
+    (operation: string, fn: (ctx: RequestContext) => SimResponse): Route => ({
+      api: 'arm',
+      operation,
+      handle: guarded(subscription, fn),
+    });
 
   const invalidBody = (ctx: RequestContext): SimResponse =>
     armError(
@@ -282,6 +312,7 @@ export function createArmPoolsApi(
       const result = OPERATION_RESULT.exec(path);
       if (result && method === 'GET') {
         const [, sub = '', group = '', acct = '', name = ''] = result;
+        const route = routeFor(sub);
         return route('Pool_DeleteOperationResult', (ctx) => {
           if (!ours(sub, group, acct)) return notFound(ctx);
           // 202 while the pool is still being deleted, then 200 with no body (the ARM async contract).
@@ -297,6 +328,7 @@ export function createArmPoolsApi(
       const m = POOLS.exec(path);
       if (!m) return undefined;
       const [, sub = '', group = '', acct = '', name, action] = m;
+      const route = routeFor(sub);
       const mine = (ctx: RequestContext): SimResponse | undefined =>
         ours(sub, group, acct)
           ? undefined

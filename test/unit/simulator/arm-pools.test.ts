@@ -10,6 +10,7 @@ import type { BatchClient } from '../../../src/azure/batch/client.ts';
 import { batchClient, credential, raw, tokenFor } from './helpers.ts';
 import { fullPool } from './full-pool.ts';
 import { dataPoolToArm } from '../../../src/azure/arm/pool-shape.ts';
+import { SubscriptionBuckets } from '../../../src/simulator/state/arm-throttle.ts';
 
 const ARM_SCOPE = 'https://management.azure.com/.default';
 const RG = 'batch-rg';
@@ -269,6 +270,41 @@ describe('delete and list', () => {
       'allocationState',
       'currentDedicatedNodes',
     ]);
+  });
+});
+
+describe('ARM throttling', () => {
+  test('every answer says what is left of the subscription bucket for its kind of request', async () => {
+    await arm.poolOperations.create(RG, ACCOUNT, 't', armPool());
+    const a = await armRaw('GET', poolPath('t'));
+    const b = await armRaw('GET', poolPath('t'));
+    const reads = [a, b].map((r) => Number(r.headers['x-ms-ratelimit-remaining-subscription-reads']));
+    expect(reads[1]).toBeLessThan(reads[0]!);
+    expect(reads[0]).toBeLessThanOrEqual(250);
+    const patched = await armRaw('PATCH', poolPath('t'), { properties: { metadata: [] } });
+    expect(Number(patched.headers['x-ms-ratelimit-remaining-subscription-writes'])).toBeLessThan(200);
+  });
+
+  test('an empty bucket answers 429 SubscriptionRequestsThrottled with Retry-After, and refills', () => {
+    let now = 0;
+    const buckets = new SubscriptionBuckets(
+      {
+        reads: { capacity: 2, perSecond: 1 },
+        writes: { capacity: 1, perSecond: 0.5 },
+        deletes: { capacity: 1, perSecond: 1 },
+      },
+      () => now,
+    );
+    expect(buckets.take('sub', 'reads')).toEqual({ ok: true, remaining: 1 });
+    expect(buckets.take('SUB', 'reads')).toEqual({ ok: true, remaining: 0 });
+    expect(buckets.take('sub', 'reads')).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(buckets.take('other', 'reads')).toMatchObject({ ok: true });
+    expect(buckets.take('sub', 'writes')).toMatchObject({ ok: true });
+    expect(buckets.take('sub', 'writes')).toEqual({ ok: false, retryAfterSeconds: 2 });
+    now = 1000;
+    expect(buckets.take('sub', 'reads')).toMatchObject({ ok: true });
+    expect(SubscriptionBuckets.kindOf('DELETE')).toBe('deletes');
+    expect(SubscriptionBuckets.kindOf('PATCH')).toBe('writes');
   });
 });
 
