@@ -14,12 +14,17 @@ const e2e = {
   maxWorkers: 1,
 };
 
-/** The files whose accounts come from the harness (test/support/e2e/harness.ts), so follow E2E_PLANE. */
+/**
+ * The files whose accounts come from the harness or the fault environment (test/support/e2e/harness.ts,
+ * fault-env.ts), so follow E2E_PLANE: the controller's behaviour and the Azure fault suite.
+ */
 export const BOTH_PLANES = [
   'test/e2e/controller-lifecycle.test.ts',
   'test/e2e/controller-guards.test.ts',
   'test/e2e/controller-images.test.ts',
   'test/e2e/controller-nodes.test.ts',
+  'test/e2e/fault-azure.test.ts',
+  'test/e2e/fault-operator-kill.test.ts',
 ];
 export default defineConfig({
   test: {

@@ -8,6 +8,7 @@ import { DEFAULT_SETTINGS, type PlanSettings } from '../../src/controller/plan/i
 import type { Simulator } from '../../src/simulator/index.ts';
 import type { Random } from '../../test/support/prng.ts';
 import type { SimAzure } from '../../test/support/sim-azure.ts';
+import { SimTime } from '../support/operator-harness.ts';
 import { SimulatedTime } from '../support/simulated-time.ts';
 import { runFleet } from './operator-fleet.ts';
 
@@ -38,25 +39,6 @@ export interface Outcome {
 export interface Strategy {
   name: string;
   run(ctx: RunContext): Promise<Outcome>;
-}
-
-/** Simulated time, moved only by the strategy: the simulator clock is frozen (time scale 0). */
-class SimTime {
-  readonly start: number;
-  readonly #sim: Simulator;
-  constructor(sim: Simulator) {
-    this.#sim = sim;
-    this.start = sim.clock.now().getTime();
-  }
-  now(): number {
-    return this.#sim.clock.now().getTime();
-  }
-  elapsed(): number {
-    return this.now() - this.start;
-  }
-  sleep(ms: number): void {
-    this.#sim.clock.advance(Math.max(0, ms) / 1000);
-  }
 }
 
 function atTarget(pool: PoolSnapshot | undefined, target: number): boolean {

@@ -7,8 +7,8 @@
 
 import pRetry, { AbortError } from 'p-retry';
 import { realClock, sleep, type Clock } from '../clock.ts';
-import { CallError, type Failure } from '../errors.ts';
-import { RETRY_POLICY, retriesInline } from '../retry-policy.ts';
+import { CallError, failureOf, type Failure } from '../errors.ts';
+import { RETRY_POLICY, retriesInline, type FailFast } from '../retry-policy.ts';
 import { azureFailure } from './errors.ts';
 
 /** What every attempt passes first, and is told every failure (src/azure/request-budget.ts). */
@@ -92,5 +92,39 @@ export async function withRetry<T>(
     if (err instanceof CallError) throw err;
     // p-retry's own failures (an aborted signal) and anything the wrapper did not see.
     throw new CallError(operation, azureFailure(err, clock.now()), { cause: err });
+  }
+}
+
+/** What an adapter's calls share: the fail-fast window, the retries, the budget and a count of attempts. */
+export interface AdapterCall {
+  failFast: FailFast;
+  retry?: RetryOptions;
+  clock?: Clock;
+  gate?: AttemptGate;
+  onCall?: (operation: string) => void;
+}
+
+/**
+ * One Azure call of an adapter: refused at once inside the endpoint's fail-fast window, otherwise tried with
+ * withRetry through the gate; a failure that says the endpoint is unreachable opens the window.
+ */
+export async function adapterCall<T>(
+  c: AdapterCall,
+  operation: string,
+  fn: (abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  c.failFast.check(operation);
+  try {
+    return await withRetry(
+      operation,
+      (abortSignal) => {
+        c.onCall?.(operation);
+        return fn(abortSignal);
+      },
+      { ...(c.clock && { clock: c.clock }), ...c.retry, ...(c.gate && { gate: c.gate }) },
+    );
+  } catch (err) {
+    c.failFast.observe(failureOf(err));
+    throw err;
   }
 }

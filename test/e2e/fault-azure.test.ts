@@ -6,6 +6,7 @@ import { applyPools, setTarget, setupFaultEnv, type FaultEnv } from '../support/
 import { expectInvariants, neverDuplicated } from '../support/e2e/fault-invariants.ts';
 import type { OperatorProcess } from '../support/operator-process.ts';
 import { sleep } from '../support/wait.ts';
+import { poolApi, poolOperation } from '../support/e2e/plane.ts';
 
 let env: FaultEnv;
 let op: OperatorProcess;
@@ -28,9 +29,9 @@ const faulted = (since: number, fault: string) =>
   env.sim.requests.list({ since }).filter((e) => e.fault === fault);
 
 describe('Azure faults while pools are created and resized', () => {
-  it('a throttling storm: every Batch call gets 429 with Retry-After 2s for 6 s, and the operator waits as told', async () => {
+  it("a throttling storm: every call to the pools' plane gets 429 with Retry-After 2s for 6 s, and the operator waits as told", async () => {
     const since = env.sim.requests.cursor();
-    env.sim.faults.throttle({ scope: 'batch', retryAfterSeconds: 2, seconds: 6 });
+    env.sim.faults.throttle({ scope: poolApi(), retryAfterSeconds: 2, seconds: 6 });
     await applyPools(
       env,
       ['t-1', 't-2', 't-3', 't-4'].map((name) => ({ name, target: 40 })),
@@ -45,8 +46,8 @@ describe('Azure faults while pools are created and resized', () => {
     expect(op.alive()).toBe(true);
   });
 
-  it('a burst of 503s on every Batch call for 5 s, during resizes', async () => {
-    env.sim.faults.unavailable({ scope: 'batch', retryAfterSeconds: 1, seconds: 5 });
+  it("a burst of 503s on every call to the pools' plane for 5 s, during resizes", async () => {
+    env.sim.faults.unavailable({ scope: poolApi(), retryAfterSeconds: 1, seconds: 5 });
     await resizeAll(['t-1', 't-2'], 400);
     await sleep(5000);
     await expectInvariants(env);
@@ -67,8 +68,8 @@ describe('Azure faults while pools are created and resized', () => {
   it('answers slower than the client timeout: the create and resize land in Azure after the operator gave up on them', async () => {
     // The operator's per-call timeout is 2 s; these answers take 3 s, and Azure acts on them anyway.
     const since = env.sim.requests.cursor();
-    env.sim.faults.slow({ operation: 'Pool_Add', delayMs: 3000, count: 2 });
-    env.sim.faults.slow({ operation: 'Pool_Resize', delayMs: 3000, count: 2 });
+    env.sim.faults.slow({ operation: poolOperation('create'), delayMs: 3000, count: 2 });
+    env.sim.faults.slow({ operation: poolOperation('resize'), delayMs: 3000, count: 2 });
     await applyPools(env, [{ name: 's-1', target: 80 }]);
     await resizeAll(['d-1'], 500);
     await sleep(4000);

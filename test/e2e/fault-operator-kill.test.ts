@@ -7,6 +7,7 @@ import { expectInvariants, neverDuplicated } from '../support/e2e/fault-invarian
 import { kubectlOk } from '../support/kubectl.ts';
 import type { OperatorProcess } from '../support/operator-process.ts';
 import { sleep, until } from '../support/wait.ts';
+import { poolOperation } from '../support/e2e/plane.ts';
 
 let env: FaultEnv;
 let op: OperatorProcess;
@@ -48,7 +49,7 @@ describe('SIGKILL of the operator, then a restart', () => {
   });
 
   it('mid-create, the instant Azure has created the pool and before the operator hears back', async () => {
-    env.sim.faults.slow({ operation: 'Pool_Add', delayMs: 800, count: 1 });
+    env.sim.faults.slow({ operation: poolOperation('create'), delayMs: 800, count: 1 });
     await applyPools(env, [{ name: 'create-b', target: 30 }]);
     await until(() => env.sim.pools.get('create-b') !== undefined, 'the Azure pool create-b');
     await killAndRestart();
@@ -57,7 +58,7 @@ describe('SIGKILL of the operator, then a restart', () => {
   });
 
   it('mid-resize, the instant Azure has accepted the resize', async () => {
-    env.sim.faults.slow({ operation: 'Pool_Resize', delayMs: 800, count: 1 });
+    env.sim.faults.slow({ operation: poolOperation('resize'), delayMs: 800, count: 1 });
     await setTarget(env, 'create-b', 900);
     await until(() => env.sim.pools.get('create-b')?.targetDedicatedNodes === 900, 'the resize to 900');
     await killAndRestart();

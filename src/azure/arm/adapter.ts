@@ -25,7 +25,7 @@ import type {
   SecretValues,
   WriteConditions,
 } from '../ports.ts';
-import { withRetry, type AttemptGate, type RetryOptions } from '../retry.ts';
+import { adapterCall, type AttemptGate, type RetryOptions } from '../retry.ts';
 import type { BatchPool } from '../batch/wire.ts';
 import {
   toCreateOptions,
@@ -99,25 +99,18 @@ export class BatchResourceManager implements BatchPools {
     this.gate = armGate(options.accountBudget, options.subscriptionBudget);
   }
 
-  private async call<T>(operation: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    this.failFast.check(operation);
-    try {
-      return await withRetry(
-        operation,
-        (abortSignal) => {
-          this.o.onCall?.(operation);
-          return fn(abortSignal);
-        },
-        {
-          ...(this.o.clock && { clock: this.o.clock }),
-          ...this.o.retry,
-          ...(this.gate && { gate: this.gate }),
-        },
-      );
-    } catch (err) {
-      this.failFast.observe(failureOf(err));
-      throw err;
-    }
+  private call<T>(operation: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return adapterCall(
+      {
+        failFast: this.failFast,
+        ...(this.o.retry && { retry: this.o.retry }),
+        ...(this.o.clock && { clock: this.o.clock }),
+        ...(this.gate && { gate: this.gate }),
+        ...(this.o.onCall && { onCall: this.o.onCall }),
+      },
+      operation,
+      fn,
+    );
   }
 
   /**

@@ -7,8 +7,8 @@
 // @azure/arm-batch 9.1.0, written for 2023-11-01, would). Retries are the adapter's.
 
 import { createRestError, getClient, type Client, type PathUncheckedResponse } from '@azure-rest/core-client';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
+import { requestObserver, type SentRequest } from '../batch/client.ts';
 
 export const ARM_API_VERSION = '2025-06-01';
 export const ARM_SCOPE = 'https://management.azure.com/.default';
@@ -28,12 +28,7 @@ export type ArmPoolOperation = keyof typeof ARM_POOL_OPERATIONS;
 
 type Json = Record<string, unknown>;
 
-export interface ArmSentRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
+export type ArmSentRequest = SentRequest;
 
 export interface ArmPoolClientOptions {
   /** Extra CA (PEM) to trust, for the simulator. */
@@ -74,26 +69,6 @@ export function parseAccountResourceId(id: string): AccountResource | undefined 
   return { subscriptionId: m[1]!, resourceGroup: m[2]!, accountName: m[3]!, id: m[0] };
 }
 
-function observe(onRequest: (r: ArmSentRequest) => void): PipelinePolicy {
-  return {
-    name: 'armPoolRequestObserver',
-    async sendRequest(request, next) {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of request.headers) {
-        const lower = name.toLowerCase();
-        if (lower !== 'authorization') headers[lower] = value;
-      }
-      onRequest({
-        method: request.method,
-        url: request.url,
-        headers,
-        ...(typeof request.body === 'string' && { body: request.body }),
-      });
-      return next(request);
-    },
-  };
-}
-
 export class ArmPoolClient {
   readonly account: AccountResource;
   readonly endpoint: string;
@@ -115,7 +90,12 @@ export class ArmPoolClient {
       retryOptions: { maxRetries: 0 },
       ...(options.ca && { tlsOptions: { ca: options.ca } }),
       ...(options.onRequest && {
-        additionalPolicies: [{ policy: observe(options.onRequest), position: 'perRetry' as const }],
+        additionalPolicies: [
+          {
+            policy: requestObserver(options.onRequest, 'armPoolRequestObserver'),
+            position: 'perRetry' as const,
+          },
+        ],
       }),
     });
   }

@@ -23,7 +23,7 @@ import type {
   SecretValues,
   WriteConditions,
 } from '../ports.ts';
-import { withRetry, type AttemptGate, type RetryOptions } from '../retry.ts';
+import { adapterCall, type AttemptGate, type RetryOptions } from '../retry.ts';
 import { allItems, BatchClient, type BatchClientOptions } from './client.ts';
 import {
   BAD_NODE_FILTER,
@@ -89,25 +89,18 @@ export class BatchDataPlane implements BatchPools {
     this.failFast = new FailFast(this.clock, options.unreachableBackoffMs);
   }
 
-  private async call<T>(operation: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    this.failFast.check(operation);
-    try {
-      return await withRetry(
-        operation,
-        (abortSignal) => {
-          this.o.onCall?.(operation);
-          return fn(abortSignal);
-        },
-        {
-          ...(this.o.clock && { clock: this.o.clock }),
-          ...this.o.retry,
-          ...(this.o.budget && { gate: this.o.budget }),
-        },
-      );
-    } catch (err) {
-      this.failFast.observe(failureOf(err));
-      throw err;
-    }
+  private call<T>(operation: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return adapterCall(
+      {
+        failFast: this.failFast,
+        ...(this.o.retry && { retry: this.o.retry }),
+        ...(this.o.clock && { clock: this.o.clock }),
+        ...(this.o.budget && { gate: this.o.budget }),
+        ...(this.o.onCall && { onCall: this.o.onCall }),
+      },
+      operation,
+      fn,
+    );
   }
 
   async get(poolId: string): Promise<PoolSnapshot | undefined> {

@@ -177,9 +177,13 @@ function page<T>(res: PathUncheckedResponse): Page<T> {
   return { value: body.value ?? [], ...(body['odata.nextLink'] && { nextLink: body['odata.nextLink'] }) };
 }
 
-function observer(onRequest: (r: SentRequest) => void): PipelinePolicy {
+/** A pipeline policy that tells `onRequest` what each attempt sent (the bearer token left out). */
+export function requestObserver(
+  onRequest: (r: SentRequest) => void,
+  name = 'batchRequestObserver',
+): PipelinePolicy {
   return {
-    name: 'batchRequestObserver',
+    name,
     async sendRequest(request, next) {
       const headers: Record<string, string> = {};
       for (const [name, value] of request.headers) {
@@ -214,7 +218,7 @@ export class BatchClient {
       ...(options.ca && { tlsOptions: { ca: options.ca } }),
       ...(options.userAgentPrefix && { userAgentOptions: { userAgentPrefix: options.userAgentPrefix } }),
       ...(options.onRequest && {
-        additionalPolicies: [{ policy: observer(options.onRequest), position: 'perRetry' as const }],
+        additionalPolicies: [{ policy: requestObserver(options.onRequest), position: 'perRetry' as const }],
       }),
     });
   }

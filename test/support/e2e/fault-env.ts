@@ -8,6 +8,7 @@ import { kubectl, kubectlOk, uniqueNamespace } from '../kubectl.ts';
 import { fastPolling, type OperatorProfile } from '../operator-profiles.ts';
 import { OperatorProcess, type OperatorOptions } from '../operator-process.ts';
 import { applyAccount } from './accounts.ts';
+import { planeResourceId } from './plane.ts';
 import { RAISED_QUOTAS } from './simulators.ts';
 import { installCrds } from './install.ts';
 
@@ -40,6 +41,7 @@ export async function setupFaultEnv(prefix: string): Promise<FaultEnv> {
     endpoint: sim.info.batchUrl,
     location: sim.info.location,
     allowedNamespaces: [namespace],
+    ...(planeResourceId(sim) && { resourceManager: planeResourceId(sim) }),
   });
   const imageId = sim.images.createGalleryImageVersion(`${prefix}-gallery`, 'ubuntu', '1.0.0');
   const operators: OperatorProcess[] = [];
