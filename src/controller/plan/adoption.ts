@@ -96,7 +96,8 @@ export function planClaim(p: Planner, pool: PoolSnapshot): PlanResult | undefine
   if (atSpec) return undefined;
   if (p.paused) return p.pausedHold(updateSay.claiming(p.poolId));
   p.event('Normal', 'PoolAdopted', updateSay.claimed(p.poolId), 'Update');
-  const startTask = pool.settings.startTask;
+  // updateproperties replaces all three: the claim keeps the pool's start task and application packages.
+  const { startTask, applicationPackageReferences } = pool.settings;
   return p.working(
     'Updating',
     Reason.Updating,
@@ -104,7 +105,11 @@ export function planClaim(p: Planner, pool: PoolSnapshot): PlanResult | undefine
     {
       kind: 'updateLive',
       poolId: p.poolId,
-      settings: { ...(startTask && { startTask }), metadata: want.metadata },
+      settings: {
+        ...(startTask && { startTask }),
+        ...(applicationPackageReferences && { applicationPackageReferences }),
+        metadata: want.metadata,
+      },
       fields: ['metadata (owner entries)'],
     },
     1000,

@@ -254,6 +254,22 @@ describe('plan: adoption', () => {
     expect(second.action).toMatchObject({ kind: 'resize', params: { targetDedicatedNodes: 20 } });
   });
 
+  it('Adopt: claiming a pool keeps its application packages (updateproperties replaces them whole)', () => {
+    const apps = [{ applicationId: 'render', version: '2.1' }];
+    const object = adopting({ targetDedicatedNodes: 20, applicationPackageReferences: apps });
+    const have = snapshot(
+      { settings: { ...settingsOf(object), applicationPackageReferences: apps } },
+      object,
+    );
+    have.owner = {};
+    have.settings!.metadata = have.settings!.metadata.filter((m) => !m.name.startsWith('batchpool-operator'));
+    const first = run(object, have);
+    expect(first.action).toMatchObject({
+      kind: 'updateLive',
+      settings: { applicationPackageReferences: apps },
+    });
+  });
+
   it('Adopt never takes a pool that another BatchPool owns', () => {
     const object = adopting();
     const other = batchPool('other');
