@@ -23,6 +23,8 @@ export const BOTH_PLANES = [
   'test/e2e/controller-guards.test.ts',
   'test/e2e/controller-images.test.ts',
   'test/e2e/controller-nodes.test.ts',
+  'test/e2e/controller-updates.test.ts',
+  'test/e2e/controller-adoption.test.ts',
   'test/e2e/fault-azure.test.ts',
   'test/e2e/fault-operator-kill.test.ts',
 ];

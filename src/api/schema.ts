@@ -1249,14 +1249,15 @@ export const batchAccountSpecSchema = obj(
       },
     ),
     api: str(
-      'Which plane writes the pools of this account. DataPlane (the default): the Batch service API at the ' +
+      'Which plane writes the pools of this account. DataPlane (also when absent): the Batch service API at the ' +
         'endpoint, with the role Azure Batch Data Contributor. ResourceManager: the management plane, ' +
         'Microsoft.Batch/batchAccounts/pools in Azure Resource Manager (as Terraform and Bicep use it), with ' +
         'Contributor or a custom role on the account; it needs spec.resourceId, and it is the only plane that ' +
         'can give a pool managed identities (BatchPool spec.identity). Node-level work (node counts, removing ' +
         'or rebooting nodes) uses the endpoint on both. The pools are the same on both planes: switching an ' +
         'existing account writes nothing to its pools.',
-      { enum: ['DataPlane', 'ResourceManager'], default: 'DataPlane' },
+      // No schema default: an account written before this field reads back exactly as it was written.
+      { enum: ['DataPlane', 'ResourceManager'] },
     ),
     resourceId: str(
       "The account's Azure Resource Manager ID: " +

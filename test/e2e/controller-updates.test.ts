@@ -10,6 +10,7 @@ import { kubectlOk } from '../support/kubectl.ts';
 import type { OperatorProcess } from '../support/operator-process.ts';
 import { connectAzure, type SimAzure } from '../support/sim-azure.ts';
 import { eventually, until } from '../support/wait.ts';
+import { poolOperation, poolRequests } from '../support/e2e/plane.ts';
 
 let env: FaultEnv;
 let op: OperatorProcess;
@@ -91,15 +92,14 @@ async function events(name: string): Promise<{ reason: string; message: string }
   return (JSON.parse(out) as { items: { reason: string; message: string }[] }).items;
 }
 
-/** Pool creations since the cursor, whatever their pool ID (Pool_Add names it in the body, not the path). */
-const creates = (since: number) =>
-  env.sim.requests.list({ since }).filter((e) => e.operation === 'Pool_Add').length;
+/** Pool creations since the cursor, whatever their pool ID, on either plane. */
+const creates = (since: number) => poolRequests(env.sim, 'create', undefined, since).length;
 
+/** What was written to the pool since the cursor, in the request log's plane-neutral words. */
 const writes = (poolId: string, since: number) =>
-  env.sim.requests
-    .list({ since })
-    .filter((e) => e.method !== 'GET' && e.path.split('/')[2]?.split('?')[0] === poolId)
-    .map((e) => e.operation);
+  poolRequests(env.sim, undefined, poolId, since)
+    .map((e) => e.action)
+    .filter((a) => a !== 'get' && a !== 'list');
 
 describe('changes Azure makes on a pool with nodes', () => {
   it('replaces a changed start task and metadata in place, and says which fields', async () => {
@@ -125,7 +125,7 @@ describe('changes Azure makes on a pool with nodes', () => {
     expect(pool.settings?.metadata).toContainEqual({ name: 'team', value: 'sim' });
     expect(pool.owner).toMatchObject({ namespace: env.namespace, name: 'live' });
     expect(pool.currentDedicatedNodes).toBe(3);
-    expect(writes('live', since)).toEqual(['Pool_UpdateProperties']);
+    expect(writes('live', since)).toEqual(['update']);
     const updated = (await events('live')).filter((e) => e.reason === 'PoolUpdated');
     expect(updated.map((e) => e.message).join('\n')).toMatch(/spec\.startTask, spec\.metadata/);
   });
@@ -156,7 +156,7 @@ describe('changes Azure makes only on an empty pool', () => {
   it('Manual (the default): a new image version on a pool with nodes is refused, naming the field, and nothing is written', async () => {
     await apply('manual', { targetDedicatedNodes: 2 });
     await readyAt('manual', 2);
-    const next = env.sim.images.createGalleryImageVersion('updates-gallery', 'ubuntu', '1.1.0');
+    const next = env.sim.images.createGalleryImageVersion(env.gallery, 'ubuntu', '1.1.0');
     const since = env.sim.requests.cursor();
     await patch('manual', { image: { id: next } });
     await eventually(async () => (await object('manual')).status?.phase === 'Stalled', 'manual Stalled');
@@ -184,17 +184,17 @@ describe('changes Azure makes only on an empty pool', () => {
       nodeDeallocationOption: 'taskcompletion',
     });
     await readyAt('rollout', 4);
-    const next = env.sim.images.createGalleryImageVersion('updates-gallery', 'ubuntu', '1.2.0');
+    const next = env.sim.images.createGalleryImageVersion(env.gallery, 'ubuntu', '1.2.0');
     const since = env.sim.requests.cursor();
     const sim = () => env.sim.pools.get('rollout')!;
 
     // 1. The instant Azure has accepted the shrink to 0, before the operator hears back.
-    env.sim.faults.slow({ operation: 'Pool_Resize', delayMs: 1000, count: 1 });
+    env.sim.faults.slow({ operation: poolOperation('resize'), delayMs: 1000, count: 1 });
     await patch('rollout', { image: { id: next } });
     await until(() => sim().targetDedicatedNodes === 0, 'the shrink to 0');
     await kill();
     // 2. The instant Azure has changed the image of the empty pool.
-    env.sim.faults.slow({ operation: 'Pool_Patch', delayMs: 1000, count: 1 });
+    env.sim.faults.slow({ operation: poolOperation('update'), delayMs: 1000, count: 1 });
     await until(
       () => sim().imageId?.toLowerCase() === next.toLowerCase(),
       'the new image on the pool',
@@ -203,7 +203,7 @@ describe('changes Azure makes only on an empty pool', () => {
     expect(sim().currentDedicatedNodes).toBe(0);
     await kill();
     // 3. The instant Azure has accepted the grow back.
-    env.sim.faults.slow({ operation: 'Pool_Resize', delayMs: 1000, count: 1 });
+    env.sim.faults.slow({ operation: poolOperation('resize'), delayMs: 1000, count: 1 });
     await until(() => sim().targetDedicatedNodes === 4, 'the grow back to 4', 60_000);
     await kill();
 
@@ -211,7 +211,7 @@ describe('changes Azure makes only on an empty pool', () => {
     expect(sim().imageId?.toLowerCase()).toBe(next.toLowerCase());
     const ops = writes('rollout', since);
     expect(creates(since)).toBe(0);
-    expect(ops.filter((o) => o === 'Pool_Patch')).toHaveLength(1);
+    expect(ops.filter((o) => o === 'update')).toHaveLength(1);
     expect(env.sim.pools.list().filter((p) => p.id === 'rollout')).toHaveLength(1);
     // Every write above was killed in flight, before its event was recorded; a restarted operator finds the
     // step done in Azure and goes on, so the object's status is the record of what happened.
@@ -225,7 +225,7 @@ describe('changes Azure makes only on an empty pool', () => {
     };
     await apply('bluegreen', { targetDedicatedNodes: 3, updateStrategy: 'BlueGreen' });
     await readyAt('bluegreen', 3);
-    const next = env.sim.images.createGalleryImageVersion('updates-gallery', 'ubuntu', '1.3.0');
+    const next = env.sim.images.createGalleryImageVersion(env.gallery, 'ubuntu', '1.3.0');
     const since = env.sim.requests.cursor();
     const sim = (id: string) => env.sim.pools.get(id);
     // The old pool serves, untouched, until the new one is full.
@@ -237,7 +237,7 @@ describe('changes Azure makes only on an empty pool', () => {
     }, 50);
     try {
       // 1. The instant Azure has accepted the new pool, before the operator hears back.
-      env.sim.faults.slow({ operation: 'Pool_Add', delayMs: 1000, count: 1 });
+      env.sim.faults.slow({ operation: poolOperation('create'), delayMs: 1000, count: 1 });
       await patch('bluegreen', { image: { id: next } });
       await until(() => sim('bluegreen-bg') !== undefined, 'the new pool', 60_000);
       await kill();
@@ -247,7 +247,7 @@ describe('changes Azure makes only on an empty pool', () => {
         to: { poolId: 'bluegreen-bg' },
       });
       // 2. The instant Azure has accepted the shrink of the old pool to 0 (the new one serves by then).
-      env.sim.faults.slow({ operation: 'Pool_Resize', delayMs: 1000, count: 1 });
+      env.sim.faults.slow({ operation: poolOperation('resize'), delayMs: 1000, count: 1 });
       await until(() => sim('bluegreen')?.targetDedicatedNodes === 0, 'the old pool shrinking', 60_000);
       expect(sim('bluegreen-bg')?.currentDedicatedNodes).toBe(3);
       await kill();

@@ -17,6 +17,8 @@ export interface FaultEnv {
   namespace: string;
   account: string;
   imageId: string;
+  /** The gallery of imageId (image definition "ubuntu"), for new versions of the same image. */
+  gallery: string;
   /** The operator with fast polling (and these profiles after it) against this simulator; close() stops it. */
   startOperator(
     o?: { profiles?: OperatorProfile[] } & Pick<OperatorOptions, 'keepLogs'>,
@@ -43,13 +45,18 @@ export async function setupFaultEnv(prefix: string): Promise<FaultEnv> {
     allowedNamespaces: [namespace],
     ...(planeResourceId(sim) && { resourceManager: planeResourceId(sim) }),
   });
-  const imageId = sim.images.createGalleryImageVersion(`${prefix}-gallery`, 'ubuntu', '1.0.0');
+  // A gallery of this environment's own: the BatchPools a file leaves behind (they keep their finalizer once
+  // its operator stops) must not count against the image limits of the next file, or of the same file run
+  // again on the other plane.
+  const gallery = `${account}-gallery`;
+  const imageId = sim.images.createGalleryImageVersion(gallery, 'ubuntu', '1.0.0');
   const operators: OperatorProcess[] = [];
   return {
     sim,
     namespace,
     account,
     imageId,
+    gallery,
     async startOperator(o = {}) {
       const op = await OperatorProcess.start({
         sim,

@@ -19,11 +19,14 @@ export function poolApi(plane: Plane = e2ePlane()): 'batch' | 'arm' {
 
 /** The request-log operation that does `action` on this plane, for a fault to hit it. */
 export function poolOperation(
-  action: 'get' | 'list' | 'resize' | 'create',
+  action: 'get' | 'list' | 'resize' | 'create' | 'update',
   plane: Plane = e2ePlane(),
 ): string {
   const rm = plane === 'ResourceManager';
   switch (action) {
+    case 'update':
+      // An empty-pool settings change: a PATCH on both planes (ARM's also resizes, by what it names).
+      return rm ? 'Pool_Update' : 'Pool_Patch';
     case 'get':
       return 'Pool_Get';
     case 'list':

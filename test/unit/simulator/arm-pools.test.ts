@@ -279,8 +279,9 @@ describe('ARM throttling', () => {
     const a = await armRaw('GET', poolPath('t'));
     const b = await armRaw('GET', poolPath('t'));
     const reads = [a, b].map((r) => Number(r.headers['x-ms-ratelimit-remaining-subscription-reads']));
-    expect(reads[1]).toBeLessThan(reads[0]!);
-    expect(reads[0]).toBeLessThanOrEqual(250);
+    // The bucket refills 25 a second, so two reads in a row show the same count or one less.
+    expect(reads[1]).toBeLessThanOrEqual(reads[0]!);
+    expect(reads[0]).toBeLessThan(250);
     const patched = await armRaw('PATCH', poolPath('t'), { properties: { metadata: [] } });
     expect(Number(patched.headers['x-ms-ratelimit-remaining-subscription-writes'])).toBeLessThan(200);
   });
