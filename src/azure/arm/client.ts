@@ -34,8 +34,6 @@ export interface ArmPoolClientOptions {
   /** Extra CA (PEM) to trust, for the simulator. */
   ca?: string;
   onRequest?: (request: ArmSentRequest) => void;
-  /** Told about every answer's headers (ARM's x-ms-ratelimit-remaining-*), for the subscription budget. */
-  onResponse?: (status: number, headers: Record<string, string>) => void;
 }
 
 export interface ArmCallOptions {
@@ -73,7 +71,6 @@ export class ArmPoolClient {
   readonly account: AccountResource;
   readonly endpoint: string;
   private readonly client: Client;
-  private readonly o: ArmPoolClientOptions;
 
   constructor(
     endpoint: string,
@@ -83,7 +80,6 @@ export class ArmPoolClient {
   ) {
     this.endpoint = endpoint.replace(/\/+$/, '');
     this.account = account;
-    this.o = options;
     this.client = getClient(this.endpoint, credential, {
       credentials: { scopes: [ARM_SCOPE] },
       apiVersion: ARM_API_VERSION,
@@ -156,7 +152,6 @@ export class ArmPoolClient {
               ? await resource.post(params)
               : await resource.delete(params);
     const status = Number(res.status);
-    this.o.onResponse?.(status, res.headers);
     // ARM's CloudError is {error: {code, message, details}}: createRestError reads the code and message from
     // it, and the whole body goes on `details`, where src/azure/errors.ts reads error.details.
     if (!expected.includes(status)) {

@@ -175,16 +175,6 @@ const KEPT_AS_IS = [
   'upgradePolicy',
 ] as const;
 
-export interface ArmScaleSettings {
-  fixedScale?: {
-    targetDedicatedNodes?: number;
-    targetLowPriorityNodes?: number;
-    resizeTimeout?: string;
-    nodeDeallocationOption?: string;
-  };
-  autoScale?: { formula: string; evaluationInterval?: string };
-}
-
 /**
  * ARM PoolProperties (what a PUT sends) as the data-plane add body of the pool `name`: the body the
  * data plane would have been sent for the same pool. Read-only ARM properties are ignored, as ARM ignores
@@ -382,22 +372,17 @@ export function armResizeError(e: {
   };
 }
 
+const DEALLOCATION = {
+  arm: ['Requeue', 'Terminate', 'TaskCompletion', 'RetainedData'],
+  data: ['requeue', 'terminate', 'taskcompletion', 'retaineddata'],
+} as const;
+
 /** An ARM nodeDeallocationOption (Requeue, …) in data-plane spelling (requeue, …). */
 export function dataDeallocationOption(arm: string): string {
-  return (
-    respell(
-      arm,
-      ['Requeue', 'Terminate', 'TaskCompletion', 'RetainedData'],
-      ['requeue', 'terminate', 'taskcompletion', 'retaineddata'],
-    ) as string
-  ).toString();
+  return respell(arm, DEALLOCATION.arm, DEALLOCATION.data) as string;
 }
 
 /** A data-plane nodeDeallocationOption in ARM spelling. */
 export function armDeallocationOption(data: string): string {
-  return respell(
-    data,
-    ['requeue', 'terminate', 'taskcompletion', 'retaineddata'],
-    ['Requeue', 'Terminate', 'TaskCompletion', 'RetainedData'],
-  ) as string;
+  return respell(data, DEALLOCATION.data, DEALLOCATION.arm) as string;
 }

@@ -3,7 +3,6 @@
 // data plane reads for the same pool, so the plan cannot tell the planes apart; what it writes goes through
 // ARM; node-level work stays on the data plane.
 
-import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ArmPoolClient, parseAccountResourceId } from '../../../src/azure/arm/client.ts';
 import { BatchResourceManager } from '../../../src/azure/arm/adapter.ts';
@@ -11,6 +10,7 @@ import { makeBatchDataPlane, type BatchDataPlane } from '../../../src/azure/batc
 import { OWNER_METADATA, SecretValues, type CreatePoolParams } from '../../../src/azure/ports.ts';
 import { startSimulator, type Simulator } from '../../../src/simulator/index.ts';
 import { failureOf } from '../../../src/errors.ts';
+import { credential } from '../simulator/helpers.ts';
 
 let sim: Simulator;
 let data: BatchDataPlane;
@@ -22,11 +22,7 @@ const retry = { minTimeoutMs: 10, maxTimeoutMs: 50, maxRetryTimeMs: 10_000, call
 beforeAll(async () => {
   sim = await startSimulator({ timeScale: 0, seed: 7 });
   const i = sim.info;
-  const cred = new ClientSecretCredential(i.tenantId, i.clientId, i.clientSecret, {
-    authorityHost: i.authorityHost,
-    disableInstanceDiscovery: true,
-    tlsOptions: { ca: i.caPem },
-  });
+  const cred = credential(sim);
   data = makeBatchDataPlane(cred, i.batchUrl, { ca: i.caPem, retry });
   const client = new ArmPoolClient(i.armEndpoint, parseAccountResourceId(i.batchAccountId)!, cred, {
     ca: i.caPem,
